@@ -1,0 +1,54 @@
+#pragma once
+// The disk side of routing: a decoded path inside a host's root becomes a
+// file to send, a generated index page, a directory redirect or an error.
+// No sockets. Symlinks that leave the root are not followed; dotfiles and the
+// host's key/cert files are never served.
+#include <cstdint>
+#include <filesystem>
+#include <string>
+#include <variant>
+
+#include "twinstar/config.hpp"
+#include "twinstar/error.hpp"
+#include "twinstar/router.hpp"
+
+namespace twinstar {
+
+struct serve_file {
+  std::filesystem::path file;  // canonical, inside the root
+  std::string mime;            // bare type, e.g. "text/gemini"
+  std::uintmax_t size = 0;
+};
+
+struct serve_generated {
+  std::string mime;  // "text/gemini"
+  std::string body;
+  std::filesystem::path directory;  // the directory it lists
+};
+
+using resolution = std::variant<serve_file, serve_generated, route_redirect, error>;
+
+// Resolve a route_path on disk. Directories requested without the trailing
+// slash give 31 to the slash form; with it, the first index file present,
+// else a generated index (unless listing is off for that host/path: 51).
+resolution resolve_on_disk(const route_path& path, const std::filesystem::path& cert_dir = {});
+
+// The generated index page of a directory (gemtext): "# Index of /path/",
+// a ".." link except at the root, directories first then files, each sorted
+// by name; .gmi entries labelled with their first heading; dotfiles and the
+// host's key/cert files omitted.
+std::string generate_index(const std::filesystem::path& directory, std::string_view url_path,
+                           const host_config& host);
+// The same, also omitting entries inside `cert_dir` (the server's certificate
+// directory, when it lies inside a capsule). resolve_on_disk uses this one.
+std::string generate_index(const std::filesystem::path& directory, std::string_view url_path,
+                           const host_config& host, const std::filesystem::path& cert_dir);
+
+// Whether listing is allowed at url_path (host setting, overridden by the
+// longest matching [[host.path]] rule).
+bool listing_allowed(const host_config& host, std::string_view url_path);
+
+// Whether `candidate` (canonical) lies inside `root` (canonical).
+bool inside_root(const std::filesystem::path& root, const std::filesystem::path& candidate);
+
+}  // namespace twinstar

@@ -1,0 +1,43 @@
+#pragma once
+// The Gopher face of a capsule: a selector becomes a menu, a text rendering of
+// a gemtext page, a file to send byte-exact, or a type 3 error item.
+// Disk access, no sockets: the network shell only moves the bytes.
+#include <cstdint>
+#include <filesystem>
+#include <string>
+#include <string_view>
+
+#include "twinstar/config.hpp"
+#include "twinstar/gopher.hpp"
+#include "twinstar/router.hpp"
+
+namespace twinstar {
+
+struct gopher_answer {
+  std::string body;                // the whole response when `file` is empty
+  std::filesystem::path file;      // else: send this file byte-exact
+  std::uint64_t file_size = 0;
+  std::string kind;                // for the access log: "menu", "text", "file", "error"
+};
+
+struct gopher_site {
+  const router& routes;
+  const host_config& host;
+  gopher::menu_context context;     // host/port written in menus
+  std::filesystem::path cert_dir;   // never served
+  std::string gemini_base;          // "gemini://localhost" for text references
+
+  // Decide the answer to one request line (terminator removed).
+  // - directories (with or without the trailing slash): a `gophermap` file if
+  //   present, else the index.gmi converted to a menu, else the generated
+  //   listing as a menu (51-equivalent error item when listing is off);
+  // - a .gmi page: plain text (type 0) rendered from the gemtext;
+  // - other files: byte-exact; missing or refused: a type 3 error item.
+  gopher_answer answer(std::string_view request_line) const;
+};
+
+// The host a Gopher listener serves: the first host with gopher enabled, or
+// nullptr when none has.
+const host_config* gopher_host(const server_config& config);
+
+}  // namespace twinstar

@@ -1,0 +1,44 @@
+#pragma once
+// The network shell: Gemini (TLS) and Gopher (plain TCP) listeners, one
+// coroutine per connection. Decisions are made by the pure core (router,
+// capsule); this layer only moves bytes and enforces timeouts.
+#include <atomic>
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "twinstar/config.hpp"
+
+namespace twinstar {
+
+struct endpoint_info {
+  std::string protocol;  // "gemini" or "gopher"
+  std::string address;   // bound address, no brackets
+  std::uint16_t port = 0;
+  std::string url() const;  // "gemini://127.0.0.1:1965/", "gopher://[::1]:7070/"
+};
+
+class server {
+ public:
+  // Binds every listener (certificates must exist: see tls::prepare_certificates).
+  // On failure returns nullptr and sets `error`.
+  static std::unique_ptr<server> create(std::shared_ptr<const server_config> config, std::string& error);
+  ~server();
+
+  const std::vector<endpoint_info>& endpoints() const;
+
+  // Serves until stop(); runs config.workers threads (the caller's included).
+  void run();
+  // Thread- and signal-safe to call from another thread: stop accepting, let
+  // in-flight responses finish for at most shutdown_grace, then return from run().
+  void stop();
+
+  struct impl;
+
+ private:
+  explicit server(std::unique_ptr<impl> p);
+  std::unique_ptr<impl> impl_;
+};
+
+}  // namespace twinstar

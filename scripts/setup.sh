@@ -1,0 +1,27 @@
+#!/usr/bin/env bash
+# Install whatever Debian packages are missing, then configure and build.
+# Usage: scripts/setup.sh [preset]   (preset: release (default), debug, asan)
+set -euo pipefail
+cd "$(dirname "$0")/.."
+preset="${1:-release}"
+
+# Build dependencies (Debian 12 package names) and the real clients the tests use.
+packages=(g++ cmake make libssl-dev libasio-dev libtomlplusplus-dev doctest-dev libcli11-dev)
+if [ "${TWINSTAR_TEST_CLIENTS:-0}" = 1 ]; then
+  packages+=(curl lynx)
+fi
+
+missing=()
+for p in "${packages[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+if [ "${#missing[@]}" -gt 0 ]; then
+  echo "installing missing packages: ${missing[*]}"
+  sudo=""
+  [ "$(id -u)" -eq 0 ] || sudo="sudo"
+  $sudo apt-get update -q
+  DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -q --no-install-recommends "${missing[@]}"
+fi
+
+cmake --preset "$preset" >/dev/null
+cmake --build --preset "$preset" -j "$(nproc)"

@@ -1,0 +1,13 @@
+#pragma once
+// Subcommands of the twinstar executable. Each registers its flags on the
+// CLI11 app and returns a runner that gives the process exit code.
+#include <CLI/CLI.hpp>
+#include <functional>
+
+namespace twinstar::cli {
+
+using runner = std::function<int()>;
+
+runner add_serve(CLI::App& app);
+
+}  // namespace twinstar::cli

@@ -1,0 +1,154 @@
+// `twinstar serve`: load the config (or build one from flags), prepare
+// certificates, bind, serve until SIGINT/SIGTERM.
+#include <pthread.h>
+#include <signal.h>
+
+#include <cstdio>
+#include <filesystem>
+#include <memory>
+#include <thread>
+
+#include "commands.hpp"
+#include "twinstar/config.hpp"
+#include "twinstar/server.hpp"
+#include "twinstar/tls.hpp"
+
+namespace twinstar::cli {
+namespace {
+
+struct serve_flags {
+  std::string config_file;
+  std::string root;
+  std::string hostname;
+  std::vector<std::string> listen;
+  std::vector<std::string> gopher_listen;
+  std::string cert, key, cert_dir, access_log, lang;
+  unsigned workers = 0;
+  double request_timeout = 0;
+  bool check_only = false;
+};
+
+void print_note(const std::string& line) { std::fprintf(stdout, "%s\n", line.c_str()); }
+
+// Start from the config file (if any), then let each given flag override.
+config_result build_config(const serve_flags& f) {
+  std::string file = f.config_file;
+  if (file.empty() && f.root.empty() && std::filesystem::exists("twinstar.toml")) file = "twinstar.toml";
+  server_config cfg;
+  std::vector<config_error> errors;
+  if (!file.empty()) {
+    auto loaded = load_config(file);
+    if (!loaded) return loaded;
+    cfg = std::move(loaded.value());
+  } else {
+    host_config h;
+    h.name = "localhost";
+    cfg.hosts.push_back(h);
+    cfg.listen.push_back({"127.0.0.1", 1965});
+  }
+  auto address_list = [&](const std::vector<std::string>& texts, std::vector<listen_address>& out,
+                          const char* flag) {
+    out.clear();
+    for (const auto& t : texts) {
+      if (t == "off" || t == "none") continue;
+      if (auto a = parse_listen_address(t)) out.push_back(*a);
+      else errors.push_back({"command line", 0, 0, std::string(flag) + ": not HOST:PORT or [V6]:PORT: " + t});
+    }
+  };
+  if (!f.listen.empty()) address_list(f.listen, cfg.listen, "--listen");
+  if (!f.gopher_listen.empty()) address_list(f.gopher_listen, cfg.gopher_listen, "--gopher-listen");
+  if (!f.cert_dir.empty()) cfg.cert_dir = f.cert_dir;
+  if (!f.access_log.empty()) cfg.access_log = f.access_log;
+  if (f.workers) cfg.workers = f.workers;
+  if (f.request_timeout > 0)
+    cfg.request_timeout = std::chrono::milliseconds(static_cast<long>(f.request_timeout * 1000));
+  host_config& host = cfg.hosts.front();
+  if (!f.hostname.empty()) {
+    host.name = f.hostname;
+    for (auto& c : host.name) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  }
+  if (file.empty() && host.name == "localhost") host.aliases = {"127.0.0.1", "::1"};
+  if (!f.root.empty()) host.root = f.root;
+  if (!f.lang.empty()) host.lang = f.lang;
+  // Without a config file, or when the name changed, certificates follow the name.
+  if (file.empty() || !f.hostname.empty() || !f.cert_dir.empty()) {
+    if (f.cert.empty()) host.cert = cfg.cert_dir / (host.name + ".crt");
+    if (f.key.empty()) host.key = cfg.cert_dir / (host.name + ".key");
+  }
+  if (!f.cert.empty()) host.cert = f.cert;
+  if (!f.key.empty()) host.key = f.key;
+  auto more = validate(cfg, file.empty() ? "command line" : file);
+  errors.insert(errors.end(), more.begin(), more.end());
+  if (!errors.empty()) return fail(std::move(errors));
+  return cfg;
+}
+
+int serve(const serve_flags& flags) {
+  auto built = build_config(flags);
+  if (!built) {
+    for (const auto& e : built.error()) std::fprintf(stderr, "%s\n", e.to_string().c_str());
+    return 1;
+  }
+  auto config = std::make_shared<const server_config>(std::move(built.value()));
+  if (flags.check_only) {
+    std::printf("configuration OK: %zu host(s), %zu Gemini and %zu Gopher listener(s)\n", config->hosts.size(),
+                config->listen.size(), config->gopher_listen.size());
+    return 0;
+  }
+  auto problems = tls::prepare_certificates(*config, print_note);
+  for (const auto& p : problems) std::fprintf(stderr, "certificate error: %s\n", p.c_str());
+  if (!problems.empty()) return 1;
+
+  // Signals go to one waiting thread, never to the event loop's threads.
+  sigset_t signals;
+  sigemptyset(&signals);
+  sigaddset(&signals, SIGINT);
+  sigaddset(&signals, SIGTERM);
+  pthread_sigmask(SIG_BLOCK, &signals, nullptr);
+
+  std::string error;
+  auto srv = server::create(config, error);
+  if (!srv) {
+    std::fprintf(stderr, "error: %s\n", error.c_str());
+    return 1;
+  }
+  for (const auto& ep : srv->endpoints())
+    std::printf("listening on %s (default host %s)\n", ep.url().c_str(), config->hosts.front().name.c_str());
+  std::fflush(stdout);
+
+  std::thread waiter([&] {
+    int sig = 0;
+    sigwait(&signals, &sig);
+    std::printf("signal %d: stopping\n", sig);
+    std::fflush(stdout);
+    srv->stop();
+  });
+  srv->run();
+  // run() also returns after a stop from elsewhere; release the waiter then.
+  pthread_kill(waiter.native_handle(), SIGTERM);
+  waiter.join();
+  std::printf("stopped\n");
+  return 0;
+}
+
+}  // namespace
+
+runner add_serve(CLI::App& app) {
+  auto f = std::make_shared<serve_flags>();
+  app.add_option("-c,--config", f->config_file, "TOML config file (default: ./twinstar.toml when present and no --root)");
+  app.add_option("--root", f->root, "Serve this directory (as the default host's root)");
+  app.add_option("--hostname", f->hostname, "Name of the default host (default: localhost)");
+  app.add_option("--listen", f->listen, "Gemini listener HOST:PORT or [V6]:PORT, repeatable; port 0 picks one");
+  app.add_option("--gopher-listen", f->gopher_listen, "Gopher listener HOST:PORT, repeatable; 'off' for none");
+  app.add_option("--cert", f->cert, "Certificate (PEM) of the default host");
+  app.add_option("--key", f->key, "Private key (PEM) of the default host");
+  app.add_option("--cert-dir", f->cert_dir, "Where generated certificates are written (default: certs)");
+  app.add_option("--lang", f->lang, "Language of the default host's gemtext (text/gemini; lang=...)");
+  app.add_option("--access-log", f->access_log, "Access log: '-' for stdout, 'off', or a file");
+  app.add_option("--workers", f->workers, "Worker threads (default: from config, 1)");
+  app.add_option("--request-timeout", f->request_timeout, "Seconds a client gets to send its request");
+  app.add_flag("--check-config", f->check_only, "Check the configuration and exit");
+  return [f] { return serve(*f); };
+}
+
+}  // namespace twinstar::cli

@@ -1,0 +1,305 @@
+// parse_config: walks the toml++ tree into server_config. Every problem is
+// recorded with the line:column of the offending key or value and the walk
+// goes on, so one run reports all of them.
+#include <algorithm>
+#include <set>
+#include <tuple>
+
+#include "config_fields.hpp"
+#include "twinstar/config.hpp"
+
+namespace twinstar {
+namespace {
+
+namespace fs = std::filesystem;
+using detail::pos_of;
+using detail::quoted;
+using detail::source_pos;
+using detail::string_item;
+
+std::string lower(std::string text) {
+  for (char& c : text) {
+    if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
+  }
+  return text;
+}
+
+bool has_control(std::string_view text) {
+  return std::any_of(text.begin(), text.end(),
+                     [](char c) { return static_cast<unsigned char>(c) < 0x20 || c == 0x7f; });
+}
+
+bool is_valid_lang(std::string_view lang) {
+  return std::all_of(lang.begin(), lang.end(), [](char c) {
+    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '-' ||
+           c == ',';
+  });
+}
+
+class config_reader : detail::field_reader {
+ public:
+  using field_reader::errors;
+  using field_reader::field_reader;
+
+  server_config read(const toml::table& root) {
+    server_config config;
+    config.cert_dir = resolve(config.cert_dir);  // the default is relative too
+    check_keys(root, {"server", "host"}, "");
+    if (const toml::node* server = root.get("server")) {
+      if (const toml::table* table = server->as_table()) {
+        read_server(*table, config);
+      } else {
+        error(*server, "'server' must be a table");
+        at_.listen_reported = true;
+      }
+    }
+    if (const toml::node* hosts = root.get("host")) {
+      at_.hosts = pos_of(hosts->source());
+      for_each_table(*hosts, "host", "host", [&](const toml::table& table) {
+        host_config host;
+        detail::host_positions host_at{pos_of(table.source()), {}, {}, {}};
+        read_host(table, config.cert_dir, host, host_at);
+        config.hosts.push_back(std::move(host));
+        at_.hosts_at.push_back(std::move(host_at));
+      });
+      if (hosts->as_array() == nullptr) at_.hosts_reported = true;
+    }
+    return config;
+  }
+
+  const detail::config_positions& positions() const { return at_; }
+
+ private:
+  // Returns false when `key` was present but invalid.
+  bool read_listeners(const toml::table& table, std::string_view key,
+                      std::vector<listen_address>& out) {
+    auto items = read_strings(table, key);
+    if (!items) return table.get(key) == nullptr;
+    bool ok = true;
+    for (const string_item& item : *items) {
+      auto address = parse_listen_address(item.text);
+      if (!address) {
+        error(item.at, "malformed listen address '" + item.text +
+                           "' (expected IPv4:PORT or [IPv6]:PORT, port 0-65535)");
+        ok = false;
+      } else if (address->port != 0 && !bound_.insert(address->to_string()).second) {
+        error(item.at, "listen address '" + address->to_string() + "' is used twice");
+        ok = false;
+      } else {
+        out.push_back(*address);
+      }
+    }
+    return ok;
+  }
+
+  void read_server(const toml::table& table, server_config& out) {
+    check_keys(table,
+               {"listen", "gopher_listen", "cert_dir", "access_log", "request_timeout",
+                "shutdown_grace", "workers"},
+               "[server]");
+    const toml::node* listen = table.get("listen");
+    at_.listen = pos_of(listen ? listen->source() : table.source());
+    if (!read_listeners(table, "listen", out.listen)) at_.listen_reported = true;
+    (void)read_listeners(table, "gopher_listen", out.gopher_listen);
+    if (auto dir = read_path(table, "cert_dir")) out.cert_dir = *dir;
+    if (auto log = read_string(table, "access_log")) {
+      if (log->empty()) {
+        error(*table.get("access_log"), "'access_log' must not be empty (use \"off\")");
+      } else {
+        out.access_log = (*log == "-" || *log == "off") ? *log : resolve(*log).string();
+      }
+    }
+    if (auto timeout = read_seconds(table, "request_timeout")) out.request_timeout = *timeout;
+    if (auto grace = read_seconds(table, "shutdown_grace")) out.shutdown_grace = *grace;
+    if (auto workers = read_integer(table, "workers", 1, detail::max_workers)) {
+      out.workers = static_cast<unsigned>(*workers);
+    }
+  }
+
+  std::optional<std::string> read_host_name(const toml::table& table, std::string_view key) {
+    auto name = read_string(table, key);
+    if (!name) return std::nullopt;
+    std::string folded = lower(*name);
+    if (!detail::is_valid_host_name(folded)) {
+      error(*table.get(key), quoted(key) + " is not a valid host name: '" + *name + "'");
+      return std::nullopt;
+    }
+    return folded;
+  }
+
+  void read_host(const toml::table& table, const fs::path& cert_dir, host_config& out,
+                 detail::host_positions& at) {
+    check_keys(table,
+               {"name", "aliases", "root", "cert", "key", "lang", "index", "listing", "gopher",
+                "gopher_host", "gopher_port", "gone", "mime", "redirect", "path"},
+               "[[host]]");
+    if (const toml::node* name = table.get("name")) at.name = pos_of(name->source());
+    if (const toml::node* root = table.get("root")) at.root = pos_of(root->source());
+    if (auto name = read_host_name(table, "name")) out.name = *name;
+    if (auto aliases = read_strings(table, "aliases")) {
+      for (const string_item& alias : *aliases) {
+        std::string folded = lower(alias.text);
+        if (!detail::is_valid_host_name(folded)) {
+          error(alias.at, "alias '" + alias.text + "' is not a valid host name");
+          continue;
+        }
+        out.aliases.push_back(std::move(folded));
+        at.aliases.push_back(alias.at);
+      }
+    }
+    if (auto root = read_path(table, "root")) out.root = *root;
+    if (auto cert = read_path(table, "cert")) out.cert = *cert;
+    if (auto key = read_path(table, "key")) out.key = *key;
+    if (!out.name.empty() && !table.contains("cert")) out.cert = cert_dir / (out.name + ".crt");
+    if (!out.name.empty() && !table.contains("key")) out.key = cert_dir / (out.name + ".key");
+    if (auto lang = read_string(table, "lang")) {
+      if (is_valid_lang(*lang)) {
+        out.lang = *lang;
+      } else {
+        error(*table.get("lang"), "'lang' may contain only letters, digits, '-' and ','");
+      }
+    }
+    if (auto index = read_strings(table, "index")) {
+      out.index_files.clear();
+      for (const string_item& file : *index) {
+        // Index names are joined to directory paths: no separators, no dot names.
+        if (file.text.empty() || file.text == "." || file.text == ".." ||
+            file.text.find('/') != std::string::npos) {
+          error(file.at, "'index' entries must be plain file names");
+        } else {
+          out.index_files.push_back(file.text);
+        }
+      }
+    }
+    if (auto listing = read_bool(table, "listing")) out.listing = *listing;
+    if (auto gopher = read_bool(table, "gopher")) out.gopher = *gopher;
+    // An empty gopher_host means "use the name", as in host_config.
+    const toml::node* gopher_host = table.get("gopher_host");
+    if (gopher_host == nullptr || gopher_host->value<std::string>() != std::string()) {
+      if (auto name = read_host_name(table, "gopher_host")) out.gopher_host = *name;
+    }
+    if (auto port = read_integer(table, "gopher_port", 0, 65535)) {
+      out.gopher_port = static_cast<std::uint16_t>(*port);
+    }
+    if (auto gone = read_strings(table, "gone")) {
+      for (const string_item& path : *gone) {
+        if (path.text.starts_with('/')) {
+          out.gone.push_back(path.text);
+        } else {
+          error(path.at, "'gone' entries must start with '/'");
+        }
+      }
+    }
+    if (const toml::node* mime = table.get("mime")) read_mime(*mime, out);
+    if (const toml::node* redirects = table.get("redirect")) {
+      for_each_table(*redirects, "redirect", "host.redirect",
+                     [&](const toml::table& rule) { read_redirect(rule, out); });
+    }
+    if (const toml::node* paths = table.get("path")) {
+      for_each_table(*paths, "path", "host.path",
+                     [&](const toml::table& rule) { read_path_rule(rule, out); });
+    }
+  }
+
+  void read_mime(const toml::node& node, host_config& out) {
+    const toml::table* table = node.as_table();
+    if (table == nullptr) return error(node, "'mime' must be a table of \"ext\" = \"type\"");
+    for (auto&& [key, value] : *table) {
+      std::string ext = lower(std::string(key.str()));
+      if (ext.starts_with('.')) ext.erase(0, 1);
+      if (ext.empty() || ext.find('/') != std::string::npos || has_control(ext)) {
+        error(pos_of(key.source()), "MIME extension '" + std::string(key.str()) + "' is not valid");
+        continue;
+      }
+      const auto* type = value.as_string();
+      // The type is sent in the response header: CR/LF would split it.
+      if (type == nullptr || type->get().find('/') == std::string::npos ||
+          has_control(type->get())) {
+        error(value, "MIME type for '" + ext + "' must be a string like \"text/plain\"");
+        continue;
+      }
+      out.mime_overrides[ext] = type->get();
+    }
+  }
+
+  void read_redirect(const toml::table& table, host_config& out) {
+    check_keys(table, {"from", "to", "prefix", "permanent"}, "[[host.redirect]]");
+    redirect_rule rule;
+    bool ok = true;
+    if (auto from = read_string(table, "from")) {
+      if (from->starts_with('/')) {
+        rule.from = *from;
+      } else {
+        error(*table.get("from"), "redirect 'from' must start with '/'");
+        ok = false;
+      }
+    } else {
+      if (!table.contains("from")) error(table, "[[host.redirect]] needs 'from'");
+      ok = false;
+    }
+    if (auto to = read_string(table, "to")) {
+      // `to` becomes the meta of a 3x header: no spaces or CR/LF.
+      if (to->empty() || has_control(*to) || to->find(' ') != std::string::npos) {
+        error(*table.get("to"), "redirect 'to' must be a non-empty URI without spaces");
+        ok = false;
+      } else {
+        rule.to = *to;
+      }
+    } else {
+      if (!table.contains("to")) error(table, "[[host.redirect]] needs 'to'");
+      ok = false;
+    }
+    if (auto prefix = read_bool(table, "prefix")) rule.prefix = *prefix;
+    if (auto permanent = read_bool(table, "permanent")) rule.permanent = *permanent;
+    if (ok) out.redirects.push_back(std::move(rule));
+  }
+
+  void read_path_rule(const toml::table& table, host_config& out) {
+    check_keys(table, {"prefix", "listing"}, "[[host.path]]");
+    path_rule rule;
+    auto prefix = read_string(table, "prefix");
+    if (!prefix) {
+      if (!table.contains("prefix")) error(table, "[[host.path]] needs 'prefix'");
+      return;
+    }
+    if (!prefix->starts_with('/')) {
+      return error(*table.get("prefix"), "path rule 'prefix' must start with '/'");
+    }
+    rule.prefix = *prefix;
+    rule.listing = read_bool(table, "listing");
+    out.paths.push_back(std::move(rule));
+  }
+
+  detail::config_positions at_;
+  std::set<std::string> bound_;  // listen addresses seen, Gemini and Gopher alike
+};
+
+}  // namespace
+
+config_result parse_config(std::string_view text, std::string_view file_name,
+                           const std::filesystem::path& base_dir) {
+  toml::table root;
+  try {
+    root = toml::parse(text, file_name);
+  } catch (const toml::parse_error& err) {
+    // toml++ stops at the first syntax error; there is nothing more to report.
+    const auto at = pos_of(err.source());
+    return fail(std::vector<config_error>{
+        {std::string(file_name), at.line, at.column, std::string(err.description())}});
+  }
+  config_reader reader(file_name, base_dir);
+  server_config config = reader.read(root);
+  std::vector<config_error> errors = std::move(reader.errors());
+  for (config_error& error : detail::validate_at(config, file_name, &reader.positions())) {
+    errors.push_back(std::move(error));
+  }
+  if (!errors.empty()) {
+    std::stable_sort(errors.begin(), errors.end(), [](const auto& a, const auto& b) {
+      return std::tie(a.line, a.column) < std::tie(b.line, b.column);
+    });
+    return fail(std::move(errors));
+  }
+  return config;
+}
+
+}  // namespace twinstar

@@ -1,0 +1,108 @@
+#include "twinstar/gopher_site.hpp"
+
+#include <fstream>
+#include <iterator>
+#include <variant>
+
+#include "twinstar/capsule.hpp"
+#include "twinstar/mime.hpp"
+
+namespace twinstar {
+namespace {
+
+// Menus and pages are small; a bound keeps a huge index.gmi from being slurped.
+constexpr std::uintmax_t max_rendered_bytes = 4u << 20;
+
+std::string read_small(const std::filesystem::path& p) {
+  std::ifstream in(p, std::ios::binary);
+  std::string s;
+  s.resize(max_rendered_bytes);
+  in.read(s.data(), static_cast<std::streamsize>(s.size()));
+  s.resize(static_cast<std::size_t>(in.gcount()));
+  return s;
+}
+
+bool ends_with_gmi(const std::filesystem::path& p) {
+  auto ext = p.extension().string();
+  return ext == ".gmi" || ext == ".gemini";
+}
+
+bool is_index_file(const host_config& host, const std::filesystem::path& p) {
+  auto name = p.filename().string();
+  for (const auto& i : host.index_files)
+    if (i == name) return true;
+  return false;
+}
+
+}  // namespace
+
+const host_config* gopher_host(const server_config& config) {
+  for (const auto& h : config.hosts)
+    if (h.gopher) return &h;
+  return nullptr;
+}
+
+gopher_answer gopher_site::answer(std::string_view request_line) const {
+  auto failure = [this](const error& e, std::string_view selector) {
+    return gopher_answer{gopher::error_menu(gopher::gopher_error_item(e, selector), context), {}, 0, "error"};
+  };
+  auto req = gopher::parse_selector(request_line);
+  if (!req) return failure(req.error(), request_line);
+  const std::string& selector = req->selector;
+
+  route r = routes.resolve_path(host, selector);
+  if (auto* e = std::get_if<error>(&r)) return failure(*e, selector);
+  auto* where = std::get_if<route_path>(&r);
+  if (!where) return failure({errc::not_found, {}}, selector);
+
+  // Gopher has no redirects: a directory asked for without its slash is
+  // served as the directory.
+  route_path path = *where;
+  resolution res = resolve_on_disk(path, cert_dir);
+  if (std::holds_alternative<route_redirect>(res)) {
+    path.path.trailing_slash = true;
+    if (!path.url_path.ends_with('/')) path.url_path += '/';
+    res = resolve_on_disk(path, cert_dir);
+  }
+  if (auto* e = std::get_if<error>(&res)) return failure(*e, selector);
+
+  const bool directory = path.url_path.ends_with('/');
+  auto classify = [this](std::string_view absolute) -> std::optional<gopher::local_link> {
+    route lr = routes.resolve_path(host, absolute);
+    auto* lp = std::get_if<route_path>(&lr);
+    if (!lp) return std::nullopt;
+    resolution target = resolve_on_disk(*lp, cert_dir);
+    std::string dir_selector = lp->url_path.ends_with('/') ? lp->url_path : lp->url_path + "/";
+    if (std::holds_alternative<route_redirect>(target) || std::holds_alternative<serve_generated>(target))
+      return gopher::local_link{'1', dir_selector};
+    if (auto* f = std::get_if<serve_file>(&target)) {
+      if (lp->url_path.ends_with('/') || is_index_file(host, f->file))
+        return gopher::local_link{'1', lp->url_path.ends_with('/') ? lp->url_path
+                                                                    : lp->url_path.substr(0, lp->url_path.rfind('/') + 1)};
+      return gopher::local_link{gopher::item_type_for_mime(f->mime), lp->url_path};
+    }
+    return std::nullopt;
+  };
+
+  if (directory) {
+    // An existing gophermap wins, so Gopher-native content keeps working.
+    std::filesystem::path dir = host.root;
+    for (const auto& s : path.path.segments) dir /= s;
+    std::error_code ec;
+    auto map = dir / "gophermap";
+    if (std::filesystem::is_regular_file(map, ec))
+      return {gopher::gophermap_to_menu(read_small(map), path.url_path, context), {}, 0, "menu"};
+    if (auto* gen = std::get_if<serve_generated>(&res))
+      return {gopher::gemtext_to_menu(gen->body, path.url_path, context, classify), {}, 0, "menu"};
+    if (auto* f = std::get_if<serve_file>(&res); f && ends_with_gmi(f->file))
+      return {gopher::gemtext_to_menu(read_small(f->file), path.url_path, context, classify), {}, 0, "menu"};
+  }
+  if (auto* f = std::get_if<serve_file>(&res)) {
+    if (ends_with_gmi(f->file))
+      return {gopher::gemtext_to_text(read_small(f->file), gemini_base + path.url_path), {}, 0, "text"};
+    return {{}, f->file, f->size, "file"};
+  }
+  return failure({errc::not_found, {}}, selector);
+}
+
+}  // namespace twinstar

@@ -1,0 +1,161 @@
+// One Gemini connection: TLS handshake, request line, decision by the pure
+// core, response, close_notify, close.
+#include <fcntl.h>
+#include <unistd.h>
+
+#include <variant>
+
+#include "shell.hpp"
+#include "twinstar/capsule.hpp"
+#include "twinstar/gemini.hpp"
+#include "twinstar/mime.hpp"
+#include "twinstar/url.hpp"
+
+namespace twinstar::shell {
+namespace {
+
+using namespace asio::experimental::awaitable_operators;
+using ssl_stream = asio::ssl::stream<tcp::socket>;
+
+struct fd_guard {
+  int fd = -1;
+  ~fd_guard() {
+    if (fd >= 0) ::close(fd);
+  }
+};
+
+struct outcome {
+  std::string host;
+  std::string path;
+  int status = 0;
+  std::uint64_t bytes = 0;
+};
+
+// A decided response: header plus either an in-memory body or a file.
+struct response {
+  gemini::status code = gemini::status::temporary_failure;
+  std::string meta;
+  std::string body;
+  int file = -1;  // owned by the caller's fd_guard
+  std::uint64_t file_size = 0;
+};
+
+response from_error(const error& e) {
+  auto r = to_gemini(e);
+  return {r.code, std::move(r.meta), {}, -1, 0};
+}
+
+// Pure decision plus the open() of the file, which happens before the 20 is
+// sent so an unreadable file still gets an honest status.
+response decide(std::string_view line, const shared_state& state, std::uint16_t local_port,
+                const std::string& local_ip, outcome& out) {
+  auto parsed = parse_url(line);
+  if (!parsed) return from_error(parsed.error());
+  out.host = parsed->host;
+  out.path = parsed->path;
+  route r = state.routes->resolve_gemini(*parsed, local_port, local_ip);
+  if (auto* e = std::get_if<error>(&r)) return from_error(*e);
+  if (auto* red = std::get_if<route_redirect>(&r)) return {red->code, red->target, {}, -1, 0};
+  const auto& where = std::get<route_path>(r);
+  resolution res = resolve_on_disk(where, state.config->cert_dir);
+  if (auto* e = std::get_if<error>(&res)) return from_error(*e);
+  if (auto* red = std::get_if<route_redirect>(&res)) return {red->code, red->target, {}, -1, 0};
+  if (auto* gen = std::get_if<serve_generated>(&res))
+    return {gemini::status::success, gemini_meta_for(gen->mime, where.host->lang), std::move(gen->body), -1, 0};
+  const auto& file = std::get<serve_file>(res);
+  int fd = ::open(file.file.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) return from_error({errc::unreadable, {}});
+  return {gemini::status::success, gemini_meta_for(file.mime, where.host->lang), {}, fd, file.size};
+}
+
+asio::awaitable<void> exchange(ssl_stream& stream, shared_state& state, clock::time_point& deadline,
+                               outcome& out) {
+  auto [hs_ec] = co_await stream.async_handshake(asio::ssl::stream_base::server, nothrow);
+  if (hs_ec) co_return;  // failed handshakes (TLS 1.1, wrong cert pin...) are the client's business
+
+  char buf[request_buffer_bytes];
+  std::size_t have = 0;
+  gemini::frame frame{gemini::frame_state::need_more, {}};
+  while (frame.state == gemini::frame_state::need_more && have < sizeof buf) {
+    auto [ec, n] = co_await stream.async_read_some(asio::buffer(buf + have, sizeof buf - have), nothrow);
+    if (ec) break;
+    have += n;
+    frame = gemini::find_request_line(std::string_view(buf, have));
+  }
+  if (frame.state == gemini::frame_state::need_more && have == sizeof buf)
+    frame.state = gemini::frame_state::too_long;
+
+  response resp;
+  switch (frame.state) {
+    case gemini::frame_state::complete: {
+      auto& sock = stream.next_layer();
+      std::error_code ec;
+      auto local = sock.local_endpoint(ec);
+      resp = decide(frame.line, state, local.port(), local.address().to_string(), out);
+      break;
+    }
+    case gemini::frame_state::need_more:  // EOF or error before CRLF
+      if (have == 0) co_return;           // nothing sent at all: just close
+      resp = from_error({have ? errc::missing_crlf : errc::empty_request, "Bad request: no CRLF"});
+      break;
+    case gemini::frame_state::bare_lf:
+      resp = from_error({errc::missing_crlf, "Bad request: line must end with CRLF"});
+      break;
+    case gemini::frame_state::too_long:
+      resp = from_error({errc::request_too_long, "Bad request: request longer than 1024 bytes"});
+      break;
+  }
+  fd_guard file{resp.file};
+  out.status = gemini::code(resp.code);
+
+  std::string head = gemini::format_header(resp.code, resp.meta);
+  head += resp.body;  // small bodies go out with the header in one record
+  auto [wec, wn] = co_await asio::async_write(stream, asio::buffer(head), nothrow);
+  out.bytes += wn;
+  if (wec) co_return;
+
+  if (file.fd >= 0) {
+    std::vector<char> chunk(file_chunk_bytes);
+    off_t offset = 0;
+    for (;;) {
+      ssize_t n = ::pread(file.fd, chunk.data(), chunk.size(), offset);
+      if (n <= 0) break;
+      offset += n;
+      // A stalled reader is dropped after request_timeout without progress.
+      deadline = clock::now() + state.config->request_timeout;
+      auto [ec, sent] = co_await asio::async_write(stream, asio::buffer(chunk.data(), n), nothrow);
+      out.bytes += sent;
+      if (ec) co_return;
+    }
+  }
+
+  // Send close_notify without waiting for the client's: marking the peer's
+  // shutdown as received makes SSL_shutdown complete once ours is written.
+  deadline = clock::now() + std::chrono::seconds(2);
+  SSL_set_shutdown(stream.native_handle(), SSL_get_shutdown(stream.native_handle()) | SSL_RECEIVED_SHUTDOWN);
+  co_await stream.async_shutdown(nothrow);
+}
+
+}  // namespace
+
+asio::awaitable<void> serve_gemini(tcp::socket socket, shared_state& state) {
+  auto started = clock::now();
+  std::string client = peer_string(socket);
+  outcome out;
+  {
+    ssl_stream stream(std::move(socket), *state.default_ssl);
+    clock::time_point deadline = started + state.config->request_timeout;
+    co_await (exchange(stream, state, deadline, out) || watchdog(deadline, stream.next_layer()));
+    if (stream.next_layer().is_open()) {
+      deadline = clock::now() + linger_drain;
+      co_await (drain_and_close(stream.next_layer()) || watchdog(deadline, stream.next_layer()));
+    }
+  }
+  if (out.status != 0) {
+    std::string status = std::to_string(out.status);
+    state.log->write({client, "gemini", out.host, out.path, status, out.bytes,
+                      std::chrono::duration_cast<std::chrono::microseconds>(clock::now() - started)});
+  }
+}
+
+}  // namespace twinstar::shell

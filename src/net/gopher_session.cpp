@@ -1,0 +1,100 @@
+// One Gopher connection: read a selector line (CRLF or bare LF), let the
+// pure core decide, send the answer, close.
+#include <fcntl.h>
+#include <unistd.h>
+
+#include "shell.hpp"
+#include "twinstar/gopher.hpp"
+#include "twinstar/gopher_site.hpp"
+
+namespace twinstar::shell {
+namespace {
+
+using namespace asio::experimental::awaitable_operators;
+
+struct outcome {
+  std::string selector;
+  std::string kind;
+  std::uint64_t bytes = 0;
+};
+
+asio::awaitable<void> exchange(tcp::socket& socket, shared_state& state, std::uint16_t local_port,
+                               clock::time_point& deadline, outcome& out) {
+  const host_config& host = *state.gopher_host;
+  gopher::menu_context context{host.gopher_host.empty() ? host.name : host.gopher_host,
+                               host.gopher_port ? host.gopher_port : local_port};
+  gopher_site site{*state.routes, host, context, state.config->cert_dir, state.gemini_base};
+
+  char buf[gopher::max_selector_bytes + 2];
+  std::size_t have = 0;
+  gopher::frame frame{gopher::frame_state::need_more, {}};
+  while (frame.state == gopher::frame_state::need_more && have < sizeof buf) {
+    auto [ec, n] = co_await socket.async_read_some(asio::buffer(buf + have, sizeof buf - have), nothrow);
+    if (ec) break;
+    have += n;
+    frame = gopher::find_selector_line(std::string_view(buf, have));
+  }
+  if (frame.state == gopher::frame_state::need_more) {
+    if (have == 0) co_return;  // nothing sent: just close
+    if (have == sizeof buf) frame.state = gopher::frame_state::too_long;
+    // EOF without a terminator: answer what was sent (some clients half-close).
+    else frame = {gopher::frame_state::complete, std::string_view(buf, have)};
+  }
+
+  gopher_answer answer;
+  if (frame.state == gopher::frame_state::too_long) {
+    answer.body = gopher::error_menu(
+        gopher::gopher_error_item({errc::request_too_long, "selector longer than 255 bytes"}, {}), context);
+    answer.kind = "error";
+    out.selector = std::string(buf, std::min<std::size_t>(have, 64)) + "...";
+  } else {
+    out.selector = std::string(frame.line);
+    answer = site.answer(frame.line);
+  }
+  out.kind = answer.kind;
+
+  if (answer.file.empty()) {
+    auto [ec, n] = co_await asio::async_write(socket, asio::buffer(answer.body), nothrow);
+    out.bytes += n;
+    co_return;
+  }
+  int fd = ::open(answer.file.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) {
+    std::string body = gopher::error_menu(gopher::gopher_error_item({errc::unreadable, {}}, out.selector), context);
+    auto [ec, n] = co_await asio::async_write(socket, asio::buffer(body), nothrow);
+    out.bytes += n;
+    out.kind = "error";
+    co_return;
+  }
+  std::vector<char> chunk(file_chunk_bytes);
+  off_t offset = 0;
+  for (;;) {
+    ssize_t n = ::pread(fd, chunk.data(), chunk.size(), offset);
+    if (n <= 0) break;
+    offset += n;
+    deadline = clock::now() + state.config->request_timeout;
+    auto [ec, sent] = co_await asio::async_write(socket, asio::buffer(chunk.data(), n), nothrow);
+    out.bytes += sent;
+    if (ec) break;
+  }
+  ::close(fd);
+}
+
+}  // namespace
+
+asio::awaitable<void> serve_gopher(tcp::socket socket, shared_state& state, std::uint16_t local_port) {
+  auto started = clock::now();
+  std::string client = peer_string(socket);
+  outcome out;
+  clock::time_point deadline = started + state.config->request_timeout;
+  co_await (exchange(socket, state, local_port, deadline, out) || watchdog(deadline, socket));
+  if (socket.is_open()) {
+    deadline = clock::now() + linger_drain;
+    co_await (drain_and_close(socket) || watchdog(deadline, socket));
+  }
+  if (!out.kind.empty())
+    state.log->write({client, "gopher", state.gopher_host->name, out.selector, out.kind, out.bytes,
+                      std::chrono::duration_cast<std::chrono::microseconds>(clock::now() - started)});
+}
+
+}  // namespace twinstar::shell

@@ -1,0 +1,186 @@
+// Listeners and lifecycle: bind, accept, count connections, drain on stop.
+#include "twinstar/server.hpp"
+
+#include <csignal>
+#include <cstdio>
+#include <thread>
+
+#include "shell.hpp"
+#include "twinstar/gemini.hpp"
+#include "twinstar/gopher_site.hpp"
+
+namespace twinstar {
+
+using namespace shell;
+
+std::string endpoint_info::url() const {
+  std::string host = address.find(':') != std::string::npos ? "[" + address + "]" : address;
+  return protocol + "://" + host + ":" + std::to_string(port) + "/";
+}
+
+struct server::impl {
+  asio::io_context io;
+  shared_state state;
+  std::vector<std::unique_ptr<tcp::acceptor>> acceptors;
+  std::vector<endpoint_info> endpoints;
+  std::atomic<bool> stopping{false};
+  std::unique_ptr<asio::steady_timer> grace;
+
+  void finish_if_drained() {
+    if (stopping && state.active.load() == 0) io.stop();
+  }
+
+  void begin_stop() {
+    if (stopping.exchange(true)) return;
+    for (auto& a : acceptors) {
+      std::error_code ec;
+      a->close(ec);
+    }
+    grace = std::make_unique<asio::steady_timer>(io, state.config->shutdown_grace);
+    grace->async_wait([this](std::error_code) { io.stop(); });
+    finish_if_drained();
+  }
+
+  asio::awaitable<void> accept_loop(tcp::acceptor& acceptor, bool gopher) {
+    const bool strands = state.config->workers > 1;
+    for (;;) {
+      asio::any_io_executor exec = strands ? asio::any_io_executor(asio::make_strand(io)) : io.get_executor();
+      auto [ec, socket] = co_await acceptor.async_accept(exec, nothrow);
+      if (ec) {
+        if (!acceptor.is_open() || ec == asio::error::operation_aborted) co_return;
+        // EMFILE/ENFILE and friends: back off instead of spinning, keep accepting.
+        asio::steady_timer pause(io, std::chrono::milliseconds(50));
+        co_await pause.async_wait(nothrow);
+        continue;
+      }
+      std::error_code ignored;
+      socket.set_option(tcp::no_delay(true), ignored);
+      std::uint16_t port = acceptor.local_endpoint(ignored).port();
+      ++state.active;
+      auto session = gopher ? serve_gopher(std::move(socket), state, port) : serve_gemini(std::move(socket), state);
+      asio::co_spawn(exec, std::move(session), [this](std::exception_ptr e) {
+        if (e) {
+          try {
+            std::rethrow_exception(e);
+          } catch (const std::exception& ex) {
+            std::fprintf(stderr, "session error: %s\n", ex.what());
+          }
+        }
+        --state.active;
+        finish_if_drained();
+      });
+    }
+  }
+
+  bool bind(const listen_address& where, bool gopher, std::string& error) {
+    std::error_code ec;
+    auto address = asio::ip::make_address(where.host, ec);
+    if (ec) {
+      error = "cannot use address " + where.to_string() + ": " + ec.message();
+      return false;
+    }
+    tcp::endpoint endpoint(address, where.port);
+    auto acceptor = std::make_unique<tcp::acceptor>(io);
+    acceptor->open(endpoint.protocol(), ec);
+    if (!ec && address.is_v6()) acceptor->set_option(asio::ip::v6_only(true), ec);
+    if (!ec) acceptor->set_option(tcp::acceptor::reuse_address(true), ec);
+    if (!ec) acceptor->bind(endpoint, ec);
+    if (!ec) acceptor->listen(asio::socket_base::max_listen_connections, ec);
+    if (ec) {
+      error = "cannot listen on " + where.to_string() + ": " + ec.message();
+      return false;
+    }
+    auto bound = acceptor->local_endpoint(ec);
+    endpoints.push_back({gopher ? "gopher" : "gemini", bound.address().to_string(), bound.port()});
+    acceptors.push_back(std::move(acceptor));
+    return true;
+  }
+};
+
+server::server(std::unique_ptr<impl> p) : impl_(std::move(p)) {}
+server::~server() = default;
+
+std::unique_ptr<server> server::create(std::shared_ptr<const server_config> config, std::string& error) {
+  auto p = std::make_unique<impl>();
+  p->state.config = config;
+  p->state.routes = std::make_unique<router>(*config);
+  p->state.contexts = tls::server_contexts::build(*config, error);
+  if (!p->state.contexts) return nullptr;
+  // asio::ssl::context takes ownership of the handle it wraps: give it a reference.
+  SSL_CTX* def = p->state.contexts->default_context();
+  SSL_CTX_up_ref(def);
+  p->state.default_ssl = std::make_unique<asio::ssl::context>(def);
+  p->state.log = std::make_unique<access_log>(config->access_log);
+  if (!p->state.log->ok()) {
+    error = "cannot open access log " + config->access_log;
+    return nullptr;
+  }
+  for (const auto& where : config->listen)
+    if (!p->bind(where, false, error)) return nullptr;
+  p->state.gopher_host = gopher_host(*config);
+  if (!config->gopher_listen.empty() && !p->state.gopher_host) {
+    error = "gopher_listen is set but every host has gopher = false";
+    return nullptr;
+  }
+  if (p->state.gopher_host) {
+    std::uint16_t port = p->endpoints.empty() ? gemini::default_port : p->endpoints.front().port;
+    p->state.gemini_base = "gemini://" + p->state.gopher_host->name;
+    if (port != gemini::default_port) p->state.gemini_base += ":" + std::to_string(port);
+  }
+  for (const auto& where : config->gopher_listen)
+    if (!p->bind(where, true, error)) return nullptr;
+  return std::unique_ptr<server>(new server(std::move(p)));
+}
+
+const std::vector<endpoint_info>& server::endpoints() const { return impl_->endpoints; }
+
+void server::run() {
+  auto& p = *impl_;
+  for (std::size_t i = 0; i < p.acceptors.size(); ++i)
+    asio::co_spawn(p.io, p.accept_loop(*p.acceptors[i], p.endpoints[i].protocol == "gopher"), asio::detached);
+  auto guard = asio::make_work_guard(p.io);  // keep run() alive until stop
+  std::vector<std::thread> extra;
+  for (unsigned i = 1; i < p.state.config->workers; ++i) extra.emplace_back([&p] { p.io.run(); });
+  p.io.run();
+  for (auto& t : extra) t.join();
+}
+
+void server::stop() {
+  asio::post(impl_->io, [p = impl_.get()] { p->begin_stop(); });
+}
+
+namespace shell {
+
+asio::awaitable<void> watchdog(const clock::time_point& deadline, tcp::socket& socket) {
+  asio::steady_timer timer(co_await asio::this_coro::executor);
+  while (clock::now() < deadline) {
+    timer.expires_at(deadline);
+    auto [ec] = co_await timer.async_wait(nothrow);
+    if (ec) co_return;  // cancelled: the work finished first
+  }
+  std::error_code ignored;
+  socket.close(ignored);
+}
+
+asio::awaitable<void> drain_and_close(tcp::socket& socket) {
+  std::error_code ec;
+  socket.shutdown(tcp::socket::shutdown_send, ec);
+  char sink[4096];
+  for (;;) {
+    auto [rec, n] = co_await socket.async_read_some(asio::buffer(sink), nothrow);
+    if (rec) break;
+  }
+  socket.close(ec);
+}
+
+std::string peer_string(const tcp::socket& socket) {
+  std::error_code ec;
+  auto ep = socket.remote_endpoint(ec);
+  if (ec) return "-";
+  auto addr = ep.address().to_string();
+  if (ep.address().is_v6()) addr = "[" + addr + "]";
+  return addr + ":" + std::to_string(ep.port());
+}
+
+}  // namespace shell
+}  // namespace twinstar

@@ -1,0 +1,263 @@
+#include "twinstar/tls.hpp"
+
+#include <arpa/inet.h>
+#include <fcntl.h>
+#include <openssl/err.h>
+#include <openssl/evp.h>
+#include <openssl/pem.h>
+#include <openssl/rand.h>
+#include <openssl/x509v3.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cstdio>
+#include <system_error>
+
+namespace twinstar::tls {
+namespace {
+
+struct file_closer {
+  void operator()(FILE* f) const {
+    if (f) std::fclose(f);
+  }
+};
+using file_ptr = std::unique_ptr<FILE, file_closer>;
+
+struct x509_deleter {
+  void operator()(X509* x) const { X509_free(x); }
+};
+struct pkey_deleter {
+  void operator()(EVP_PKEY* k) const { EVP_PKEY_free(k); }
+};
+using x509_ptr = std::unique_ptr<X509, x509_deleter>;
+using pkey_ptr = std::unique_ptr<EVP_PKEY, pkey_deleter>;
+
+bool is_ip_literal(const std::string& name) {
+  unsigned char buf[16];
+  return inet_pton(AF_INET, name.c_str(), buf) == 1 || inet_pton(AF_INET6, name.c_str(), buf) == 1;
+}
+
+x509_ptr read_cert(const std::filesystem::path& file) {
+  file_ptr f(std::fopen(file.c_str(), "r"));
+  if (!f) return nullptr;
+  return x509_ptr(PEM_read_X509(f.get(), nullptr, nullptr, nullptr));
+}
+
+pkey_ptr read_key(const std::filesystem::path& file) {
+  file_ptr f(std::fopen(file.c_str(), "r"));
+  if (!f) return nullptr;
+  return pkey_ptr(PEM_read_PrivateKey(f.get(), nullptr, nullptr, nullptr));
+}
+
+bool add_extension(X509* cert, int nid, const std::string& value) {
+  X509V3_CTX ctx;
+  X509V3_set_ctx_nodb(&ctx);
+  X509V3_set_ctx(&ctx, cert, cert, nullptr, nullptr, 0);
+  X509_EXTENSION* ext = X509V3_EXT_conf_nid(nullptr, &ctx, nid, value.c_str());
+  if (!ext) return false;
+  bool ok = X509_add_ext(cert, ext, -1) == 1;
+  X509_EXTENSION_free(ext);
+  return ok;
+}
+
+// Tickets and renegotiation are left to the performance work; here: TLS 1.2+
+// only, no renegotiation, server cipher preference.
+bool configure_common(SSL_CTX* ctx) {
+  if (SSL_CTX_set_min_proto_version(ctx, TLS1_2_VERSION) != 1) return false;
+  SSL_CTX_set_options(ctx, SSL_OP_NO_RENEGOTIATION | SSL_OP_CIPHER_SERVER_PREFERENCE);
+  SSL_CTX_set_mode(ctx, SSL_MODE_RELEASE_BUFFERS);
+  return true;
+}
+
+int on_server_name(SSL* ssl, int*, void* arg) {
+  const auto* self = static_cast<const server_contexts*>(arg);
+  const char* name = SSL_get_servername(ssl, TLSEXT_NAMETYPE_host_name);
+  if (!name) return SSL_TLSEXT_ERR_OK;  // no SNI: keep the default host
+  if (SSL_CTX* ctx = self->find(name); ctx && ctx != SSL_get_SSL_CTX(ssl)) SSL_set_SSL_CTX(ssl, ctx);
+  // An unknown name keeps the default certificate; the request then gets 53.
+  return SSL_TLSEXT_ERR_OK;
+}
+
+}  // namespace
+
+std::string last_error() {
+  std::string out;
+  while (unsigned long e = ERR_get_error()) {
+    char buf[256];
+    ERR_error_string_n(e, buf, sizeof buf);
+    if (!out.empty()) out += "; ";
+    out += buf;
+  }
+  return out.empty() ? "unknown OpenSSL error" : out;
+}
+
+std::optional<std::string> generate_self_signed(const std::filesystem::path& cert_file,
+                                                const std::filesystem::path& key_file,
+                                                const std::vector<std::string>& names) {
+  if (names.empty()) return "no name for the certificate";
+  pkey_ptr key(EVP_EC_gen("P-256"));
+  x509_ptr cert(X509_new());
+  if (!key || !cert) return "cannot create key: " + last_error();
+
+  X509_set_version(cert.get(), 2);
+  unsigned char serial[16];
+  RAND_bytes(serial, sizeof serial);
+  serial[0] &= 0x7f;  // positive
+  BIGNUM* bn = BN_bin2bn(serial, sizeof serial, nullptr);
+  BN_to_ASN1_INTEGER(bn, X509_get_serialNumber(cert.get()));
+  BN_free(bn);
+  X509_gmtime_adj(X509_getm_notBefore(cert.get()), -60 * 60);
+  X509_time_adj_ex(X509_getm_notAfter(cert.get()), 50 * 365 + 12, 0, nullptr);
+  X509_set_pubkey(cert.get(), key.get());
+  X509_NAME* subject = X509_get_subject_name(cert.get());
+  X509_NAME_add_entry_by_txt(subject, "CN", MBSTRING_UTF8,
+                             reinterpret_cast<const unsigned char*>(names.front().c_str()), -1, -1, 0);
+  X509_set_issuer_name(cert.get(), subject);
+
+  std::string san;
+  for (const auto& n : names) {
+    if (!san.empty()) san += ',';
+    san += (is_ip_literal(n) ? "IP:" : "DNS:") + n;
+  }
+  if (!add_extension(cert.get(), NID_subject_alt_name, san) ||
+      !add_extension(cert.get(), NID_basic_constraints, "critical,CA:FALSE") ||
+      !add_extension(cert.get(), NID_ext_key_usage, "serverAuth"))
+    return "cannot add certificate extensions: " + last_error();
+  if (X509_sign(cert.get(), key.get(), EVP_sha256()) == 0) return "cannot sign: " + last_error();
+
+  std::error_code ec;
+  std::filesystem::create_directories(key_file.parent_path(), ec);
+  std::filesystem::create_directories(cert_file.parent_path(), ec);
+  int fd = ::open(key_file.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0600);
+  if (fd < 0) return "cannot write " + key_file.string() + ": " + std::generic_category().message(errno);
+  ::fchmod(fd, 0600);  // also when the file already existed with wider rights
+  file_ptr kf(fdopen(fd, "w"));
+  if (!kf || PEM_write_PrivateKey(kf.get(), key.get(), nullptr, nullptr, 0, nullptr, nullptr) != 1)
+    return "cannot write " + key_file.string();
+  kf.reset();
+  file_ptr cf(std::fopen(cert_file.c_str(), "w"));
+  if (!cf || PEM_write_X509(cf.get(), cert.get()) != 1) return "cannot write " + cert_file.string();
+  return std::nullopt;
+}
+
+std::optional<std::string> check_pair(const std::filesystem::path& cert_file,
+                                      const std::filesystem::path& key_file,
+                                      std::string_view host_name) {
+  x509_ptr cert = read_cert(cert_file);
+  if (!cert) return cert_file.string() + ": cannot read a PEM certificate";
+  pkey_ptr key = read_key(key_file);
+  if (!key) return key_file.string() + ": cannot read a PEM private key";
+  ERR_clear_error();
+  if (X509_check_private_key(cert.get(), key.get()) != 1)
+    return key_file.string() + ": key does not match certificate " + cert_file.string();
+  if (X509_cmp_current_time(X509_get0_notAfter(cert.get())) <= 0)
+    return cert_file.string() + ": certificate has expired";
+  if (X509_cmp_current_time(X509_get0_notBefore(cert.get())) > 0)
+    return cert_file.string() + ": certificate is not valid yet";
+  std::string name(host_name);
+  bool named = is_ip_literal(name) ? X509_check_ip_asc(cert.get(), name.c_str(), 0) == 1
+                                   : X509_check_host(cert.get(), name.data(), name.size(), 0, nullptr) == 1;
+  if (!named) return cert_file.string() + ": certificate does not name host '" + name + "'";
+  return std::nullopt;
+}
+
+std::vector<std::string> prepare_certificates(const server_config& config,
+                                              void (*note)(const std::string&)) {
+  std::vector<std::string> problems;
+  for (const auto& host : config.hosts) {
+    std::error_code ec;
+    bool have_cert = std::filesystem::exists(host.cert, ec);
+    bool have_key = std::filesystem::exists(host.key, ec);
+    if (!have_cert && !have_key) {
+      std::vector<std::string> names{host.name};
+      names.insert(names.end(), host.aliases.begin(), host.aliases.end());
+      if (auto err = generate_self_signed(host.cert, host.key, names)) {
+        problems.push_back(host.name + ": " + *err);
+        continue;
+      }
+      if (note) note("generated a self-signed certificate for " + host.name + ": " + host.cert.string());
+    } else if (!have_cert || !have_key) {
+      problems.push_back(host.name + ": " + (have_cert ? host.key : host.cert).string() +
+                         " is missing (give both files, or neither to generate a pair)");
+      continue;
+    }
+    if (auto err = check_pair(host.cert, host.key, host.name)) problems.push_back(host.name + ": " + *err);
+  }
+  return problems;
+}
+
+std::string fingerprint(X509* cert) {
+  unsigned char md[EVP_MAX_MD_SIZE];
+  unsigned int len = 0;
+  if (!cert || X509_digest(cert, EVP_sha256(), md, &len) != 1) return {};
+  static constexpr char hex[] = "0123456789abcdef";
+  std::string out = "SHA256:";
+  for (unsigned i = 0; i < len; ++i) {
+    out += hex[md[i] >> 4];
+    out += hex[md[i] & 15];
+  }
+  return out;
+}
+
+std::unique_ptr<server_contexts> server_contexts::build(const server_config& config, std::string& error) {
+  auto self = std::unique_ptr<server_contexts>(new server_contexts);
+  for (const auto& host : config.hosts) {
+    ctx_ptr ctx(SSL_CTX_new(TLS_server_method()));
+    if (!ctx || !configure_common(ctx.get()) ||
+        SSL_CTX_use_certificate_chain_file(ctx.get(), host.cert.c_str()) != 1 ||
+        SSL_CTX_use_PrivateKey_file(ctx.get(), host.key.c_str(), SSL_FILETYPE_PEM) != 1 ||
+        SSL_CTX_check_private_key(ctx.get()) != 1) {
+      error = host.name + ": " + last_error();
+      return nullptr;
+    }
+    entry e{{host.name}, std::move(ctx)};
+    e.names.insert(e.names.end(), host.aliases.begin(), host.aliases.end());
+    self->contexts_.push_back(std::move(e));
+  }
+  if (self->contexts_.empty()) {
+    error = "no hosts";
+    return nullptr;
+  }
+  SSL_CTX* def = self->default_context();
+  SSL_CTX_set_tlsext_servername_callback(def, on_server_name);
+  SSL_CTX_set_tlsext_servername_arg(def, self.get());
+  return self;
+}
+
+SSL_CTX* server_contexts::find(std::string_view server_name) const {
+  std::string name(server_name);
+  if (!name.empty() && name.back() == '.') name.pop_back();
+  std::transform(name.begin(), name.end(), name.begin(), [](unsigned char c) { return std::tolower(c); });
+  for (const auto& e : contexts_)
+    if (std::find(e.names.begin(), e.names.end(), name) != e.names.end()) return e.ctx.get();
+  return nullptr;
+}
+
+ctx_ptr make_client_context(int min_version, int max_version, const std::filesystem::path& cert_file,
+                            const std::filesystem::path& key_file, std::string& error) {
+  ctx_ptr ctx(SSL_CTX_new(TLS_client_method()));
+  if (!ctx) {
+    error = last_error();
+    return nullptr;
+  }
+  if (min_version < TLS1_2_VERSION) {
+    // Old versions are only for probing servers; OpenSSL's default security
+    // level forbids them, so lower it for this context alone.
+    SSL_CTX_set_security_level(ctx.get(), 0);
+    SSL_CTX_set_cipher_list(ctx.get(), "ALL:@SECLEVEL=0");
+  }
+  SSL_CTX_set_min_proto_version(ctx.get(), min_version);
+  SSL_CTX_set_max_proto_version(ctx.get(), max_version);
+  SSL_CTX_set_verify(ctx.get(), SSL_VERIFY_NONE, nullptr);
+  if (!cert_file.empty()) {
+    if (SSL_CTX_use_certificate_chain_file(ctx.get(), cert_file.c_str()) != 1 ||
+        SSL_CTX_use_PrivateKey_file(ctx.get(), key_file.c_str(), SSL_FILETYPE_PEM) != 1) {
+      error = "client certificate: " + last_error();
+      return nullptr;
+    }
+  }
+  return ctx;
+}
+
+}  // namespace twinstar::tls

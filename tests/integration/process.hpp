@@ -1,0 +1,121 @@
+#pragma once
+// Run the built twinstar binary as a child process, reading its output line
+// by line (with a bound on the wait), so tests wait for the "listening" line
+// instead of sleeping.
+#include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
+#include <spawn.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <optional>
+#include <string>
+#include <vector>
+
+extern char** environ;
+
+namespace twinstar::test {
+
+class child_process {
+ public:
+  explicit child_process(std::vector<std::string> args) {
+    int out[2], err[2];
+    if (pipe2(out, O_CLOEXEC) != 0 || pipe2(err, O_CLOEXEC) != 0) throw std::runtime_error("pipe");
+    posix_spawn_file_actions_t fa;
+    posix_spawn_file_actions_init(&fa);
+    posix_spawn_file_actions_adddup2(&fa, out[1], 1);
+    posix_spawn_file_actions_adddup2(&fa, err[1], 2);
+    std::vector<char*> argv;
+    for (auto& a : args) argv.push_back(a.data());
+    argv.push_back(nullptr);
+    if (posix_spawn(&pid_, argv[0], &fa, nullptr, argv.data(), environ) != 0) throw std::runtime_error("spawn");
+    posix_spawn_file_actions_destroy(&fa);
+    ::close(out[1]);
+    ::close(err[1]);
+    out_ = out[0];
+    err_ = err[0];
+  }
+  ~child_process() {
+    if (pid_ > 0 && !exited_) {
+      ::kill(pid_, SIGKILL);
+      ::waitpid(pid_, nullptr, 0);
+    }
+    ::close(out_);
+    ::close(err_);
+  }
+
+  // Next stdout line, or nullopt on EOF / when `limit` passes.
+  std::optional<std::string> read_line(std::chrono::milliseconds limit = std::chrono::seconds(20)) {
+    auto until = std::chrono::steady_clock::now() + limit;
+    for (;;) {
+      if (auto nl = buffer_.find('\n'); nl != std::string::npos) {
+        std::string line = buffer_.substr(0, nl);
+        buffer_.erase(0, nl + 1);
+        return line;
+      }
+      auto left = std::chrono::duration_cast<std::chrono::milliseconds>(until - std::chrono::steady_clock::now());
+      if (left.count() <= 0) return std::nullopt;
+      pollfd p{out_, POLLIN, 0};
+      if (::poll(&p, 1, static_cast<int>(left.count())) <= 0) return std::nullopt;
+      char buf[4096];
+      ssize_t n = ::read(out_, buf, sizeof buf);
+      if (n <= 0) return std::nullopt;
+      buffer_.append(buf, n);
+    }
+  }
+
+  // Wait for a line containing `needle`; returns it.
+  std::optional<std::string> wait_for(const std::string& needle) {
+    while (auto line = read_line())
+      if (line->find(needle) != std::string::npos) return line;
+    return std::nullopt;
+  }
+
+  void signal(int sig) { ::kill(pid_, sig); }
+
+  // Exit code (or 128 + signal), waiting at most `limit`; -1 if still running.
+  int wait(std::chrono::milliseconds limit = std::chrono::seconds(20)) {
+    auto until = std::chrono::steady_clock::now() + limit;
+    // Drain output meanwhile so a full pipe can't block the child.
+    for (;;) {
+      int status = 0;
+      pid_t r = ::waitpid(pid_, &status, WNOHANG);
+      if (r == pid_) {
+        exited_ = true;
+        return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+      }
+      if (std::chrono::steady_clock::now() > until) return -1;
+      pollfd p[2] = {{out_, POLLIN, 0}, {err_, POLLIN, 0}};
+      ::poll(p, 2, 50);
+      char buf[4096];
+      if (p[0].revents & POLLIN) {
+        ssize_t n = ::read(out_, buf, sizeof buf);
+        if (n > 0) buffer_.append(buf, n);
+      }
+      if (p[1].revents & POLLIN) {
+        ssize_t n = ::read(err_, buf, sizeof buf);
+        if (n > 0) errors_.append(buf, n);
+      }
+    }
+  }
+
+  const std::string& stderr_text() const { return errors_; }
+  const std::string& pending_stdout() const { return buffer_; }
+
+ private:
+  pid_t pid_ = -1;
+  int out_ = -1, err_ = -1;
+  bool exited_ = false;
+  std::string buffer_, errors_;
+};
+
+// "listening on gemini://127.0.0.1:34567/ ..." -> 34567
+inline std::uint16_t port_of(const std::string& line) {
+  auto slash = line.find("/ ");
+  auto colon = line.rfind(':', slash);
+  return static_cast<std::uint16_t>(std::stoi(line.substr(colon + 1, slash - colon - 1)));
+}
+
+}  // namespace twinstar::test

@@ -1,0 +1,475 @@
+#include "twinstar/config.hpp"
+
+#include <doctest/doctest.h>
+
+#include <filesystem>
+#include <fstream>
+#include <random>
+#include <string>
+#include <vector>
+
+using namespace twinstar;
+namespace fs = std::filesystem;
+
+namespace {
+
+// Lines 1-2: a valid [server]; lines 3-5: a valid [[host]].
+const std::string server_block =
+    "[server]\n"
+    "listen = [\"127.0.0.1:1965\"]\n";
+const std::string host_block =
+    "[[host]]\n"
+    "name = \"a\"\n"
+    "root = \"r\"\n";
+
+config_result parse(const std::string& text) { return parse_config(text, "t.toml", "/base"); }
+
+std::vector<config_error> errors_of(const std::string& text) {
+  auto parsed = parse(text);
+  if (parsed.ok()) return {};
+  return parsed.error();
+}
+
+}  // namespace
+
+TEST_CASE("config: a full valid config parses to the expected values") {
+  const std::string text =
+      "[server]\n"
+      "listen = [\"0.0.0.0:1965\", \"[::]:1966\"]\n"
+      "gopher_listen = [\"127.0.0.1:70\"]\n"
+      "cert_dir = \"/etc/twinstar/certs\"\n"
+      "access_log = \"off\"\n"
+      "request_timeout = 2.5\n"
+      "shutdown_grace = 1\n"
+      "workers = 4\n"
+      "\n"
+      "[[host]]\n"
+      "name = \"Example.ORG\"\n"
+      "aliases = [\"WWW.example.org\", \"192.0.2.1\"]\n"
+      "root = \"capsule\"\n"
+      "cert = \"/tls/example.crt\"\n"
+      "key = \"keys/example.key\"\n"
+      "lang = \"en,fr\"\n"
+      "index = [\"index.gmi\", \"index.txt\"]\n"
+      "listing = false\n"
+      "gopher = false\n"
+      "gopher_host = \"gopher.example.org\"\n"
+      "gopher_port = 70\n"
+      "gone = [\"/old-page.gmi\"]\n"
+      "[host.mime]\n"
+      "\"txt\" = \"text/plain\"\n"
+      "\".GMI\" = \"text/gemini; charset=utf-8\"\n"
+      "[[host.redirect]]\n"
+      "from = \"/old/\"\n"
+      "to = \"/news/\"\n"
+      "prefix = true\n"
+      "[[host.redirect]]\n"
+      "from = \"/tmp\"\n"
+      "to = \"gemini://elsewhere.example/\"\n"
+      "permanent = false\n"
+      "[[host.path]]\n"
+      "prefix = \"/private/\"\n"
+      "listing = false\n"
+      "[[host.path]]\n"
+      "prefix = \"/pub/\"\n"
+      "\n"
+      "[[host]]\n"
+      "name = \"second.example\"\n"
+      "root = \"/srv/second\"\n";
+  auto parsed = parse_config(text, "full.toml", "/srv/gem");
+  REQUIRE(parsed.ok());
+  const server_config& c = *parsed;
+  REQUIRE(c.listen.size() == 2);
+  CHECK(c.listen[0].host == "0.0.0.0");
+  CHECK(c.listen[0].port == 1965);
+  CHECK(c.listen[1].host == "::");
+  CHECK(c.listen[1].port == 1966);
+  REQUIRE(c.gopher_listen.size() == 1);
+  CHECK(c.gopher_listen[0].to_string() == "127.0.0.1:70");
+  CHECK(c.cert_dir == fs::path("/etc/twinstar/certs"));
+  CHECK(c.access_log == "off");
+  CHECK(c.request_timeout == std::chrono::milliseconds(2500));
+  CHECK(c.shutdown_grace == std::chrono::milliseconds(1000));
+  CHECK(c.workers == 4);
+  REQUIRE(c.hosts.size() == 2);
+
+  const host_config& h = c.hosts[0];
+  CHECK(h.name == "example.org");
+  CHECK(h.aliases == std::vector<std::string>{"www.example.org", "192.0.2.1"});
+  CHECK(h.root == fs::path("/srv/gem/capsule"));
+  CHECK(h.cert == fs::path("/tls/example.crt"));
+  CHECK(h.key == fs::path("/srv/gem/keys/example.key"));
+  CHECK(h.lang == "en,fr");
+  CHECK(h.index_files == std::vector<std::string>{"index.gmi", "index.txt"});
+  CHECK_FALSE(h.listing);
+  CHECK_FALSE(h.gopher);
+  CHECK(h.gopher_host == "gopher.example.org");
+  CHECK(h.gopher_port == 70);
+  CHECK(h.gone == std::vector<std::string>{"/old-page.gmi"});
+  CHECK(h.mime_overrides == std::map<std::string, std::string>{
+                                {"gmi", "text/gemini; charset=utf-8"}, {"txt", "text/plain"}});
+  REQUIRE(h.redirects.size() == 2);
+  CHECK(h.redirects[0].from == "/old/");
+  CHECK(h.redirects[0].to == "/news/");
+  CHECK(h.redirects[0].prefix);
+  CHECK(h.redirects[0].permanent);
+  CHECK(h.redirects[1].to == "gemini://elsewhere.example/");
+  CHECK_FALSE(h.redirects[1].prefix);
+  CHECK_FALSE(h.redirects[1].permanent);
+  REQUIRE(h.paths.size() == 2);
+  CHECK(h.paths[0].prefix == "/private/");
+  CHECK(h.paths[0].listing == std::optional<bool>(false));
+  CHECK(h.paths[1].prefix == "/pub/");
+  CHECK_FALSE(h.paths[1].listing.has_value());
+
+  const host_config& second = c.hosts[1];
+  CHECK(second.root == fs::path("/srv/second"));
+  CHECK(second.cert == fs::path("/etc/twinstar/certs/second.example.crt"));
+  CHECK(second.key == fs::path("/etc/twinstar/certs/second.example.key"));
+}
+
+TEST_CASE("config: defaults for every optional key") {
+  auto parsed = parse(server_block + host_block);
+  REQUIRE(parsed.ok());
+  const server_config& c = *parsed;
+  CHECK(c.gopher_listen.empty());
+  CHECK(c.cert_dir == fs::path("/base/certs"));
+  CHECK(c.access_log == "-");
+  CHECK(c.request_timeout == std::chrono::milliseconds(10'000));
+  CHECK(c.shutdown_grace == std::chrono::milliseconds(5'000));
+  CHECK(c.workers == 1);
+  const host_config& h = c.hosts.at(0);
+  CHECK(h.aliases.empty());
+  CHECK(h.lang.empty());
+  CHECK(h.index_files == std::vector<std::string>{"index.gmi"});
+  CHECK(h.listing);
+  CHECK(h.gopher);
+  CHECK(h.gopher_host.empty());
+  CHECK(h.gopher_port == 0);
+  CHECK(h.gone.empty());
+  CHECK(h.mime_overrides.empty());
+  CHECK(h.redirects.empty());
+  CHECK(h.paths.empty());
+  CHECK(h.cert == fs::path("/base/certs/a.crt"));
+  CHECK(h.key == fs::path("/base/certs/a.key"));
+}
+
+TEST_CASE("config: an empty gopher_host or lang means the default") {
+  auto parsed = parse(server_block + host_block + "gopher_host = \"\"\nlang = \"\"\n");
+  REQUIRE(parsed.ok());
+  CHECK(parsed->hosts[0].gopher_host.empty());
+  CHECK(parsed->hosts[0].lang.empty());
+}
+
+TEST_CASE("config: relative paths resolve against base_dir") {
+  struct row {
+    std::string base;
+    std::string server_extra;
+    std::string host_extra;
+    fs::path root, cert, key;
+    std::string access_log;
+  };
+  const std::vector<row> rows = {
+      {"/srv/gem", "", "", "/srv/gem/r", "/srv/gem/certs/a.crt", "/srv/gem/certs/a.key", "-"},
+      {".", "", "", "r", "certs/a.crt", "certs/a.key", "-"},
+      {"conf", "cert_dir = \"../tls\"\naccess_log = \"logs/access.log\"\n", "", "conf/r",
+       "tls/a.crt", "tls/a.key", "conf/logs/access.log"},
+      {"/srv/gem", "cert_dir = \"/etc/tls/\"\naccess_log = \"/var/log/ts.log\"\n",
+       "cert = \"mine.crt\"\n", "/srv/gem/r", "/srv/gem/mine.crt", "/etc/tls/a.key",
+       "/var/log/ts.log"},
+      {"/srv/gem", "", "root = \"/var/gemini\"\nkey = \"k/../a.key\"\n", "/var/gemini",
+       "/srv/gem/certs/a.crt", "/srv/gem/a.key", "-"},
+  };
+  for (const row& r : rows) {
+    std::string text = server_block + r.server_extra + "[[host]]\nname = \"a\"\n" + r.host_extra;
+    if (r.host_extra.find("root") == std::string::npos) text += "root = \"r\"\n";
+    CAPTURE(text);
+    auto parsed = parse_config(text, "t.toml", r.base);
+    REQUIRE(parsed.ok());
+    CHECK(parsed->hosts[0].root == r.root);
+    CHECK(parsed->hosts[0].cert == r.cert);
+    CHECK(parsed->hosts[0].key == r.key);
+    CHECK(parsed->access_log == r.access_log);
+  }
+}
+
+TEST_CASE("config: each error kind is reported alone at its line and column") {
+  struct row {
+    std::string text;
+    int line;
+    int column;
+    std::string message;
+  };
+  const std::string S = server_block;
+  const std::string H = host_block;
+  const std::vector<row> rows = {
+      // [server]
+      {S + "workers = 0\n" + H, 3, 11, "'workers' must be between 1 and 1024"},
+      {S + "workers = 1.5\n" + H, 3, 11, "'workers' must be an integer"},
+      {S + "request_timeout = 0\n" + H, 3, 19, "'request_timeout' must be greater than 0"},
+      {S + "shutdown_grace = -1.5\n" + H, 3, 18, "'shutdown_grace' must be greater than 0"},
+      {S + "request_timeout = \"10\"\n" + H, 3, 19,
+       "'request_timeout' must be a number of seconds"},
+      {S + "request_timeout = nan\n" + H, 3, 19, "'request_timeout' must be greater than 0"},
+      {S + "request_timeout = 1e9\n" + H, 3, 19, "'request_timeout' must be at most 86400 seconds"},
+      {"[server]\nlisten = \"127.0.0.1:1965\"\n" + H, 2, 10,
+       "'listen' must be an array of strings"},
+      {"[server]\nlisten = [\"127.0.0.1:1965\", 7]\n" + H, 2, 29,
+       "'listen' must be an array of strings"},
+      {"[server]\nlisten = [\"127.0.0.1:1965\", \"::1:1965\"]\n" + H, 2, 29,
+       "malformed listen address '::1:1965' (expected IPv4:PORT or [IPv6]:PORT, port 0-65535)"},
+      {"[server]\nlisten = [\"localhost:1965\"]\n" + H, 2, 11,
+       "malformed listen address 'localhost:1965' (expected IPv4:PORT or [IPv6]:PORT, port "
+       "0-65535)"},
+      {"[server]\nlisten = [\"127.0.0.1:1965\", \"127.0.0.1:1965\"]\n" + H, 2, 29,
+       "listen address '127.0.0.1:1965' is used twice"},
+      {S + "gopher_listen = [\"127.0.0.1:1965\"]\n" + H, 3, 18,
+       "listen address '127.0.0.1:1965' is used twice"},
+      {S + "cert_dir = 5\n" + H, 3, 12, "'cert_dir' must be a string"},
+      {S + "cert_dir = \"\"\n" + H, 3, 12, "'cert_dir' must not be empty"},
+      {S + "access_log = \"\"\n" + H, 3, 14, "'access_log' must not be empty (use \"off\")"},
+      {"server = 1\n" + H, 1, 10, "'server' must be a table"},
+      // cross-field
+      {S, 0, 0, "no [[host]] defined; at least one is required"},
+      {"host = []\n" + S, 1, 8, "no [[host]] defined; at least one is required"},
+      {"[server]\nlisten = []\n" + H, 2, 10, "no Gemini listener: 'listen' in [server] is empty"},
+      {"[server]\nworkers = 2\n" + H, 1, 1, "no Gemini listener: 'listen' in [server] is empty"},
+      {H, 0, 0, "no Gemini listener: 'listen' in [server] is empty"},
+      {S + "[[host]]\nroot = \"r\"\n", 3, 1, "[[host]] #1 has no 'name'"},
+      {S + "[[host]]\nname = \"a\"\n", 3, 1, "host 'a' has no 'root'"},
+      {S + H + "[[host]]\nname = \"b\"\naliases = [\"x\", \"A\"]\nroot = \"r\"\n", 8, 17,
+       "'a' is already a name or alias of host 'a'"},
+      {S + H + "[[host]]\nname = \"A\"\nroot = \"r\"\n", 7, 8,
+       "'a' is already a name or alias of host 'a'"},
+      // [[host]]
+      {S + "[host]\nname = \"a\"\nroot = \"r\"\n", 3, 1,
+       "'host' must be an array of tables (write [[host]])"},
+      {S + "[[host]]\nname = 5\nroot = \"r\"\n", 4, 8, "'name' must be a string"},
+      {S + "[[host]]\nname = \"bad/name\"\nroot = \"r\"\n", 4, 8,
+       "'name' is not a valid host name: 'bad/name'"},
+      {S + H + "aliases = [\"ok\", \"no way\"]\n", 6, 18,
+       "alias 'no way' is not a valid host name"},
+      {S + H + "root = 1\n", 6, 8, "cannot redefine existing string 'root'"},  // a TOML error
+      {S + "[[host]]\nname = \"a\"\nroot = \"\"\n", 5, 8, "'root' must not be empty"},
+      {S + H + "lang = \"en_US\"\n", 6, 8, "'lang' may contain only letters, digits, '-' and ','"},
+      {S + H + "listing = \"yes\"\n", 6, 11, "'listing' must be true or false"},
+      {S + H + "gopher_port = 70000\n", 6, 15, "'gopher_port' must be between 0 and 65535"},
+      {S + H + "gopher_host = \"a\\tb\"\n", 6, 15,
+       "'gopher_host' is not a valid host name: 'a\tb'"},
+      {S + H + "index = [\"../x\"]\n", 6, 10, "'index' entries must be plain file names"},
+      {S + H + "gone = [\"old.gmi\"]\n", 6, 9, "'gone' entries must start with '/'"},
+      {S + H + "mime = \"text/plain\"\n", 6, 8, "'mime' must be a table of \"ext\" = \"type\""},
+      {S + H + "[host.mime]\ntxt = 5\n", 7, 7,
+       "MIME type for 'txt' must be a string like \"text/plain\""},
+      {S + H + "[host.mime]\ntxt = \"text/plain\\r\\n20 x\"\n", 7, 7,
+       "MIME type for 'txt' must be a string like \"text/plain\""},
+      // [[host.redirect]]
+      {S + H + "[[host.redirect]]\nto = \"/x\"\n", 6, 1, "[[host.redirect]] needs 'from'"},
+      {S + H + "[[host.redirect]]\nfrom = \"/x\"\n", 6, 1, "[[host.redirect]] needs 'to'"},
+      {S + H + "[[host.redirect]]\nfrom = \"old\"\nto = \"/x\"\n", 7, 8,
+       "redirect 'from' must start with '/'"},
+      {S + H + "[[host.redirect]]\nfrom = \"/old\"\nto = \"/x y\"\n", 8, 6,
+       "redirect 'to' must be a non-empty URI without spaces"},
+      {S + H + "[[host.redirect]]\nfrom = \"/old\"\nto = \"/x\"\nprefix = 1\n", 9, 10,
+       "'prefix' must be true or false"},
+      {S + H + "redirect = 1\n", 6, 12,
+       "'redirect' must be an array of tables (write [[host.redirect]])"},
+      // [[host.path]]
+      {S + H + "[[host.path]]\nprefix = \"private/\"\n", 7, 10,
+       "path rule 'prefix' must start with '/'"},
+      {S + H + "[[host.path]]\nlisting = false\n", 6, 1, "[[host.path]] needs 'prefix'"},
+      // unknown keys
+      {"foo = 1\n" + S + H, 1, 1, "unknown key 'foo' at the top level"},
+      {S + "listne = 1\n" + H, 3, 1, "unknown key 'listne' in [server]"},
+      {S + H + "nmae = \"b\"\n", 6, 1, "unknown key 'nmae' in [[host]]"},
+      {S + H + "[[host.redirect]]\nfrom = \"/a\"\nto = \"/b\"\nperm = true\n", 9, 1,
+       "unknown key 'perm' in [[host.redirect]]"},
+      {S + H + "[[host.path]]\nprefix = \"/a\"\nlistings = false\n", 8, 1,
+       "unknown key 'listings' in [[host.path]]"},
+      {S + "[server.tls]\nx = 1\n" + H, 3, 9, "unknown key 'tls' in [server]"},
+  };
+  for (const row& r : rows) {
+    CAPTURE(r.text);
+    auto errors = errors_of(r.text);
+    REQUIRE(errors.size() == 1);
+    CHECK(errors[0].file == "t.toml");
+    CHECK(errors[0].line == r.line);
+    CHECK(errors[0].column == r.column);
+    if (r.message.starts_with("cannot redefine")) {
+      CHECK(errors[0].message.find(r.message) != std::string::npos);
+    } else {
+      CHECK(errors[0].message == r.message);
+    }
+  }
+}
+
+TEST_CASE("config: three different mistakes are all reported, each at its position") {
+  const std::string text =
+      "[server]\n"
+      "listen = [\"127.0.0.1:1965\"]\n"
+      "workers = 0\n"  // 3:11
+      "[[host]]\n"
+      "name = \"a\"\n"
+      "root = \"r\"\n"
+      "lang = \"en US\"\n"  // 7:8
+      "[[host.redirect]]\n"
+      "from = \"old\"\n"  // 9:8
+      "to = \"/new\"\n";
+  auto errors = errors_of(text);
+  REQUIRE(errors.size() == 3);
+  CHECK(errors[0].to_string() == "t.toml:3:11: 'workers' must be between 1 and 1024");
+  CHECK(errors[1].to_string() ==
+        "t.toml:7:8: 'lang' may contain only letters, digits, '-' and ','");
+  CHECK(errors[2].to_string() == "t.toml:9:8: redirect 'from' must start with '/'");
+}
+
+TEST_CASE("config: a misspelt key reports itself and its consequence") {
+  auto errors = errors_of("[server]\nlistne = [\"127.0.0.1:1965\"]\n" + host_block);
+  REQUIRE(errors.size() == 2);
+  CHECK(errors[0].to_string() == "t.toml:1:1: no Gemini listener: 'listen' in [server] is empty");
+  CHECK(errors[1].to_string() == "t.toml:2:1: unknown key 'listne' in [server]");
+}
+
+TEST_CASE("config: a TOML syntax error is reported at its line and column") {
+  auto errors = errors_of(server_block + "workers = \n" + host_block);
+  REQUIRE(errors.size() == 1);
+  CHECK(errors[0].line == 3);
+  CHECK(errors[0].column == 11);
+  CHECK(errors[0].message.find("expected value") != std::string::npos);
+}
+
+TEST_CASE("config: parse_listen_address") {
+  struct row {
+    std::string text;
+    bool ok;
+    std::string host;
+    std::uint16_t port;
+  };
+  const std::vector<row> rows = {
+      {"127.0.0.1:1965", true, "127.0.0.1", 1965},
+      {"0.0.0.0:0", true, "0.0.0.0", 0},
+      {"[::1]:1965", true, "::1", 1965},
+      {"[::]:65535", true, "::", 65535},
+      {"[2001:db8::1]:70", true, "2001:db8::1", 70},
+      {"127.0.0.1:65536", false, "", 0},
+      {"127.0.0.1:-1", false, "", 0},
+      {"127.0.0.1:+1", false, "", 0},
+      {"127.0.0.1:", false, "", 0},
+      {"127.0.0.1:19x5", false, "", 0},
+      {"127.0.0.1:1965 ", false, "", 0},
+      {"127.0.0.1:9999999999", false, "", 0},
+      {"127.0.0.1", false, "", 0},
+      {"::1:1965", false, "", 0},
+      {"::1", false, "", 0},
+      {"[::1]", false, "", 0},
+      {"[::1]1965", false, "", 0},
+      {"[::1:1965", false, "", 0},
+      {"[]:1965", false, "", 0},
+      {"[127.0.0.1]:1965", false, "", 0},
+      {":1965", false, "", 0},
+      {"localhost:1965", false, "", 0},
+      {"256.0.0.1:1965", false, "", 0},
+      {"", false, "", 0},
+  };
+  for (const row& r : rows) {
+    CAPTURE(r.text);
+    auto address = parse_listen_address(r.text);
+    REQUIRE(address.has_value() == r.ok);
+    if (!r.ok) continue;
+    CHECK(address->host == r.host);
+    CHECK(address->port == r.port);
+    CHECK(address->to_string() == r.text);  // round trip
+  }
+}
+
+TEST_CASE("config: config_error::to_string with and without a position") {
+  CHECK(config_error{"a.toml", 3, 7, "bad"}.to_string() == "a.toml:3:7: bad");
+  CHECK(config_error{"a.toml", 0, 0, "unreadable"}.to_string() == "a.toml: unreadable");
+}
+
+TEST_CASE("config: validate() checks configs built in code, without positions") {
+  server_config config;
+  config.workers = 0;
+  config.request_timeout = std::chrono::milliseconds(0);
+  auto errors = validate(config, "<command line>");
+  REQUIRE(errors.size() == 4);
+  for (const config_error& e : errors) {
+    CHECK(e.line == 0);
+    CHECK(e.file == "<command line>");
+  }
+  CHECK(errors[0].message == "no [[host]] defined; at least one is required");
+  CHECK(errors[1].message == "no Gemini listener: 'listen' in [server] is empty");
+  CHECK(errors[2].message == "'workers' must be at least 1");
+  CHECK(errors[3].message == "'request_timeout' must be greater than 0");
+
+  config = server_config{};
+  config.listen.push_back({"::", 1965});
+  host_config one;
+  one.name = "one";
+  one.root = "/srv/one";
+  host_config two = one;
+  two.name = "two";
+  two.aliases = {"one"};
+  host_config nameless;
+  config.hosts = {one, two, nameless};
+  errors = validate(config, "<command line>");
+  REQUIRE(errors.size() == 3);
+  CHECK(errors[0].message == "[[host]] #3 has no 'name'");
+  CHECK(errors[1].message == "[[host]] #3 has no 'root'");
+  CHECK(errors[2].message == "'one' is already a name or alias of host 'one'");
+
+  config.hosts.pop_back();
+  config.hosts[1].aliases = {"two"};  // repeating a host's own name is harmless
+  CHECK(validate(config, "x").empty());
+}
+
+TEST_CASE("config: load_config reports an unreadable file at 0:0") {
+  auto missing = load_config("/nonexistent/twinstar.toml");
+  REQUIRE_FALSE(missing.ok());
+  REQUIRE(missing.error().size() == 1);
+  CHECK(missing.error()[0].line == 0);
+  CHECK(missing.error()[0].to_string().starts_with("/nonexistent/twinstar.toml: cannot read"));
+
+  auto directory = load_config(fs::temp_directory_path());
+  REQUIRE_FALSE(directory.ok());
+  CHECK(directory.error()[0].message == "cannot read: is a directory");
+}
+
+TEST_CASE("config: load_config resolves paths against the file's directory") {
+  std::random_device random;
+  const fs::path dir =
+      fs::temp_directory_path() / ("twinstar_config_test_" + std::to_string(random()));
+  fs::create_directories(dir);
+  const fs::path file = dir / "site.toml";
+  std::ofstream(file) << server_block << host_block;
+  auto parsed = load_config(file);
+  fs::remove_all(dir);
+  REQUIRE(parsed.ok());
+  CHECK(parsed->hosts[0].root == dir / "r");
+  CHECK(parsed->hosts[0].cert == dir / "certs" / "a.crt");
+}
+
+TEST_CASE("config: the bundled twinstar.toml is valid") {
+  const fs::path file = fs::path(TWINSTAR_TEST_DATA "/../../twinstar.toml").lexically_normal();
+  auto parsed = load_config(file);
+  if (!parsed.ok()) {
+    for (const config_error& e : parsed.error()) MESSAGE(e.to_string());
+  }
+  REQUIRE(parsed.ok());
+  const server_config& c = *parsed;
+  const fs::path repo = file.parent_path();
+  REQUIRE(c.listen.size() == 2);
+  CHECK(c.listen[0].to_string() == "127.0.0.1:1965");
+  CHECK(c.listen[1].to_string() == "[::1]:1965");
+  REQUIRE(c.gopher_listen.size() == 2);
+  CHECK(c.gopher_listen[0].to_string() == "127.0.0.1:7070");
+  REQUIRE(c.hosts.size() == 1);
+  const host_config& h = c.hosts[0];
+  CHECK(h.name == "localhost");
+  CHECK(h.aliases == std::vector<std::string>{"127.0.0.1", "::1"});
+  CHECK(h.root == repo / "capsule");
+  CHECK(h.lang == "en");
+  CHECK(h.gopher_port == 7070);
+  CHECK(h.cert == repo / "certs" / "localhost.crt");
+  CHECK(h.key == repo / "certs" / "localhost.key");
+}
