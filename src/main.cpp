@@ -14,8 +14,15 @@ int main(int argc, char** argv) {
   app.require_subcommand(1);
   app.set_version_flag("--version", "twinstar 0.1.0");
   std::map<CLI::App*, twinstar::cli::runner> runners;
-  runners[app.add_subcommand("serve", "Serve capsules over Gemini (TLS) and Gopher")] = {};
-  for (auto& [sub, run] : runners) run = twinstar::cli::add_serve(*sub);
+  using namespace twinstar::cli;
+  auto add = [&](const char* name, const char* what, runner (*adder)(CLI::App&)) {
+    CLI::App* sub = app.add_subcommand(name, what);
+    runners[sub] = adder(*sub);
+  };
+  add("serve", "Serve capsules over Gemini (TLS) and Gopher", add_serve);
+  add("get", "Fetch a gemini:// or gopher:// URL", add_get);
+  add("check", "Check a Gemini (and Gopher) server against the specifications", add_check);
+  add("bench", "Load-test a Gemini or Gopher server", add_bench);
 
   try {
     app.parse(argc, argv);

@@ -77,8 +77,8 @@ struct menu_context {
 
 // "<type><display>\t<selector>\t<host>\t<port>\r\n". TAB, CR, LF and NUL in
 // display, selector or host become spaces so an item can never split.
-std::string menu_item(char type, std::string_view display, std::string_view selector,
-                      std::string_view host, std::uint16_t port);
+std::string menu_item(char type, std::string_view display, std::string_view selector, std::string_view host,
+                      std::uint16_t port);
 
 // "i<text>\t\t<host>\t<port>\r\n" (the gophernicus form of an info line).
 std::string info_line(std::string_view text, const menu_context& context);
@@ -107,8 +107,7 @@ std::size_t display_width(std::string_view text);
 // `rest_prefix` (hanging indent); both count toward the width. Spacing inside
 // a line is kept, the spaces at a break are dropped. Leading spaces of the text
 // are kept on the first line. Empty text gives one line: the first prefix.
-std::vector<std::string> wrap(std::string_view text, std::size_t width,
-                              std::string_view first_prefix = {},
+std::vector<std::string> wrap(std::string_view text, std::size_t width, std::string_view first_prefix = {},
                               std::string_view rest_prefix = {});
 
 // ---- Gemtext and gophermaps ---------------------------------------------------
@@ -140,8 +139,8 @@ using classify_fn = std::function<std::optional<local_link>(std::string_view abs
 //    empty path) and its decoded selector; every other URL (gemini, https,
 //    mailto, "//host/...") is an 'h' item "URL:<url>" on this server. An
 //    empty label shows the URL.
-std::string gemtext_to_menu(std::string_view gemtext, std::string_view page_path,
-                            const menu_context& context, const classify_fn& classify);
+std::string gemtext_to_menu(std::string_view gemtext, std::string_view page_path, const menu_context& context,
+                            const classify_fn& classify);
 
 // A gemtext page as a type 0 document (through text_document()). Layout as in
 // gemtext_to_menu; each link is "[N] label" (N from 1) and a "References"

@@ -9,5 +9,8 @@ namespace twinstar::cli {
 using runner = std::function<int()>;
 
 runner add_serve(CLI::App& app);
+runner add_get(CLI::App& app);
+runner add_check(CLI::App& app);
+runner add_bench(CLI::App& app);
 
 }  // namespace twinstar::cli

@@ -158,8 +158,8 @@ std::string gopher_error_item(const error& e, std::string_view selector) {
   return "Server error";
 }
 
-std::string menu_item(char type, std::string_view display, std::string_view selector,
-                      std::string_view host, std::uint16_t port) {
+std::string menu_item(char type, std::string_view display, std::string_view selector, std::string_view host,
+                      std::uint16_t port) {
   std::string out;
   out.reserve(display.size() + selector.size() + host.size() + 12);
   append_sanitised(out, std::string_view(&type, 1));
@@ -221,8 +221,8 @@ std::size_t display_width(std::string_view text) {
   return columns;
 }
 
-std::vector<std::string> wrap(std::string_view text, std::size_t width,
-                              std::string_view first_prefix, std::string_view rest_prefix) {
+std::vector<std::string> wrap(std::string_view text, std::size_t width, std::string_view first_prefix,
+                              std::string_view rest_prefix) {
   std::vector<std::string> lines;
   std::string line(first_prefix);
   std::size_t used = display_width(first_prefix);
@@ -233,8 +233,7 @@ std::vector<std::string> wrap(std::string_view text, std::size_t width,
     while (i < text.size() && is_space(text[i])) ++i;
     if (i == text.size()) break;  // trailing spaces
     // Leading spaces are indentation worth keeping, but only on the first line.
-    auto gap = (has_word || lines.empty()) ? text.substr(gap_begin, i - gap_begin)
-                                           : std::string_view{};
+    auto gap = (has_word || lines.empty()) ? text.substr(gap_begin, i - gap_begin) : std::string_view{};
     const auto word_begin = i;
     while (i < text.size() && !is_space(text[i])) ++i;
     auto word = text.substr(word_begin, i - word_begin);

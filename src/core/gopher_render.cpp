@@ -131,8 +131,8 @@ std::optional<std::string> gopher_url_item(const reference_parts& parts, std::st
   return menu_item(path[1], display, selector, host, port);
 }
 
-std::string link_item(const gemtext::line& line, std::string_view page_path,
-                      const menu_context& context, const classify_fn& classify) {
+std::string link_item(const gemtext::line& line, std::string_view page_path, const menu_context& context,
+                      const classify_fn& classify) {
   const std::string_view display = line.text.empty() ? line.url : line.text;
   const auto parts = split_reference(line.url);
   if (!parts.scheme && !parts.authority) {
@@ -155,8 +155,8 @@ std::string link_item(const gemtext::line& line, std::string_view page_path,
 
 }  // namespace
 
-std::string gemtext_to_menu(std::string_view gemtext, std::string_view page_path,
-                            const menu_context& context, const classify_fn& classify) {
+std::string gemtext_to_menu(std::string_view gemtext, std::string_view page_path, const menu_context& context,
+                            const classify_fn& classify) {
   std::string out;
   std::vector<std::string> lines;
   for (const auto& line : gemtext::parse(gemtext)) {
@@ -182,12 +182,10 @@ std::string gemtext_to_text(std::string_view gemtext, std::string_view page_url)
     }
     const auto number = "[" + std::to_string(references.size() + 1) + "] ";
     const std::string_view label = line.text.empty() ? line.url : line.text;
-    append_all(lines, wrap(expand_tabs(label), wrap_columns, number,
-                           std::string(number.size(), ' ')));
+    append_all(lines, wrap(expand_tabs(label), wrap_columns, number, std::string(number.size(), ' ')));
     // Absolute URLs are kept exactly as written; only relative ones resolve.
     const bool absolute = split_reference(line.url).scheme.has_value();
-    references.push_back(number +
-                         (absolute ? line.url : resolve_reference(page_url, line.url)));
+    references.push_back(number + (absolute ? line.url : resolve_reference(page_url, line.url)));
   }
   if (!references.empty()) {
     lines.emplace_back();

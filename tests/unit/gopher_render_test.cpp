@@ -1,5 +1,3 @@
-#include "twinstar/gopher.hpp"
-
 #include <doctest/doctest.h>
 
 #include <cstdlib>
@@ -12,6 +10,7 @@
 #include <string>
 #include <vector>
 
+#include "twinstar/gopher.hpp"
 #include "twinstar/mime.hpp"
 
 namespace gopher = twinstar::gopher;
@@ -29,8 +28,7 @@ const gopher::menu_context context{"localhost", 7070};
 // with `cat -A`). TWINSTAR_UPDATE_GOLDEN=1 rewrites the expected files instead:
 // read the diff before committing, the goldens must be right, not just current.
 
-const std::filesystem::path golden_dir =
-    std::filesystem::path(TWINSTAR_TEST_DATA) / "golden" / "gopher";
+const std::filesystem::path golden_dir = std::filesystem::path(TWINSTAR_TEST_DATA) / "golden" / "gopher";
 
 bool updating_goldens() {
   const char* flag = std::getenv("TWINSTAR_UPDATE_GOLDEN");
@@ -103,11 +101,11 @@ TEST_CASE("gemtext_to_menu: classify sees resolved paths; unknown targets are gu
     if (path == "/news/") return gopher::local_link{'1', "/news/"};
     return std::nullopt;
   };
-  const auto menu = gopher::gemtext_to_menu(
-      "=> ../news/./ News\n=> x/../y.txt\n=> /pics/a.jpg\n=> dir/\n=> noext\n", "/news/page.gmi",
-      context, record);
-  CHECK(asked == std::vector<std::string>{"/news/", "/news/y.txt", "/pics/a.jpg", "/news/dir/",
-                                          "/news/noext"});
+  const auto menu =
+      gopher::gemtext_to_menu("=> ../news/./ News\n=> x/../y.txt\n=> /pics/a.jpg\n=> dir/\n=> noext\n",
+                              "/news/page.gmi", context, record);
+  CHECK(asked ==
+        std::vector<std::string>{"/news/", "/news/y.txt", "/pics/a.jpg", "/news/dir/", "/news/noext"});
   CHECK(menu ==
         "1News\t/news/\tlocalhost\t7070\r\n"
         "0x/../y.txt\t/news/y.txt\tlocalhost\t7070\r\n"

@@ -16,9 +16,12 @@ const gopher::menu_context context{"localhost", 7070};
 
 const char* name_of(gopher::frame_state state) {
   switch (state) {
-    case gopher::frame_state::complete: return "complete";
-    case gopher::frame_state::need_more: return "need_more";
-    case gopher::frame_state::too_long: return "too_long";
+    case gopher::frame_state::complete:
+      return "complete";
+    case gopher::frame_state::need_more:
+      return "need_more";
+    case gopher::frame_state::too_long:
+      return "too_long";
   }
   return "?";
 }
@@ -163,8 +166,7 @@ TEST_CASE("gopher_error_item: one text per error kind") {
 TEST_CASE("gopher_error_item: parse_selector errors read well") {
   const auto parsed = gopher::parse_selector("/" + repeat('a', 300));
   REQUIRE_FALSE(parsed.ok());
-  CHECK(gopher::gopher_error_item(parsed.error(), "") ==
-        "Bad selector: selector longer than 255 bytes");
+  CHECK(gopher::gopher_error_item(parsed.error(), "") == "Bad selector: selector longer than 255 bytes");
   CHECK(gopher::error_menu(gopher::gopher_error_item({errc::not_found, {}}, "/a\tb"), context) ==
         "3Not found: /a b\t\tlocalhost\t7070\r\n.\r\n");
 }
@@ -173,15 +175,13 @@ TEST_CASE("menu_item, info_line, error_menu: exact bytes, no field can split") {
   CHECK(gopher::menu_item('0', "About", "/about.gmi", "localhost", 70) ==
         "0About\t/about.gmi\tlocalhost\t70\r\n");
   CHECK(gopher::menu_item('1', "", "", "h", 65535) == "1\t\th\t65535\r\n");
-  CHECK(gopher::menu_item('0', "a\tb\r\nc", "/x\ty", "h\tost", 70) ==
-        "0a b  c\t/x y\th ost\t70\r\n");
+  CHECK(gopher::menu_item('0', "a\tb\r\nc", "/x\ty", "h\tost", 70) == "0a b  c\t/x y\th ost\t70\r\n");
   CHECK(gopher::menu_item('0', std::string("n\0l", 3), "/", "h", 70) == "0n l\t/\th\t70\r\n");
   CHECK(gopher::menu_item('\t', "x", "/", "h", 70) == " x\t/\th\t70\r\n");
   CHECK(gopher::info_line("hello", context) == "ihello\t\tlocalhost\t7070\r\n");
   CHECK(gopher::info_line("", context) == "i\t\tlocalhost\t7070\r\n");
   CHECK(gopher::info_line("a\tb", context) == "ia b\t\tlocalhost\t7070\r\n");
-  CHECK(gopher::error_menu("Not found: /x", context) ==
-        "3Not found: /x\t\tlocalhost\t7070\r\n.\r\n");
+  CHECK(gopher::error_menu("Not found: /x", context) == "3Not found: /x\t\tlocalhost\t7070\r\n.\r\n");
 }
 
 TEST_CASE("text_document: CRLF line ends, dot-stuffing, final dot") {
@@ -218,12 +218,24 @@ TEST_CASE("item_type_for_mime") {
     char type;
   };
   const type_case cases[] = {
-      {"text/gemini", '0'},       {"text/gemini; lang=en", '0'}, {"text/plain", '0'},
-      {"TEXT/Plain", '0'},        {"text/markdown", '0'},        {"text/html", 'h'},
-      {"text/html; charset=utf-8", 'h'}, {"image/gif", 'g'},     {"image/png", 'I'},
-      {"image/jpeg", 'I'},        {"audio/mpeg", 's'},           {"audio/ogg", 's'},
-      {"application/pdf", 'd'},   {"application/octet-stream", '9'}, {"application/zip", '9'},
-      {"video/mp4", '9'},         {"", '9'},                     {"textual/x", '9'},
+      {"text/gemini", '0'},
+      {"text/gemini; lang=en", '0'},
+      {"text/plain", '0'},
+      {"TEXT/Plain", '0'},
+      {"text/markdown", '0'},
+      {"text/html", 'h'},
+      {"text/html; charset=utf-8", 'h'},
+      {"image/gif", 'g'},
+      {"image/png", 'I'},
+      {"image/jpeg", 'I'},
+      {"audio/mpeg", 's'},
+      {"audio/ogg", 's'},
+      {"application/pdf", 'd'},
+      {"application/octet-stream", '9'},
+      {"application/zip", '9'},
+      {"video/mp4", '9'},
+      {"", '9'},
+      {"textual/x", '9'},
   };
   for (const auto& c : cases) {
     CAPTURE(c.mime);
@@ -237,9 +249,9 @@ TEST_CASE("display_width counts code points") {
   CHECK(gopher::display_width("привет") == 6);
   CHECK(gopher::display_width("日本語") == 3);
   CHECK(gopher::display_width("😀🎉") == 2);
-  CHECK(gopher::display_width("a\xff" "b") == 3);   // invalid bytes count one each
-  CHECK(gopher::display_width("\xe6\x97") == 2);    // truncated sequence
-  CHECK(gopher::display_width("\x80\x80") == 2);    // stray continuation bytes
+  CHECK(gopher::display_width("a\xff\x62") == 3);  // invalid bytes count one each ("\x62" is 'b')
+  CHECK(gopher::display_width("\xe6\x97") == 2);   // truncated sequence
+  CHECK(gopher::display_width("\x80\x80") == 2);   // stray continuation bytes
 }
 
 TEST_CASE("wrap: greedy, by code points, hanging indent") {

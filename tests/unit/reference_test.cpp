@@ -72,8 +72,12 @@ TEST_CASE("split_reference: appendix B components") {
 
 TEST_CASE("scheme_of: lower-cased, empty for relative references") {
   const pair_case cases[] = {
-      {"gemini://h/", "gemini"}, {"HTTPS://h/", "https"}, {"mailto:a@b", "mailto"},
-      {"/a", ""},                {"a.gmi", ""},           {"//h/a", ""},
+      {"gemini://h/", "gemini"},
+      {"HTTPS://h/", "https"},
+      {"mailto:a@b", "mailto"},
+      {"/a", ""},
+      {"a.gmi", ""},
+      {"//h/a", ""},
       {"", ""},
   };
   for (const auto& c : cases) {

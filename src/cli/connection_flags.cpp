@@ -1,0 +1,56 @@
+#include "connection_flags.hpp"
+
+#include <cstdlib>
+
+#include "twinstar/config.hpp"
+
+namespace twinstar::cli {
+
+void add_connection_flags(CLI::App& app, connection_flags& f) {
+  app.add_option("--connect", f.connect, "Connect to HOST:PORT instead of the URL's host (SNI and URL unchanged)");
+  app.add_option("--sni", f.sni, "Server name sent in TLS SNI (default: the URL's host; '' for none)")
+      ->each([&f](const std::string&) { f.sni_given = true; });
+  app.add_flag("-k,--insecure", f.insecure, "Accept any server certificate (no trust-on-first-use check)");
+  app.add_option("--known-hosts", f.known_hosts,
+                 "Trust-on-first-use file (default: ~/.local/share/twinstar/known_hosts)");
+  app.add_option("--cert", f.cert, "Client certificate (PEM)");
+  app.add_option("--key", f.key, "Client certificate key (PEM)");
+  app.add_option("--timeout", f.timeout, "Seconds for each exchange (default 10)")->check(CLI::PositiveNumber);
+}
+
+std::string to_options(const connection_flags& f, client::options& out) {
+  if (!f.connect.empty()) {
+    auto a = parse_listen_address(f.connect);
+    if (!a || a->port == 0) {
+      // Also allow a host name: NAME:PORT.
+      auto colon = f.connect.rfind(':');
+      if (colon == std::string::npos || colon == 0) return "--connect: expected HOST:PORT, got " + f.connect;
+      try {
+        int port = std::stoi(f.connect.substr(colon + 1));
+        if (port < 1 || port > 65535) throw std::out_of_range("port");
+        out.connect_host = f.connect.substr(0, colon);
+        out.connect_port = static_cast<std::uint16_t>(port);
+      } catch (const std::exception&) {
+        return "--connect: expected HOST:PORT, got " + f.connect;
+      }
+    } else {
+      out.connect_host = a->host;
+      out.connect_port = a->port;
+    }
+  }
+  if (f.sni_given) out.sni = f.sni;
+  out.cert_file = f.cert;
+  out.key_file = f.key;
+  if (f.cert.empty() != f.key.empty()) return "--cert and --key go together";
+  out.timeout = std::chrono::milliseconds(static_cast<long>(f.timeout * 1000));
+  return {};
+}
+
+std::string known_hosts_file(const connection_flags& f) {
+  if (f.insecure) return {};
+  if (!f.known_hosts.empty()) return f.known_hosts;
+  const char* home = std::getenv("HOME");
+  return std::string(home ? home : ".") + "/.local/share/twinstar/known_hosts";
+}
+
+}  // namespace twinstar::cli

@@ -1,0 +1,163 @@
+// `twinstar get URL`: fetch a gemini:// or gopher:// URL.
+// Exit codes: 0 success (2x / Gopher reply), 1 a non-2x Gemini status,
+// 3 network or TLS failure, 4 certificate changed (TOFU), 5 redirect limit or loop.
+#include <cstdio>
+#include <fstream>
+#include <set>
+
+#include "commands.hpp"
+#include "connection_flags.hpp"
+#include "twinstar/known_hosts.hpp"
+#include "twinstar/reference.hpp"
+#include "twinstar/url.hpp"
+
+namespace twinstar::cli {
+namespace {
+
+inline constexpr int max_redirects = 5;
+
+struct get_flags {
+  std::string url;
+  std::string output;
+  bool include = false;
+  bool follow = false;
+  std::string input;
+  bool input_given = false;
+  connection_flags conn;
+};
+
+int write_body(const std::string& body, const get_flags& f) {
+  if (f.output.empty()) {
+    std::fwrite(body.data(), 1, body.size(), stdout);
+    return 0;
+  }
+  std::ofstream out(f.output, std::ios::binary | std::ios::trunc);
+  out << body;
+  if (!out) {
+    std::fprintf(stderr, "twinstar get: cannot write %s\n", f.output.c_str());
+    return 3;
+  }
+  return 0;
+}
+
+// gopher://host[:port]/<type><selector> -> selector + CRLF
+int get_gopher(const get_flags& f, const client::options& opt) {
+  auto u = parse_url(f.url);
+  if (!u) {
+    std::fprintf(stderr, "twinstar get: invalid URL: %s\n", std::string(describe(u.error().code)).c_str());
+    return 2;
+  }
+  std::string path = u->path;
+  std::string selector = path.size() >= 2 ? path.substr(2) : "";
+  auto decoded = percent_decode(selector);
+  if (decoded) selector = decoded.value();
+  if (u->query) {
+    auto q = percent_decode(*u->query);
+    selector += "\t" + (q ? q.value() : *u->query);
+  }
+  std::string host = opt.connect_host.empty() ? u->host : opt.connect_host;
+  std::uint16_t port = opt.connect_port ? opt.connect_port : u->port.value_or(70);
+  auto r = client::send_gopher(host, port, selector + "\r\n", opt);
+  if (!r) {
+    std::fprintf(stderr, "twinstar get: %s\n", r.error().c_str());
+    return 3;
+  }
+  if (f.include) std::fprintf(stderr, "gopher %s:%u selector \"%s\": %zu bytes\n", host.c_str(), port,
+                              selector.c_str(), r->body.size());
+  return write_body(r->body, f);
+}
+
+int get_gemini(const get_flags& f, const client::options& base_opt) {
+  std::string tofu_file = known_hosts_file(f.conn);
+  known_hosts pins = tofu_file.empty() ? known_hosts{} : known_hosts::load(tofu_file);
+  std::string current = f.url;
+  std::set<std::string> seen;
+  bool input_sent = false;
+  for (int step = 0;; ++step) {
+    auto u = parse_url(current);
+    if (!u) {
+      std::fprintf(stderr, "twinstar get: invalid URL %s: %s\n", current.c_str(),
+                   std::string(describe(u.error().code)).c_str());
+      return 2;
+    }
+    if (u->scheme != "gemini") {
+      std::fprintf(stderr, "twinstar get: not following to %s (not gemini)\n", current.c_str());
+      return 5;
+    }
+    auto r = client::fetch_gemini(current, base_opt);
+    if (!r) {
+      std::fprintf(stderr, "twinstar get: %s: %s\n", current.c_str(), r.error().c_str());
+      return 3;
+    }
+    if (!tofu_file.empty()) {
+      std::string key = u->host + ":" + std::to_string(u->port.value_or(1965));
+      switch (pins.check(key, r->peer_fingerprint)) {
+        case tofu_verdict::changed:
+          std::fprintf(stderr,
+                       "twinstar get: WARNING: the certificate of %s CHANGED.\n  pinned: %s\n  now:    %s\n"
+                       "  Refusing to continue. If the change is expected, remove the line for %s from %s\n",
+                       key.c_str(), pins.pinned(key)->c_str(), r->peer_fingerprint.c_str(), key.c_str(),
+                       tofu_file.c_str());
+          return 4;
+        case tofu_verdict::first_use:
+          if (!pins.save(tofu_file))
+            std::fprintf(stderr, "twinstar get: warning: cannot write %s\n", tofu_file.c_str());
+          break;
+        case tofu_verdict::match:
+          break;
+      }
+    }
+    if (f.include) std::fprintf(stderr, "%s", r->raw_header.c_str());
+    if (!r->header_well_formed)
+      std::fprintf(stderr, "twinstar get: warning: malformed response header\n");
+    int cls = r->status / 10;
+    if (cls == 2) return write_body(r->body, f);
+    if (cls == 1 && f.input_given && !input_sent) {
+      auto q = current.find('?');
+      current = current.substr(0, q) + "?" + percent_encode_path(f.input);
+      input_sent = true;
+      continue;
+    }
+    if (cls == 3 && f.follow) {
+      seen.insert(current);
+      std::string next = resolve_reference(current, r->meta);
+      if (seen.count(next)) {
+        std::fprintf(stderr, "twinstar get: redirect loop at %s\n", next.c_str());
+        return 5;
+      }
+      if (step + 1 > max_redirects) {
+        std::fprintf(stderr, "twinstar get: more than %d redirects\n", max_redirects);
+        return 5;
+      }
+      if (f.include) std::fprintf(stderr, "-> %s\n", next.c_str());
+      current = next;
+      continue;
+    }
+    std::fprintf(stderr, "twinstar get: %d %s\n", r->status, r->meta.c_str());
+    return 1;
+  }
+}
+
+}  // namespace
+
+runner add_get(CLI::App& app) {
+  auto f = std::make_shared<get_flags>();
+  app.add_option("url", f->url, "gemini:// or gopher:// URL")->required();
+  app.add_option("-o,--output", f->output, "Write the body to FILE instead of stdout");
+  app.add_flag("-v,--include", f->include, "Print the response header to stderr");
+  app.add_flag("-L,--location", f->follow, "Follow redirects (at most 5, loops detected)");
+  app.add_option("--input", f->input, "Answer an input prompt (10/11) with TEXT")
+      ->each([f](const std::string&) { f->input_given = true; });
+  add_connection_flags(app, f->conn);
+  return [f] {
+    client::options opt;
+    if (auto err = to_options(f->conn, opt); !err.empty()) {
+      std::fprintf(stderr, "twinstar get: %s\n", err.c_str());
+      return 2;
+    }
+    if (f->url.rfind("gopher://", 0) == 0) return get_gopher(*f, opt);
+    return get_gemini(*f, opt);
+  };
+}
+
+}  // namespace twinstar::cli
