@@ -6,6 +6,7 @@
 
 #include "twinstar/capsule.hpp"
 #include "twinstar/mime.hpp"
+#include "twinstar/url.hpp"
 
 namespace twinstar {
 namespace {
@@ -67,19 +68,21 @@ gopher_answer gopher_site::answer(std::string_view request_line) const {
   if (auto* e = std::get_if<error>(&res)) return failure(*e, selector);
 
   const bool directory = path.url_path.ends_with('/');
+  const std::string page_path = percent_encode_path(path.url_path);
   auto classify = [this](std::string_view absolute) -> std::optional<gopher::local_link> {
     route lr = routes.resolve_path(host, absolute);
     auto* lp = std::get_if<route_path>(&lr);
     if (!lp) return std::nullopt;
     resolution target = resolve_on_disk(*lp, cert_dir);
-    std::string dir_selector = lp->url_path.ends_with('/') ? lp->url_path : lp->url_path + "/";
+    // Selectors are written percent-encoded, as the router decodes them.
+    std::string own = percent_encode_path(lp->url_path);
+    std::string dir_selector = own.ends_with('/') ? own : own + "/";
     if (std::holds_alternative<route_redirect>(target) || std::holds_alternative<serve_generated>(target))
       return gopher::local_link{'1', dir_selector};
     if (auto* f = std::get_if<serve_file>(&target)) {
       if (lp->url_path.ends_with('/') || is_index_file(host, f->file))
-        return gopher::local_link{'1', lp->url_path.ends_with('/') ? lp->url_path
-                                                                    : lp->url_path.substr(0, lp->url_path.rfind('/') + 1)};
-      return gopher::local_link{gopher::item_type_for_mime(f->mime), lp->url_path};
+        return gopher::local_link{'1', own.ends_with('/') ? own : own.substr(0, own.rfind('/') + 1)};
+      return gopher::local_link{gopher::item_type_for_mime(f->mime), own};
     }
     return std::nullopt;
   };
@@ -91,15 +94,15 @@ gopher_answer gopher_site::answer(std::string_view request_line) const {
     std::error_code ec;
     auto map = dir / "gophermap";
     if (std::filesystem::is_regular_file(map, ec))
-      return {gopher::gophermap_to_menu(read_small(map), path.url_path, context), {}, 0, "menu"};
+      return {gopher::gophermap_to_menu(read_small(map), page_path, context), {}, 0, "menu"};
     if (auto* gen = std::get_if<serve_generated>(&res))
-      return {gopher::gemtext_to_menu(gen->body, path.url_path, context, classify), {}, 0, "menu"};
+      return {gopher::gemtext_to_menu(gen->body, page_path, context, classify), {}, 0, "menu"};
     if (auto* f = std::get_if<serve_file>(&res); f && ends_with_gmi(f->file))
-      return {gopher::gemtext_to_menu(read_small(f->file), path.url_path, context, classify), {}, 0, "menu"};
+      return {gopher::gemtext_to_menu(read_small(f->file), page_path, context, classify), {}, 0, "menu"};
   }
   if (auto* f = std::get_if<serve_file>(&res)) {
     if (ends_with_gmi(f->file))
-      return {gopher::gemtext_to_text(read_small(f->file), gemini_base + path.url_path), {}, 0, "text"};
+      return {gopher::gemtext_to_text(read_small(f->file), gemini_base + page_path), {}, 0, "text"};
     return {{}, f->file, f->size, "file"};
   }
   return failure({errc::not_found, {}}, selector);

@@ -108,9 +108,12 @@ inline std::unique_ptr<running_server> start_test_server(const std::string& tag 
   write_file(s->dir / "outside" / "secret.txt", "outside the root\n");
   std::filesystem::create_directory_symlink(s->dir / "outside", root / "escape");
   write_file(s->dir / "other" / "index.gmi", "# Other host\n");
+  write_file(root / "holes" / "gophermap", "Welcome to the hole\n1Up\t/\n0Page\tpage.gmi\n");
+  write_file(root / "dots.gmi", "# Dots\n\n.leading dot\n");
 
   auto cfg = std::make_shared<server_config>();
   cfg->listen = {{"127.0.0.1", 0}};
+  cfg->gopher_listen = {{"127.0.0.1", 0}};
   cfg->cert_dir = s->dir / "certs";
   cfg->access_log = (s->dir / "access.log").string();
   cfg->request_timeout = std::chrono::milliseconds(1500);

@@ -1,0 +1,207 @@
+#include "fixture.hpp"
+
+#include <doctest/doctest.h>
+
+#include <algorithm>
+#include <atomic>
+#include <cstring>
+#include <cstdio>
+#include <thread>
+#include <vector>
+
+using namespace twinstar;
+using twinstar::test::start_test_server;
+
+namespace {
+
+std::string gopher(const test::running_server& s, const std::string& request) {
+  client::options o;
+  o.timeout = std::chrono::seconds(10);
+  auto r = client::send_gopher("127.0.0.1", s.gopher_port, request, o);
+  if (!r) throw std::runtime_error("gopher request failed: " + r.error());
+  return r->body;
+}
+
+std::vector<std::string> crlf_lines(const std::string& body) {
+  std::vector<std::string> lines;
+  std::size_t at = 0;
+  while (at < body.size()) {
+    auto end = body.find("\r\n", at);
+    if (end == std::string::npos) {
+      lines.push_back(body.substr(at));
+      break;
+    }
+    lines.push_back(body.substr(at, end - at));
+    at = end + 2;
+  }
+  return lines;
+}
+
+// Every line of a menu is "<type><display>\t<selector>\t<host>\t<port>",
+// CRLF-terminated, and the menu ends with ".\r\n".
+void check_menu_format(const std::string& body, std::uint16_t port) {
+  REQUIRE(body.size() >= 3);
+  CHECK(body.ends_with("\r\n.\r\n"));
+  CHECK(body.find("\r\n") != std::string::npos);
+  // No bare LF anywhere.
+  for (std::size_t i = 0; i < body.size(); ++i)
+    if (body[i] == '\n') CHECK((i > 0 && body[i - 1] == '\r'));
+  auto lines = crlf_lines(body);
+  REQUIRE(lines.back() == ".");
+  for (std::size_t i = 0; i + 1 < lines.size(); ++i) {
+    const auto& l = lines[i];
+    CAPTURE(l);
+    CHECK(std::count(l.begin(), l.end(), '\t') == 3);
+    auto last_tab = l.rfind('\t');
+    auto host_tab = l.rfind('\t', last_tab - 1);
+    CHECK(l.substr(host_tab + 1, last_tab - host_tab - 1) == "localhost");
+    CHECK(l.substr(last_tab + 1) == std::to_string(port));
+  }
+}
+
+bool has_tool(const char* name) {
+  std::string cmd = std::string("command -v ") + name + " >/dev/null 2>&1";
+  return std::system(cmd.c_str()) == 0;
+}
+
+std::string run(const std::string& cmd) {
+  std::string out;
+  if (FILE* p = ::popen(cmd.c_str(), "r")) {
+    char buf[4096];
+    std::size_t n;
+    while ((n = std::fread(buf, 1, sizeof buf, p)) > 0) out.append(buf, n);
+    ::pclose(p);
+  }
+  return out;
+}
+
+}  // namespace
+
+TEST_CASE("gopher: root menu is the index.gmi converted, in RFC 1436 format") {
+  auto srv = start_test_server("gopher-root");
+  for (const char* request : {"\r\n", "/\r\n", "\n"}) {
+    CAPTURE(request);
+    auto body = gopher(*srv, request);
+    check_menu_format(body, srv->gopher_port);
+    CHECK(body.find("iTest capsule\t") != std::string::npos);
+    CHECK(body.find("0A page\t/page.gmi\tlocalhost\t") != std::string::npos);
+  }
+}
+
+TEST_CASE("gopher: a directory without index is the generated listing as a menu") {
+  auto srv = start_test_server("gopher-dir");
+  for (const char* request : {"/listed/\r\n", "/listed\r\n", "/listed/\n"}) {
+    CAPTURE(request);
+    auto body = gopher(*srv, request);
+    check_menu_format(body, srv->gopher_port);
+    CHECK(body.find("1inner/\t/listed/inner/\t") != std::string::npos);
+    CHECK(body.find("0Bee\t/listed/b.gmi\t") != std::string::npos);
+    CHECK(body.find("0a.txt\t/listed/a.txt\t") != std::string::npos);
+  }
+}
+
+TEST_CASE("gopher: a gophermap is served as the directory's menu") {
+  auto srv = start_test_server("gopher-map");
+  auto body = gopher(*srv, "/holes/\r\n");
+  check_menu_format(body, srv->gopher_port);
+  CHECK(body.find("iWelcome to the hole\t") != std::string::npos);
+  CHECK(body.find("1Up\t/\tlocalhost\t") != std::string::npos);
+  CHECK(body.find("0Page\t/holes/page.gmi\tlocalhost\t") != std::string::npos);
+}
+
+TEST_CASE("gopher: a .gmi page requested as a document is text") {
+  auto srv = start_test_server("gopher-text");
+  auto body = gopher(*srv, "/page.gmi\r\n");
+  CHECK(body == "A page\r\n======\r\nText.\r\n.\r\n");
+  auto dots = gopher(*srv, "/dots.gmi\r\n");
+  CHECK(dots.find("\r\n..leading dot\r\n") != std::string::npos);  // RFC 1436 dot-stuffing
+  CHECK(dots.ends_with("\r\n.\r\n"));
+}
+
+TEST_CASE("gopher: other files are byte-exact") {
+  auto srv = start_test_server("gopher-binary");
+  CHECK(gopher(*srv, "/blob.bin\r\n") == test::binary_blob(300'000));
+  CHECK(gopher(*srv, "/plain.txt\r\n") == "plain text\n");
+}
+
+TEST_CASE("gopher: missing and refused selectors get a type 3 error item") {
+  auto srv = start_test_server("gopher-errors");
+  const char* requests[] = {"/nothing\r\n",
+                            "/../outside/secret.txt\r\n",
+                            "/%2e%2e/outside/secret.txt\r\n",
+                            "/listed/../../outside/secret.txt\r\n",
+                            "/escape/secret.txt\r\n",
+                            "/.hidden\r\n",
+                            "/..%2foutside%2fsecret.txt\r\n",
+                            "/private/\r\n"};
+  for (const char* r : requests) {
+    std::string request(r);
+    CAPTURE(request);
+    auto body = gopher(*srv, request);
+    CHECK(body.starts_with("3"));
+    CHECK(body.ends_with("\r\n.\r\n"));
+    CHECK(body.find("outside the root") == std::string::npos);
+  }
+  std::string nul("/a\0b\r\n", 6);
+  CHECK(gopher(*srv, nul).starts_with("3"));
+  auto huge = gopher(*srv, std::string(4096, 'a') + "\r\n");
+  CHECK(huge.starts_with("3"));
+  CHECK(huge.ends_with(".\r\n"));
+  // The server still answers afterwards.
+  CHECK(gopher(*srv, "/page.gmi\r\n").starts_with("A page"));
+}
+
+TEST_CASE("gopher: 20 concurrent requests are all served") {
+  auto srv = start_test_server("gopher-concurrency");
+  std::atomic<int> ok{0};
+  std::vector<std::thread> threads;
+  for (int i = 0; i < 20; ++i)
+    threads.emplace_back([&] {
+      client::options o;
+      auto r = client::send_gopher("127.0.0.1", srv->gopher_port, "/page.gmi\r\n", o);
+      if (r && r->body == "A page\r\n======\r\nText.\r\n.\r\n") ++ok;
+    });
+  for (auto& t : threads) t.join();
+  CHECK(ok == 20);
+}
+
+TEST_CASE("gopher: curl and lynx read the bundled capsule's news") {
+  auto s = std::make_unique<test::running_server>();
+  s->dir = test::fresh_temp_dir("gopher-real");
+  auto cfg = std::make_shared<server_config>();
+  cfg->listen = {{"127.0.0.1", 0}};
+  cfg->gopher_listen = {{"127.0.0.1", 0}};
+  cfg->access_log = "off";
+  host_config h;
+  h.name = "localhost";
+  h.root = TWINSTAR_SOURCE_DIR "/capsule";
+  h.cert = s->dir / "localhost.crt";
+  h.key = s->dir / "localhost.key";
+  cfg->hosts = {h};
+  REQUIRE(tls::prepare_certificates(*cfg, nullptr).empty());
+  s->config = cfg;
+  s->start();
+  const std::string base = "gopher://127.0.0.1:" + std::to_string(s->gopher_port);
+  const std::string article = "/0/news/2025-09-02-putin-xi-wwii-legacy.gmi";
+
+  if (has_tool("curl")) {
+    auto menu = run("curl -s --max-time 10 " + base + "/1/news/");
+    CHECK(menu.find("Putin and Xi Issue Joint Statement on WWII Legacy") != std::string::npos);
+    auto text = run("curl -s --max-time 10 " + base + article);
+    CHECK(text.find("Putin and Xi Issue Joint Statement on WWII Legacy\r\n=====") != std::string::npos);
+    CHECK(text.find("Emphasis on Historic Responsibility") != std::string::npos);
+  } else {
+    MESSAGE("SKIPPED: curl is not installed (scripts/test.sh installs it)");
+  }
+  if (has_tool("lynx")) {
+    auto home = run("lynx -dump -connect_timeout=10 " + base + "/");
+    CHECK(home.find("twinstar news mirror") != std::string::npos);
+    CHECK(home.find("(DIR)") != std::string::npos);
+    auto news = run("lynx -dump -connect_timeout=10 " + base + "/1/news/");
+    CHECK(news.find("2025-09-02 Putin and Xi Issue Joint Statement on WWII Legacy") != std::string::npos);
+    auto text = run("lynx -dump -connect_timeout=10 " + base + article);
+    CHECK(text.find("A Heavy Toll in the Fight Against Fascism") != std::string::npos);
+  } else {
+    MESSAGE("SKIPPED: lynx is not installed (scripts/test.sh installs it)");
+  }
+}
