@@ -140,12 +140,14 @@ asio::awaitable<void> exchange(ssl_stream& stream, shared_state& state, clock::t
 
 asio::awaitable<void> serve_gemini(tcp::socket socket, shared_state& state) {
   auto started = clock::now();
+  clock::time_point answered{};
   std::string client = peer_string(socket);
   outcome out;
   {
     ssl_stream stream(std::move(socket), *state.default_ssl);
     clock::time_point deadline = started + state.config->request_timeout;
     co_await (exchange(stream, state, deadline, out) || watchdog(deadline, stream.next_layer()));
+    answered = clock::now();
     if (stream.next_layer().is_open()) {
       deadline = clock::now() + linger_drain;
       co_await (drain_and_close(stream.next_layer()) || watchdog(deadline, stream.next_layer()));
@@ -154,7 +156,7 @@ asio::awaitable<void> serve_gemini(tcp::socket socket, shared_state& state) {
   if (out.status != 0) {
     std::string status = std::to_string(out.status);
     state.log->write({client, "gemini", out.host, out.path, status, out.bytes,
-                      std::chrono::duration_cast<std::chrono::microseconds>(clock::now() - started)});
+                      std::chrono::duration_cast<std::chrono::microseconds>(answered - started)});
   }
 }
 

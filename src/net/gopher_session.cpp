@@ -84,17 +84,19 @@ asio::awaitable<void> exchange(tcp::socket& socket, shared_state& state, std::ui
 
 asio::awaitable<void> serve_gopher(tcp::socket socket, shared_state& state, std::uint16_t local_port) {
   auto started = clock::now();
+  clock::time_point answered{};
   std::string client = peer_string(socket);
   outcome out;
   clock::time_point deadline = started + state.config->request_timeout;
   co_await (exchange(socket, state, local_port, deadline, out) || watchdog(deadline, socket));
+  answered = clock::now();
   if (socket.is_open()) {
     deadline = clock::now() + linger_drain;
     co_await (drain_and_close(socket) || watchdog(deadline, socket));
   }
   if (!out.kind.empty())
     state.log->write({client, "gopher", state.gopher_host->name, out.selector, out.kind, out.bytes,
-                      std::chrono::duration_cast<std::chrono::microseconds>(clock::now() - started)});
+                      std::chrono::duration_cast<std::chrono::microseconds>(answered - started)});
 }
 
 }  // namespace twinstar::shell

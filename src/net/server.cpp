@@ -163,12 +163,16 @@ asio::awaitable<void> watchdog(const clock::time_point& deadline, tcp::socket& s
 }
 
 asio::awaitable<void> drain_and_close(tcp::socket& socket) {
+  // Unread client bytes at close() make the kernel send a reset, which can
+  // destroy the response still in flight. Send FIN, discard what is already
+  // here, and close as soon as nothing is pending: a client that holds the
+  // connection open (Amfora does, for a second) does not hold a slot.
   std::error_code ec;
   socket.shutdown(tcp::socket::shutdown_send, ec);
   char sink[4096];
-  for (;;) {
+  while (!ec && socket.available(ec) > 0) {
     auto [rec, n] = co_await socket.async_read_some(asio::buffer(sink), nothrow);
-    if (rec) break;
+    ec = rec;
   }
   socket.close(ec);
 }

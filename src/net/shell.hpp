@@ -45,7 +45,7 @@ struct shared_state {
 // the session while this waits. Run it as `co_await (work() || watchdog(...))`.
 asio::awaitable<void> watchdog(const clock::time_point& deadline, tcp::socket& socket);
 
-// Half-close, then read and discard until EOF or linger_drain, then close.
+// Half-close, discard client bytes already received, close (bounded by linger_drain).
 asio::awaitable<void> drain_and_close(tcp::socket& socket);
 
 std::string peer_string(const tcp::socket& socket);
