@@ -7,8 +7,10 @@ preset="${1:-release}"
 
 # Build dependencies (Debian 12 package names) and the real clients the tests use.
 packages=(g++ cmake make libssl-dev libasio-dev libtomlplusplus-dev doctest-dev libcli11-dev)
+# The news importer and feed mirror (twinstar import / mirror).
+packages+=(pkg-config libmd4c-dev libgumbo-dev libxml2-dev libcurl4-openssl-dev)
 if [ "${TWINSTAR_TEST_CLIENTS:-0}" = 1 ]; then
-  packages+=(curl lynx)
+  packages+=(curl lynx amfora tmux)
 fi
 
 missing=()

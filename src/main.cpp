@@ -23,6 +23,8 @@ int main(int argc, char** argv) {
   add("get", "Fetch a gemini:// or gopher:// URL", add_get);
   add("check", "Check a Gemini (and Gopher) server against the specifications", add_check);
   add("bench", "Load-test a Gemini or Gopher server", add_bench);
+  add("import", "Import text, Markdown, HTML or RSS/Atom files as gemtext articles", add_import);
+  add("mirror", "Poll the [[mirror]] feeds of the config and import new items", add_mirror);
 
   try {
     app.parse(argc, argv);

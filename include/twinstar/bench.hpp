@@ -36,12 +36,12 @@ class latency_histogram {
     ++count_;
     max_ = std::max(max_, micros);
   }
-  std::uint64_t count() const { return count_; }
-  std::uint64_t max() const { return max_; }
+  [[nodiscard]] std::uint64_t count() const { return count_; }
+  [[nodiscard]] std::uint64_t max() const { return max_; }
 
   // The smallest bucket bound below which `percent` of the values lie,
   // clamped to the maximum (so p50 <= p90 <= p99 <= max); 0 when empty.
-  std::uint64_t percentile(double percent) const {
+  [[nodiscard]] std::uint64_t percentile(double percent) const {
     if (count_ == 0) return 0;
     auto rank = static_cast<std::uint64_t>(percent / 100.0 * static_cast<double>(count_) + 0.999999);
     rank = std::clamp<std::uint64_t>(rank, 1, count_);
@@ -86,8 +86,8 @@ struct config {
   unsigned concurrency = 16;
   std::uint64_t requests = 0;  // total to send; 0 = run for `duration`
   std::chrono::milliseconds duration{10'000};
-  bool resume = false;  // each worker offers its last TLS session
-  int server_pid = 0;   // > 0: measure that process through /proc
+  bool resume = false;      // each worker offers its last TLS session
+  int server_pid = 0;       // > 0: measure that process through /proc
   client::options options;  // connect host/port, SNI, timeout (per exchange), TLS, client cert
   std::chrono::milliseconds progress_interval{1000};
   std::function<void(const progress&)> on_progress;  // called on the bench thread
@@ -109,12 +109,16 @@ struct stats {
   std::map<std::string, std::uint64_t> errors;
   std::uint64_t bytes = 0;  // every byte received: header + body
   double bytes_per_s = 0;
-  double client_cpu_us_per_req = 0;  // getrusage(RUSAGE_SELF), user + system
+  double client_cpu_us_per_req = 0;             // getrusage(RUSAGE_SELF), user + system
   std::optional<double> server_cpu_us_per_req;  // /proc/PID/stat utime + stime
   std::optional<long> server_peak_rss_kb;       // /proc/PID/status VmHWM
   bool server_peak_is_run = false;  // the peak was reset at the start (else: since the process began)
 
-  std::uint64_t error_count() const;
+  [[nodiscard]] std::uint64_t error_count() const {
+    std::uint64_t n = 0;
+    for (const auto& [name, count] : errors) n += count;
+    return n;
+  }
 };
 
 struct run_error {

@@ -5,6 +5,8 @@
 // host's key/cert files are never served.
 #include <cstdint>
 #include <filesystem>
+#include <memory>
+#include <optional>
 #include <string>
 #include <variant>
 
@@ -24,6 +26,11 @@ struct serve_generated {
   std::string mime;  // "text/gemini"
   std::string body;
   std::filesystem::path directory;  // the directory it lists
+  // Set instead of `body` when the body is cached and shared (a feed index of
+  // 10,000 articles is ~1 MB: copied per request it costs more than sending
+  // a file). Read the body through text().
+  std::shared_ptr<const std::string> shared = nullptr;
+  const std::string& text() const { return shared ? *shared : body; }
 };
 
 using resolution = std::variant<serve_file, serve_generated, route_redirect, error>;
@@ -47,6 +54,28 @@ std::string generate_index(const std::filesystem::path& directory, std::string_v
 // Whether listing is allowed at url_path (host setting, overridden by the
 // longest matching [[host.path]] rule).
 bool listing_allowed(const host_config& host, std::string_view url_path);
+
+// The longest [[host.path]] rule whose prefix covers url_path among those
+// for which `applies` is true; nullptr when none.
+const path_rule* matching_rule(const host_config& host, std::string_view url_path,
+                               bool (*applies)(const path_rule&));
+
+// What the TLS layer learned of a client certificate.
+struct client_certificate {
+  std::string fingerprint;  // "SHA256:<hex>"
+  bool time_valid = true;   // within notBefore..notAfter
+};
+
+// Whether any path rule of the host asks for client certificates (the TLS
+// layer then requests one during the handshake).
+bool wants_client_certificates(const host_config& host);
+
+// Gemini 6x decisions for url_path, from the longest matching rule with
+// require_certificate set: none -> certificate_required (60); expired or not
+// yet valid -> certificate_not_valid (62); fingerprint not in `allowed` (when
+// given) -> certificate_not_authorised (61). nullopt = may proceed.
+std::optional<error> check_client_certificate(const host_config& host, std::string_view url_path,
+                                              const client_certificate* cert);
 
 // Whether `candidate` (canonical) lies inside `root` (canonical).
 bool inside_root(const std::filesystem::path& root, const std::filesystem::path& candidate);

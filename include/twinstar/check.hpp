@@ -57,11 +57,15 @@ inline constexpr int concurrent_requests = 16;
 // literals) unless options.client.sni says otherwise. When the server cannot
 // be reached at all the first check fails and the rest are not run.
 // Errors: a URL that does not parse or is not gemini://.
-result<std::vector<check_result>, std::string> run_gemini_checks(std::string_view url, const suite_options& options);
+result<std::vector<check_result>, std::string> run_gemini_checks(std::string_view url,
+                                                                 const suite_options& options);
 
-// Run the Gopher checks against gopher://host[:port]/ (port 70 by default).
-// Errors: a URL that does not parse or is not gopher://.
-result<std::vector<check_result>, std::string> run_gopher_checks(std::string_view url, const suite_options& options);
+// Run the Gopher checks against gopher://host[:port]/ (port 70 by default;
+// options.client.connect_host/port, when set, say where to dial instead).
+// When nothing answers the root selector the first check fails and the rest
+// are not run. Errors: a URL that does not parse or is not gopher://.
+result<std::vector<check_result>, std::string> run_gopher_checks(std::string_view url,
+                                                                 const suite_options& options);
 
 struct totals {
   int passed = 0;

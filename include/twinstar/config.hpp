@@ -2,6 +2,7 @@
 // TOML configuration -> typed, validated config. Every problem is reported at
 // once as file:line:column: message, unknown keys included.
 #include <chrono>
+#include <cstddef>
 #include <cstdint>
 #include <filesystem>
 #include <map>
@@ -10,6 +11,7 @@
 #include <string_view>
 #include <vector>
 
+#include "twinstar/limits.hpp"
 #include "twinstar/result.hpp"
 
 namespace twinstar {
@@ -34,6 +36,22 @@ struct redirect_rule {
 struct path_rule {
   std::string prefix;           // "/private/"
   std::optional<bool> listing;  // overrides the host's listing
+  // Client certificates (Gemini): required under this prefix (60 without
+  // one); when `allowed` is non-empty only those SHA-256 fingerprints
+  // ("SHA256:<hex>") pass (61 for others).
+  std::optional<bool> require_certificate{};
+  std::vector<std::string> allowed{};
+};
+
+// A directory served as a news feed ([[host.feed]]): without an index file
+// it gets a generated index of its dated articles, and <path>atom.xml is an
+// Atom feed of them (see feed.hpp).
+struct feed_config {
+  std::string path;    // decoded URL path of the directory: "/news/"
+  std::string title;   // the index's "# " heading and the Atom <title>
+  std::string author;  // Atom <author><name>; "" = the host name
+  std::size_t latest = 5;           // N of a "{{latest /news/}}" marker
+  std::size_t summary_chars = 300;  // Atom summaries; 0 = none
 };
 
 struct host_config {
@@ -52,6 +70,19 @@ struct host_config {
   bool gopher = true;
   std::string gopher_host;         // written in menus; "" = name
   std::uint16_t gopher_port = 0;   // written in menus; 0 = the listening port
+  std::vector<feed_config> feeds;  // [[host.feed]], distinct paths
+};
+
+// One feed polled by `twinstar mirror` (and by `serve` when wired in), from a
+// [[mirror]] table. Titles are filtered before max_items is applied.
+struct mirror_config {
+  std::string url;                      // http:// or https:// feed URL
+  std::filesystem::path into;           // target directory, e.g. capsule/news
+  std::chrono::seconds interval{3600};  // between polls, also after a failure
+  std::size_t max_items = 50;           // newest items (document order) taken per poll
+  // Case-insensitive substrings of the item title: when `include` is not
+  // empty a title must contain one of them; it must contain none of `exclude`.
+  std::vector<std::string> include, exclude;
 };
 
 struct server_config {
@@ -63,6 +94,14 @@ struct server_config {
   std::chrono::milliseconds shutdown_grace{5'000};
   unsigned workers = 1;
   std::vector<host_config> hosts;  // the first is the default host
+  std::vector<mirror_config> mirrors;
+  // Hardening ([server] and [server.rate_limit]).
+  std::chrono::milliseconds handshake_timeout{10'000};  // TCP accept -> TLS established
+  std::chrono::milliseconds write_timeout{10'000};      // a reader making no progress is dropped
+  std::size_t min_write_rate = 8 * 1024;  // bytes/s: a response may take write_timeout + size/rate in all
+  std::size_t max_connections = 1024;     // open at once, all clients; 0 = no cap
+  std::size_t max_connections_per_ip = 32;
+  rate_limit_config rate_limit;           // per client address; per_second 0 = off
 };
 
 struct config_error {
@@ -75,7 +114,7 @@ struct config_error {
 
 using config_result = result<server_config, std::vector<config_error>>;
 
-// Parse config text. Relative paths (root, cert, key, cert_dir, access_log)
+// Parse config text. Relative paths (root, cert, key, cert_dir, access_log, mirror into)
 // are resolved against `base_dir`. Never throws.
 config_result parse_config(std::string_view text, std::string_view file_name,
                            const std::filesystem::path& base_dir);

@@ -32,6 +32,12 @@ enum class errc {
   gone,
   listing_disabled,
   unreadable,
+  // limits -> 44 (detail: seconds to wait)
+  slow_down,
+  // client certificates -> 6x
+  certificate_required,
+  certificate_not_authorised,
+  certificate_not_valid,
   // server side -> 4x
   internal,
 };

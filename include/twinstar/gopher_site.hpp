@@ -12,6 +12,9 @@
 #include "twinstar/router.hpp"
 
 namespace twinstar {
+namespace feed {
+class cache;
+}
 
 struct gopher_answer {
   std::string body;                // the whole response when `file` is empty
@@ -26,6 +29,10 @@ struct gopher_site {
   gopher::menu_context context;     // host/port written in menus
   std::filesystem::path cert_dir;   // never served
   std::string gemini_base;          // "gemini://localhost" for text references
+  // Feed indexes (feed_cache.hpp); null serves feed directories as plain
+  // listings. Set: a feed directory's menu is its generated index, atom.xml
+  // is sent as a file, and {{latest}} markers in index pages are expanded.
+  feed::cache* feeds = nullptr;
 
   // Decide the answer to one request line (terminator removed).
   // - directories (with or without the trailing slash): a `gophermap` file if

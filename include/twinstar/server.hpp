@@ -28,6 +28,14 @@ class server {
 
   const std::vector<endpoint_info>& endpoints() const;
 
+  // Swap in a new configuration (certificates must exist) for new
+  // connections; open ones finish with the old one. Listeners stay as they
+  // are. On failure nothing changes and `error` says why.
+  bool reload(std::shared_ptr<const server_config> config, std::string& error);
+
+  // Connections currently counted against the caps.
+  std::size_t open_connections() const;
+
   // Serves until stop(); runs config.workers threads (the caller's included).
   void run();
   // Thread- and signal-safe to call from another thread: stop accepting, let

@@ -20,11 +20,13 @@ struct ssl_ctx_deleter {
 using ctx_ptr = std::unique_ptr<SSL_CTX, ssl_ctx_deleter>;
 
 // Write a self-signed ECDSA P-256 certificate naming `names` (DNS SANs; IP
-// literals become IP SANs; the first is the CN), valid for 50 years, and its
-// key (mode 0600). Returns an error message on failure.
+// literals become IP SANs; the first is the CN), valid for 50 years from an
+// hour ago (tests pass other bounds, in days from now, to make expired
+// certificates), and its key (mode 0600). Returns an error message on failure.
 std::optional<std::string> generate_self_signed(const std::filesystem::path& cert_file,
                                                 const std::filesystem::path& key_file,
-                                                const std::vector<std::string>& names);
+                                                const std::vector<std::string>& names,
+                                                long not_before_days = 0, long not_after_days = 50 * 365 + 12);
 
 // Check that the files load, the key matches the certificate, the
 // certificate is currently valid and names `host_name`. Returns a message

@@ -12,5 +12,7 @@ runner add_serve(CLI::App& app);
 runner add_get(CLI::App& app);
 runner add_check(CLI::App& app);
 runner add_bench(CLI::App& app);
+runner add_import(CLI::App& app);
+runner add_mirror(CLI::App& app);
 
 }  // namespace twinstar::cli

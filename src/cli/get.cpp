@@ -107,7 +107,9 @@ int get_gemini(const get_flags& f, const client::options& base_opt) {
           break;
       }
     }
-    if (f.include) std::fprintf(stderr, "%s", r->raw_header.c_str());
+    if (f.include)
+      std::fprintf(stderr, "%s %s, server certificate %s (%s)\n%s", current.c_str(), r->tls_version.c_str(),
+                   r->peer_fingerprint.c_str(), r->peer_subject.c_str(), r->raw_header.c_str());
     if (!r->header_well_formed)
       std::fprintf(stderr, "twinstar get: warning: malformed response header\n");
     int cls = r->status / 10;

@@ -83,6 +83,28 @@ config_result build_config(const serve_flags& f) {
   return cfg;
 }
 
+// SIGHUP: re-read the config and certificates. A valid result takes effect
+// for new connections; an invalid one is reported and the old one stays.
+void reload(const serve_flags& flags, server& srv) {
+  auto built = build_config(flags);
+  if (!built) {
+    for (const auto& e : built.error()) std::fprintf(stderr, "%s\n", e.to_string().c_str());
+    std::fprintf(stderr, "reload failed: keeping the running configuration\n");
+    return;
+  }
+  auto config = std::make_shared<const server_config>(std::move(built.value()));
+  auto problems = tls::prepare_certificates(*config, print_note);
+  for (const auto& p : problems) std::fprintf(stderr, "certificate error: %s\n", p.c_str());
+  std::string error;
+  if (!problems.empty() || !srv.reload(config, error)) {
+    if (!error.empty()) std::fprintf(stderr, "error: %s\n", error.c_str());
+    std::fprintf(stderr, "reload failed: keeping the running configuration\n");
+    return;
+  }
+  std::printf("reloaded configuration: %zu host(s)\n", config->hosts.size());
+  std::fflush(stdout);
+}
+
 int serve(const serve_flags& flags) {
   auto built = build_config(flags);
   if (!built) {
@@ -104,6 +126,7 @@ int serve(const serve_flags& flags) {
   sigemptyset(&signals);
   sigaddset(&signals, SIGINT);
   sigaddset(&signals, SIGTERM);
+  sigaddset(&signals, SIGHUP);
   pthread_sigmask(SIG_BLOCK, &signals, nullptr);
 
   std::string error;
@@ -117,11 +140,18 @@ int serve(const serve_flags& flags) {
   std::fflush(stdout);
 
   std::thread waiter([&] {
-    int sig = 0;
-    sigwait(&signals, &sig);
-    std::printf("signal %d: stopping\n", sig);
-    std::fflush(stdout);
-    srv->stop();
+    for (;;) {
+      int sig = 0;
+      sigwait(&signals, &sig);
+      if (sig == SIGHUP) {
+        reload(flags, *srv);
+        continue;
+      }
+      std::printf("signal %d: stopping\n", sig);
+      std::fflush(stdout);
+      srv->stop();
+      return;
+    }
   });
   srv->run();
   // run() also returns after a stop from elsewhere; release the waiter then.

@@ -217,16 +217,41 @@ std::string generate_index(const fs::path& directory, std::string_view url_path,
   return body;
 }
 
-bool listing_allowed(const host_config& host, std::string_view url_path) {
+const path_rule* matching_rule(const host_config& host, std::string_view url_path,
+                               bool (*applies)(const path_rule&)) {
   const path_rule* best = nullptr;
   for (const auto& rule : host.paths) {
-    if (!rule.listing || rule.prefix.empty() || !starts_with(url_path, rule.prefix)) continue;
+    if (!applies(rule) || rule.prefix.empty() || !starts_with(url_path, rule.prefix)) continue;
     // "/private" covers "/private/" and "/private/x/" but not "/privateer/".
     const auto rest = url_path.substr(rule.prefix.size());
     if (rule.prefix.back() != '/' && !rest.empty() && rest.front() != '/') continue;
     if (best == nullptr || rule.prefix.size() > best->prefix.size()) best = &rule;
   }
-  return best != nullptr ? *best->listing : host.listing;
+  return best;
+}
+
+bool listing_allowed(const host_config& host, std::string_view url_path) {
+  const path_rule* rule = matching_rule(host, url_path, [](const path_rule& r) { return r.listing.has_value(); });
+  return rule != nullptr ? *rule->listing : host.listing;
+}
+
+bool wants_client_certificates(const host_config& host) {
+  for (const auto& rule : host.paths)
+    if (rule.require_certificate.value_or(false)) return true;
+  return false;
+}
+
+std::optional<error> check_client_certificate(const host_config& host, std::string_view url_path,
+                                              const client_certificate* cert) {
+  const path_rule* rule =
+      matching_rule(host, url_path, [](const path_rule& r) { return r.require_certificate.has_value(); });
+  if (rule == nullptr || !*rule->require_certificate) return std::nullopt;
+  if (cert == nullptr) return error{errc::certificate_required, {}};
+  if (!cert->time_valid) return error{errc::certificate_not_valid, "Certificate expired or not yet valid"};
+  if (!rule->allowed.empty() &&
+      std::find(rule->allowed.begin(), rule->allowed.end(), cert->fingerprint) == rule->allowed.end())
+    return error{errc::certificate_not_authorised, {}};
+  return std::nullopt;
 }
 
 bool inside_root(const fs::path& root, const fs::path& candidate) {

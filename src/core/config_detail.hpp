@@ -2,6 +2,7 @@
 // Private to the config module: where each checked value sits in the TOML
 // text, so the cross-field checks in validate() can point at a line:column
 // when parse_config runs them, and at 0:0 for configs built in code.
+#include <cstdint>
 #include <optional>
 #include <string_view>
 #include <vector>
@@ -32,6 +33,8 @@ struct config_positions {
 
 inline constexpr unsigned max_workers = 1024;
 inline constexpr double max_timeout_seconds = 86'400;
+inline constexpr std::int64_t max_mirror_interval = 7 * 86'400;  // seconds
+inline constexpr std::int64_t max_mirror_items = 10'000;
 
 // The cross-field checks behind validate(); `at` may be null (no positions).
 std::vector<config_error> validate_at(const server_config& config, std::string_view file_name,

@@ -5,6 +5,7 @@
 #include <set>
 #include <tuple>
 
+#include "config_feed.hpp"
 #include "config_fields.hpp"
 #include "twinstar/config.hpp"
 
@@ -44,7 +45,7 @@ class config_reader : detail::field_reader {
   server_config read(const toml::table& root) {
     server_config config;
     config.cert_dir = resolve(config.cert_dir);  // the default is relative too
-    check_keys(root, {"server", "host"}, "");
+    check_keys(root, {"server", "host", "mirror"}, "");
     if (const toml::node* server = root.get("server")) {
       if (const toml::table* table = server->as_table()) {
         read_server(*table, config);
@@ -63,6 +64,10 @@ class config_reader : detail::field_reader {
         at_.hosts_at.push_back(std::move(host_at));
       });
       if (hosts->as_array() == nullptr) at_.hosts_reported = true;
+    }
+    if (const toml::node* mirrors = root.get("mirror")) {
+      for_each_table(*mirrors, "mirror", "mirror",
+                     [&](const toml::table& table) { read_mirror(table, config); });
     }
     return config;
   }
@@ -95,7 +100,8 @@ class config_reader : detail::field_reader {
   void read_server(const toml::table& table, server_config& out) {
     check_keys(table,
                {"listen", "gopher_listen", "cert_dir", "access_log", "request_timeout",
-                "shutdown_grace", "workers"},
+                "shutdown_grace", "workers", "handshake_timeout", "write_timeout", "min_write_rate",
+                "max_connections", "max_connections_per_ip", "rate_limit"},
                "[server]");
     const toml::node* listen = table.get("listen");
     at_.listen = pos_of(listen ? listen->source() : table.source());
@@ -114,6 +120,38 @@ class config_reader : detail::field_reader {
     if (auto workers = read_integer(table, "workers", 1, detail::max_workers)) {
       out.workers = static_cast<unsigned>(*workers);
     }
+    read_limits(table, out);
+  }
+
+  // Hardening: per-phase timeouts, connection caps, the rate limit table.
+  void read_limits(const toml::table& table, server_config& out) {
+    if (auto t = read_seconds(table, "handshake_timeout")) out.handshake_timeout = *t;
+    if (auto t = read_seconds(table, "write_timeout")) out.write_timeout = *t;
+    if (auto rate = read_integer(table, "min_write_rate", 0, std::int64_t{1} << 40))
+      out.min_write_rate = static_cast<std::size_t>(*rate);
+    if (auto n = read_integer(table, "max_connections", 0, 1'000'000)) out.max_connections = static_cast<std::size_t>(*n);
+    if (auto n = read_integer(table, "max_connections_per_ip", 0, 1'000'000))
+      out.max_connections_per_ip = static_cast<std::size_t>(*n);
+    const toml::node* node = table.get("rate_limit");
+    if (node == nullptr) return;
+    const toml::table* limits = node->as_table();
+    if (limits == nullptr) return error(*node, "'rate_limit' must be a table");
+    check_keys(*limits, {"requests_per_second", "burst", "ban_after", "ban_seconds"}, "[server.rate_limit]");
+    auto number = [&](std::string_view key, double min) -> std::optional<double> {
+      const toml::node* n = limits->get(key);
+      if (n == nullptr) return std::nullopt;
+      auto v = n->value<double>();
+      if (!n->is_number() || !v || !(*v >= min) || *v > 1e9) {
+        error(*n, quoted(key) + " must be a number of at least " + std::to_string(static_cast<int>(min)));
+        return std::nullopt;
+      }
+      return v;
+    };
+    if (auto v = number("requests_per_second", 0)) out.rate_limit.per_second = *v;
+    if (auto v = number("burst", 1)) out.rate_limit.burst = *v;
+    if (auto n = read_integer(*limits, "ban_after", 0, 1'000'000)) out.rate_limit.ban_after = static_cast<unsigned>(*n);
+    if (auto t = read_seconds(*limits, "ban_seconds"))
+      out.rate_limit.ban_for = std::chrono::duration_cast<std::chrono::seconds>(*t);
   }
 
   std::optional<std::string> read_host_name(const toml::table& table, std::string_view key) {
@@ -131,7 +169,7 @@ class config_reader : detail::field_reader {
                  detail::host_positions& at) {
     check_keys(table,
                {"name", "aliases", "root", "cert", "key", "lang", "index", "listing", "gopher",
-                "gopher_host", "gopher_port", "gone", "mime", "redirect", "path"},
+                "gopher_host", "gopher_port", "gone", "mime", "redirect", "path", "feed"},
                "[[host]]");
     if (const toml::node* name = table.get("name")) at.name = pos_of(name->source());
     if (const toml::node* root = table.get("root")) at.root = pos_of(root->source());
@@ -199,6 +237,10 @@ class config_reader : detail::field_reader {
       for_each_table(*paths, "path", "host.path",
                      [&](const toml::table& rule) { read_path_rule(rule, out); });
     }
+    if (const toml::node* feeds = table.get("feed")) {
+      for_each_table(*feeds, "feed", "host.feed",
+                     [&](const toml::table& feed) { detail::read_feed(*this, feed, out); });
+    }
   }
 
   void read_mime(const toml::node& node, host_config& out) {
@@ -255,7 +297,7 @@ class config_reader : detail::field_reader {
   }
 
   void read_path_rule(const toml::table& table, host_config& out) {
-    check_keys(table, {"prefix", "listing"}, "[[host.path]]");
+    check_keys(table, {"prefix", "listing", "require_certificate", "allowed_fingerprints"}, "[[host.path]]");
     path_rule rule;
     auto prefix = read_string(table, "prefix");
     if (!prefix) {
@@ -267,7 +309,66 @@ class config_reader : detail::field_reader {
     }
     rule.prefix = *prefix;
     rule.listing = read_bool(table, "listing");
+    rule.require_certificate = read_bool(table, "require_certificate");
+    if (auto prints = read_strings(table, "allowed_fingerprints")) {
+      for (const string_item& item : *prints) {
+        // Accept "SHA256:hex" or bare hex, any case; store the form tls::fingerprint gives.
+        std::string hex = lower(item.text.starts_with("SHA256:") || item.text.starts_with("sha256:")
+                                    ? item.text.substr(7) : item.text);
+        hex.erase(std::remove(hex.begin(), hex.end(), ':'), hex.end());
+        if (hex.size() != 64 || hex.find_first_not_of("0123456789abcdef") != std::string::npos) {
+          error(item.at, "'allowed_fingerprints' entries must be SHA-256 fingerprints (64 hex digits)");
+          continue;
+        }
+        rule.allowed.push_back("SHA256:" + hex);
+      }
+      if (!rule.allowed.empty() && !rule.require_certificate) rule.require_certificate = true;
+    }
     out.paths.push_back(std::move(rule));
+  }
+
+  void read_mirror(const toml::table& table, server_config& out) {
+    check_keys(table, {"url", "into", "interval", "max_items", "include", "exclude"},
+               "[[mirror]]");
+    mirror_config feed;
+    bool ok = true;
+    if (auto url = read_string(table, "url")) {
+      // Only what the fetcher (libcurl, restricted to these) will accept.
+      if ((url->starts_with("http://") || url->starts_with("https://")) && !has_control(*url) &&
+          url->find(' ') == std::string::npos) {
+        feed.url = *url;
+      } else {
+        error(*table.get("url"), "mirror 'url' must be an http:// or https:// URL without spaces");
+        ok = false;
+      }
+    } else {
+      if (!table.contains("url")) error(table, "[[mirror]] needs 'url'");
+      ok = false;
+    }
+    if (auto into = read_path(table, "into")) {
+      feed.into = *into;
+    } else {
+      if (!table.contains("into")) error(table, "[[mirror]] needs 'into'");
+      ok = false;
+    }
+    if (auto interval = read_integer(table, "interval", 1, detail::max_mirror_interval)) {
+      feed.interval = std::chrono::seconds(*interval);
+    }
+    if (auto max_items = read_integer(table, "max_items", 1, detail::max_mirror_items)) {
+      feed.max_items = static_cast<std::size_t>(*max_items);
+    }
+    for (auto [key, list] : {std::pair{"include", &feed.include}, std::pair{"exclude", &feed.exclude}}) {
+      if (auto items = read_strings(table, key)) {
+        for (const string_item& item : *items) {
+          if (item.text.empty()) {
+            error(item.at, quoted(key) + " entries must not be empty");
+          } else {
+            list->push_back(item.text);
+          }
+        }
+      }
+    }
+    if (ok) out.mirrors.push_back(std::move(feed));
   }
 
   detail::config_positions at_;

@@ -38,6 +38,14 @@ status status_for(errc code) {
     case errc::listing_disabled:
     case errc::unreadable:
       return status::not_found;
+    case errc::slow_down:
+      return status::slow_down;
+    case errc::certificate_required:
+      return status::client_certificate_required;
+    case errc::certificate_not_authorised:
+      return status::certificate_not_authorised;
+    case errc::certificate_not_valid:
+      return status::certificate_not_valid;
     case errc::internal:
       return status::temporary_failure;
   }
@@ -62,6 +70,14 @@ std::string default_meta(errc code) {
       return "Gone";
     case status::not_found:
       return "Not found";
+    case status::slow_down:
+      return "10";
+    case status::client_certificate_required:
+      return "Client certificate required";
+    case status::certificate_not_authorised:
+      return "Certificate not authorised";
+    case status::certificate_not_valid:
+      return "Certificate not valid";
     default:
       return "Temporary failure";
   }
@@ -118,6 +134,14 @@ std::string_view describe(errc code) {
       return "directory listing disabled";
     case errc::unreadable:
       return "file unreadable";
+    case errc::slow_down:
+      return "slow down";
+    case errc::certificate_required:
+      return "client certificate required";
+    case errc::certificate_not_authorised:
+      return "certificate not authorised";
+    case errc::certificate_not_valid:
+      return "certificate not valid";
     case errc::internal:
       return "internal error";
   }

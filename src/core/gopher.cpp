@@ -152,6 +152,13 @@ std::string gopher_error_item(const error& e, std::string_view selector) {
       if (e.code == errc::request_too_long) return "Bad selector: selector longer than 255 bytes";
       return "Bad selector: " + std::string(describe(e.code));
     }
+    case errc::slow_down:
+      return "Slow down: too many requests, retry in " + (e.detail.empty() ? std::string("a few") : e.detail) +
+             " seconds";
+    case errc::certificate_required:
+    case errc::certificate_not_authorised:
+    case errc::certificate_not_valid:
+      return "Not found: " + std::string(selector);
     case errc::internal:
       return "Server error";
   }

@@ -5,6 +5,7 @@
 #include <variant>
 
 #include "twinstar/capsule.hpp"
+#include "twinstar/feed_cache.hpp"
 #include "twinstar/mime.hpp"
 #include "twinstar/url.hpp"
 
@@ -59,11 +60,14 @@ gopher_answer gopher_site::answer(std::string_view request_line) const {
   // Gopher has no redirects: a directory asked for without its slash is
   // served as the directory.
   route_path path = *where;
-  resolution res = resolve_on_disk(path, cert_dir);
+  auto resolve_here = [this](const route_path& p) {
+    return feeds != nullptr ? feed::resolve(p, cert_dir, *feeds, gemini_base) : resolve_on_disk(p, cert_dir);
+  };
+  resolution res = resolve_here(path);
   if (std::holds_alternative<route_redirect>(res)) {
     path.path.trailing_slash = true;
     if (!path.url_path.ends_with('/')) path.url_path += '/';
-    res = resolve_on_disk(path, cert_dir);
+    res = resolve_here(path);
   }
   if (auto* e = std::get_if<error>(&res)) return failure(*e, selector);
 
@@ -73,10 +77,14 @@ gopher_answer gopher_site::answer(std::string_view request_line) const {
     route lr = routes.resolve_path(host, absolute);
     auto* lp = std::get_if<route_path>(&lr);
     if (!lp) return std::nullopt;
-    resolution target = resolve_on_disk(*lp, cert_dir);
     // Selectors are written percent-encoded, as the router decodes them.
     std::string own = percent_encode_path(lp->url_path);
     std::string dir_selector = own.ends_with('/') ? own : own + "/";
+    // A feed directory is a menu. resolve_on_disk would first build its plain
+    // listing, reading every article's heading.
+    if (feeds != nullptr && own.ends_with('/') && feed::find_feed(host, lp->url_path) != nullptr)
+      return gopher::local_link{'1', own};
+    resolution target = resolve_on_disk(*lp, cert_dir);
     if (std::holds_alternative<route_redirect>(target) || std::holds_alternative<serve_generated>(target))
       return gopher::local_link{'1', dir_selector};
     if (auto* f = std::get_if<serve_file>(&target)) {
@@ -95,11 +103,28 @@ gopher_answer gopher_site::answer(std::string_view request_line) const {
     auto map = dir / "gophermap";
     if (std::filesystem::is_regular_file(map, ec))
       return {gopher::gophermap_to_menu(read_small(map), page_path, context), {}, 0, "menu"};
-    if (auto* gen = std::get_if<serve_generated>(&res))
-      return {gopher::gemtext_to_menu(gen->body, page_path, context, classify), {}, 0, "menu"};
+    if (auto* gen = std::get_if<serve_generated>(&res)) {
+      // A feed of 10,000 articles must not cost 10,000 disk lookups: its
+      // articles are known to be files.
+      auto snap = feeds != nullptr ? feed::snapshot_for(host, path.url_path, *feeds) : nullptr;
+      if (snap) {
+        auto known = [&](std::string_view absolute) -> std::optional<gopher::local_link> {
+          const std::string_view name = absolute.substr(absolute.rfind('/') + 1);
+          if (absolute.starts_with(page_path) && absolute.size() == page_path.size() + name.size()) {
+            auto decoded = percent_decode(name);
+            if (decoded && snap->contains(*decoded)) return gopher::local_link{'0', std::string(absolute)};
+          }
+          return classify(absolute);
+        };
+        return {gopher::gemtext_to_menu(gen->text(), page_path, context, known), {}, 0, "menu"};
+      }
+      return {gopher::gemtext_to_menu(gen->text(), page_path, context, classify), {}, 0, "menu"};
+    }
     if (auto* f = std::get_if<serve_file>(&res); f && ends_with_gmi(f->file))
       return {gopher::gemtext_to_menu(read_small(f->file), page_path, context, classify), {}, 0, "menu"};
   }
+  // A generated document that is no menu (a feed's atom.xml): sent as is.
+  if (auto* gen = std::get_if<serve_generated>(&res); gen && !directory) return {gen->text(), {}, 0, "file"};
   if (auto* f = std::get_if<serve_file>(&res)) {
     if (ends_with_gmi(f->file))
       return {gopher::gemtext_to_text(read_small(f->file), gemini_base + page_path), {}, 0, "text"};

@@ -17,11 +17,11 @@ inline constexpr std::string_view unknown_host = "unknown-host.invalid";
 
 // Where and how to talk to the Gemini server under test.
 struct gemini_target {
-  std::string host;        // the URL's host, lower-cased, IPv6 without brackets
-  std::string authority;   // "host[:port]" as written in requests
+  std::string host;       // the URL's host, lower-cased, IPv6 without brackets
+  std::string authority;  // "host[:port]" as written in requests
   std::uint16_t port = gemini_default_port;
   bool port_explicit = false;
-  std::string dial_host;   // --connect host, else `host`
+  std::string dial_host;  // --connect host, else `host`
   std::uint16_t dial_port = gemini_default_port;
   client::options client;  // SNI already resolved
 
@@ -33,9 +33,14 @@ struct gemini_target {
 struct home_page {
   client::gemini_result first = fail(std::string("not fetched"));  // the answer to "/" itself
   std::optional<client::gemini_reply> content;  // the 20 reached, following same-host redirects
-  std::string content_url;                       // the URL that gave `content`
+  std::string content_url;                      // the URL that gave `content`
   int status() const { return first ? first->status : 0; }
 };
+
+// Bytes as sent, for the `sent` field: "\"gemini://h/\\r\\n\"".
+inline std::string quote_bytes(std::string_view bytes, std::size_t max_chars = 72) {
+  return "\"" + describe_bytes(bytes, max_chars) + "\"";
+}
 
 class recorder {
  public:
@@ -54,7 +59,8 @@ client::gemini_result send(const gemini_target& target, std::string_view request
 
 // All `requests` at once, each on its own connection, on one io_context.
 // Results are in request order.
-std::vector<client::gemini_result> send_all(const gemini_target& target, const std::vector<std::string>& requests,
+std::vector<client::gemini_result> send_all(const gemini_target& target,
+                                            const std::vector<std::string>& requests,
                                             const client::options& options);
 
 // The parts of a gemini:// URL that locate a resource on this target: the

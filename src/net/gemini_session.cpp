@@ -1,5 +1,5 @@
 // One Gemini connection: TLS handshake, request line, decision by the pure
-// core, response, close_notify, close.
+// core, response, close_notify, close. Each phase has its own deadline.
 #include <fcntl.h>
 #include <unistd.h>
 
@@ -7,6 +7,7 @@
 
 #include "shell.hpp"
 #include "twinstar/capsule.hpp"
+#include "twinstar/feed_cache.hpp"
 #include "twinstar/gemini.hpp"
 #include "twinstar/mime.hpp"
 #include "twinstar/url.hpp"
@@ -38,6 +39,7 @@ struct response {
   std::string body;
   int file = -1;  // owned by the caller's fd_guard
   std::uint64_t file_size = 0;
+  std::shared_ptr<const std::string> shared_body = nullptr;  // a cached body, sent after `body`
 };
 
 response from_error(const error& e) {
@@ -45,33 +47,62 @@ response from_error(const error& e) {
   return {r.code, std::move(r.meta), {}, -1, 0};
 }
 
-// Pure decision plus the open() of the file, which happens before the 20 is
+struct request_context {
+  std::uint16_t local_port = 0;
+  std::string local_ip;
+  std::string client_ip;
+  std::optional<client_certificate> cert;
+};
+
+// What the handshake told us about the client's certificate, if it sent one.
+std::optional<client_certificate> peer_certificate(SSL* ssl) {
+  X509* peer = SSL_get0_peer_certificate(ssl);
+  if (!peer) return std::nullopt;
+  bool valid = X509_cmp_current_time(X509_get0_notAfter(peer)) > 0 &&
+               X509_cmp_current_time(X509_get0_notBefore(peer)) < 0;
+  return client_certificate{tls::fingerprint(peer), valid};
+}
+
+// The decision, plus the open() of the file, which happens before the 20 is
 // sent so an unreadable file still gets an honest status.
-response decide(std::string_view line, const shared_state& state, std::uint16_t local_port,
-                const std::string& local_ip, outcome& out) {
+response decide(std::string_view line, const snapshot& site, shared_state& state, const request_context& ctx,
+                outcome& out) {
   auto parsed = parse_url(line);
   if (!parsed) return from_error(parsed.error());
   out.host = parsed->host;
   out.path = parsed->path;
-  route r = state.routes->resolve_gemini(*parsed, local_port, local_ip);
+  auto verdict = site.limiter->admit(ctx.client_ip, clock::now());
+  if (!verdict.allowed) {
+    if (verdict.log)
+      log_event("rate limit: " + ctx.client_ip + (verdict.banned ? " banned for " : " told to wait ") +
+                std::to_string(verdict.retry_after.count()) + " s");
+    return from_error({errc::slow_down, std::to_string(verdict.retry_after.count())});
+  }
+  route r = site.routes->resolve_gemini(*parsed, ctx.local_port, ctx.local_ip);
   if (auto* e = std::get_if<error>(&r)) return from_error(*e);
   if (auto* red = std::get_if<route_redirect>(&r)) return {red->code, red->target, {}, -1, 0};
   const auto& where = std::get<route_path>(r);
-  resolution res = resolve_on_disk(where, state.config->cert_dir);
+  if (auto refused = check_client_certificate(*where.host, where.url_path, ctx.cert ? &*ctx.cert : nullptr))
+    return from_error(*refused);
+  resolution res = feed::resolve(where, site.config->cert_dir, state.feeds,
+                                 feed::gemini_base_url(where.host->name, ctx.local_port));
   if (auto* e = std::get_if<error>(&res)) return from_error(*e);
   if (auto* red = std::get_if<route_redirect>(&res)) return {red->code, red->target, {}, -1, 0};
   if (auto* gen = std::get_if<serve_generated>(&res))
-    return {gemini::status::success, gemini_meta_for(gen->mime, where.host->lang), std::move(gen->body), -1, 0};
+    return {gemini::status::success, gemini_meta_for(gen->mime, where.host->lang), std::move(gen->body), -1, 0,
+            std::move(gen->shared)};
   const auto& file = std::get<serve_file>(res);
   int fd = ::open(file.file.c_str(), O_RDONLY | O_CLOEXEC);
   if (fd < 0) return from_error({errc::unreadable, {}});
   return {gemini::status::success, gemini_meta_for(file.mime, where.host->lang), {}, fd, file.size};
 }
 
-asio::awaitable<void> exchange(ssl_stream& stream, shared_state& state, clock::time_point& deadline,
-                               outcome& out) {
+asio::awaitable<void> exchange(ssl_stream& stream, const snapshot& site, shared_state& state,
+                               clock::time_point& deadline, outcome& out) {
+  const server_config& config = *site.config;
   auto [hs_ec] = co_await stream.async_handshake(asio::ssl::stream_base::server, nothrow);
   if (hs_ec) co_return;  // failed handshakes (TLS 1.1, wrong cert pin...) are the client's business
+  deadline = clock::now() + config.request_timeout;
 
   char buf[request_buffer_bytes];
   std::size_t have = 0;
@@ -91,12 +122,14 @@ asio::awaitable<void> exchange(ssl_stream& stream, shared_state& state, clock::t
       auto& sock = stream.next_layer();
       std::error_code ec;
       auto local = sock.local_endpoint(ec);
-      resp = decide(frame.line, state, local.port(), local.address().to_string(), out);
+      request_context ctx{local.port(), local.address().to_string(), peer_address(sock),
+                          peer_certificate(stream.native_handle())};
+      resp = decide(frame.line, site, state, ctx, out);
       break;
     }
     case gemini::frame_state::need_more:  // EOF or error before CRLF
       if (have == 0) co_return;           // nothing sent at all: just close
-      resp = from_error({have ? errc::missing_crlf : errc::empty_request, "Bad request: no CRLF"});
+      resp = from_error({errc::missing_crlf, "Bad request: no CRLF"});
       break;
     case gemini::frame_state::bare_lf:
       resp = from_error({errc::missing_crlf, "Bad request: line must end with CRLF"});
@@ -108,11 +141,30 @@ asio::awaitable<void> exchange(ssl_stream& stream, shared_state& state, clock::t
   fd_guard file{resp.file};
   out.status = gemini::code(resp.code);
 
+  // The whole response gets time in proportion to its size; each write must
+  // also make progress within write_timeout, so a stalled reader goes early.
   std::string head = gemini::format_header(resp.code, resp.meta);
   head += resp.body;  // small bodies go out with the header in one record
+  const std::uint64_t shared_size = resp.shared_body ? resp.shared_body->size() : 0;
+  const auto all_done = write_deadline(config, head.size() + resp.file_size + shared_size);
+  deadline = std::min(all_done, clock::now() + config.write_timeout);
   auto [wec, wn] = co_await asio::async_write(stream, asio::buffer(head), nothrow);
   out.bytes += wn;
   if (wec) co_return;
+
+  if (resp.shared_body) {
+    // A cached body (a feed index) is sent from the cache itself, in chunks
+    // like a file, instead of being copied behind the header.
+    std::string_view rest = *resp.shared_body;
+    while (!rest.empty()) {
+      const std::size_t n = std::min(rest.size(), file_chunk_bytes);
+      deadline = std::min(all_done, clock::now() + config.write_timeout);
+      auto [ec, sent] = co_await asio::async_write(stream, asio::buffer(rest.data(), n), nothrow);
+      out.bytes += sent;
+      if (ec) co_return;
+      rest.remove_prefix(n);
+    }
+  }
 
   if (file.fd >= 0) {
     std::vector<char> chunk(file_chunk_bytes);
@@ -121,8 +173,7 @@ asio::awaitable<void> exchange(ssl_stream& stream, shared_state& state, clock::t
       ssize_t n = ::pread(file.fd, chunk.data(), chunk.size(), offset);
       if (n <= 0) break;
       offset += n;
-      // A stalled reader is dropped after request_timeout without progress.
-      deadline = clock::now() + state.config->request_timeout;
+      deadline = std::min(all_done, clock::now() + config.write_timeout);
       auto [ec, sent] = co_await asio::async_write(stream, asio::buffer(chunk.data(), n), nothrow);
       out.bytes += sent;
       if (ec) co_return;
@@ -131,22 +182,22 @@ asio::awaitable<void> exchange(ssl_stream& stream, shared_state& state, clock::t
 
   // Send close_notify without waiting for the client's: marking the peer's
   // shutdown as received makes SSL_shutdown complete once ours is written.
-  deadline = clock::now() + std::chrono::seconds(2);
+  deadline = std::min(all_done, clock::now() + config.write_timeout);
   SSL_set_shutdown(stream.native_handle(), SSL_get_shutdown(stream.native_handle()) | SSL_RECEIVED_SHUTDOWN);
   co_await stream.async_shutdown(nothrow);
 }
 
 }  // namespace
 
-asio::awaitable<void> serve_gemini(tcp::socket socket, shared_state& state) {
+asio::awaitable<void> serve_gemini(tcp::socket socket, std::shared_ptr<const snapshot> site, shared_state& state) {
   auto started = clock::now();
   clock::time_point answered{};
   std::string client = peer_string(socket);
   outcome out;
   {
-    ssl_stream stream(std::move(socket), *state.default_ssl);
-    clock::time_point deadline = started + state.config->request_timeout;
-    co_await (exchange(stream, state, deadline, out) || watchdog(deadline, stream.next_layer()));
+    ssl_stream stream(std::move(socket), *site->default_ssl);
+    clock::time_point deadline = started + site->config->handshake_timeout;
+    co_await (exchange(stream, *site, state, deadline, out) || watchdog(deadline, stream.next_layer()));
     answered = clock::now();
     if (stream.next_layer().is_open()) {
       deadline = clock::now() + linger_drain;

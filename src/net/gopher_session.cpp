@@ -18,12 +18,13 @@ struct outcome {
   std::uint64_t bytes = 0;
 };
 
-asio::awaitable<void> exchange(tcp::socket& socket, shared_state& state, std::uint16_t local_port,
-                               clock::time_point& deadline, outcome& out) {
-  const host_config& host = *state.gopher_host;
+asio::awaitable<void> exchange(tcp::socket& socket, const snapshot& snap, shared_state& state,
+                               std::uint16_t local_port, clock::time_point& deadline, outcome& out) {
+  const server_config& config = *snap.config;
+  const host_config& host = *snap.gopher_host;
   gopher::menu_context context{host.gopher_host.empty() ? host.name : host.gopher_host,
                                host.gopher_port ? host.gopher_port : local_port};
-  gopher_site site{*state.routes, host, context, state.config->cert_dir, state.gemini_base};
+  gopher_site site{*snap.routes, host, context, config.cert_dir, snap.gemini_base, &state.feeds};
 
   char buf[gopher::max_selector_bytes + 2];
   std::size_t have = 0;
@@ -42,17 +43,30 @@ asio::awaitable<void> exchange(tcp::socket& socket, shared_state& state, std::ui
   }
 
   gopher_answer answer;
+  std::string client_ip = peer_address(socket);
+  auto verdict = snap.limiter->admit(client_ip, clock::now());
   if (frame.state == gopher::frame_state::too_long) {
     answer.body = gopher::error_menu(
         gopher::gopher_error_item({errc::request_too_long, "selector longer than 255 bytes"}, {}), context);
     answer.kind = "error";
     out.selector = std::string(buf, std::min<std::size_t>(have, 64)) + "...";
+  } else if (!verdict.allowed) {
+    if (verdict.log)
+      log_event("rate limit: " + client_ip + (verdict.banned ? " banned for " : " told to wait ") +
+                std::to_string(verdict.retry_after.count()) + " s");
+    out.selector = std::string(frame.line);
+    answer.body = gopher::error_menu(
+        gopher::gopher_error_item({errc::slow_down, std::to_string(verdict.retry_after.count())}, out.selector),
+        context);
+    answer.kind = "slow-down";
   } else {
     out.selector = std::string(frame.line);
     answer = site.answer(frame.line);
   }
   out.kind = answer.kind;
 
+  const auto all_done = write_deadline(config, answer.body.size() + answer.file_size);
+  deadline = std::min(all_done, clock::now() + config.write_timeout);
   if (answer.file.empty()) {
     auto [ec, n] = co_await asio::async_write(socket, asio::buffer(answer.body), nothrow);
     out.bytes += n;
@@ -72,7 +86,7 @@ asio::awaitable<void> exchange(tcp::socket& socket, shared_state& state, std::ui
     ssize_t n = ::pread(fd, chunk.data(), chunk.size(), offset);
     if (n <= 0) break;
     offset += n;
-    deadline = clock::now() + state.config->request_timeout;
+    deadline = std::min(all_done, clock::now() + config.write_timeout);
     auto [ec, sent] = co_await asio::async_write(socket, asio::buffer(chunk.data(), n), nothrow);
     out.bytes += sent;
     if (ec) break;
@@ -82,20 +96,21 @@ asio::awaitable<void> exchange(tcp::socket& socket, shared_state& state, std::ui
 
 }  // namespace
 
-asio::awaitable<void> serve_gopher(tcp::socket socket, shared_state& state, std::uint16_t local_port) {
+asio::awaitable<void> serve_gopher(tcp::socket socket, std::shared_ptr<const snapshot> site, shared_state& state,
+                                   std::uint16_t local_port) {
   auto started = clock::now();
   clock::time_point answered{};
   std::string client = peer_string(socket);
   outcome out;
-  clock::time_point deadline = started + state.config->request_timeout;
-  co_await (exchange(socket, state, local_port, deadline, out) || watchdog(deadline, socket));
+  clock::time_point deadline = started + site->config->request_timeout;
+  co_await (exchange(socket, *site, state, local_port, deadline, out) || watchdog(deadline, socket));
   answered = clock::now();
   if (socket.is_open()) {
     deadline = clock::now() + linger_drain;
     co_await (drain_and_close(socket) || watchdog(deadline, socket));
   }
   if (!out.kind.empty())
-    state.log->write({client, "gopher", state.gopher_host->name, out.selector, out.kind, out.bytes,
+    state.log->write({client, "gopher", site->gopher_host->name, out.selector, out.kind, out.bytes,
                       std::chrono::duration_cast<std::chrono::microseconds>(answered - started)});
 }
 

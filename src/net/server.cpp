@@ -25,6 +25,9 @@ struct server::impl {
   std::vector<endpoint_info> endpoints;
   std::atomic<bool> stopping{false};
   std::unique_ptr<asio::steady_timer> grace;
+  std::unique_ptr<asio::steady_timer> pruner;
+  unsigned workers = 1;
+  std::uint16_t gemini_port = gemini::default_port;
 
   void finish_if_drained() {
     if (stopping && state.active.load() == 0) io.stop();
@@ -36,40 +39,81 @@ struct server::impl {
       std::error_code ec;
       a->close(ec);
     }
-    grace = std::make_unique<asio::steady_timer>(io, state.config->shutdown_grace);
+    if (pruner) pruner->cancel();
+    grace = std::make_unique<asio::steady_timer>(io, state.current()->config->shutdown_grace);
     grace->async_wait([this](std::error_code) { io.stop(); });
     finish_if_drained();
   }
 
+  // Refuse before any TLS work: banned clients and connections past the caps.
+  // Gopher gets an error item (it costs nothing); Gemini is closed at once,
+  // since a 44 would first cost a whole handshake.
+  static asio::awaitable<void> refuse_gopher(tcp::socket socket, std::string text) {
+    std::string body = "3" + text + "\t\terror.host\t1\r\n.\r\n";
+    co_await asio::async_write(socket, asio::buffer(body), nothrow);
+    std::error_code ec;
+    socket.shutdown(tcp::socket::shutdown_send, ec);
+    socket.close(ec);
+  }
+
   asio::awaitable<void> accept_loop(tcp::acceptor& acceptor, bool gopher) {
-    const bool strands = state.config->workers > 1;
+    const bool strands = workers > 1;
+    bool backing_off = false;
     for (;;) {
       asio::any_io_executor exec = strands ? asio::any_io_executor(asio::make_strand(io)) : io.get_executor();
       auto [ec, socket] = co_await acceptor.async_accept(exec, nothrow);
       if (ec) {
         if (!acceptor.is_open() || ec == asio::error::operation_aborted) co_return;
         // EMFILE/ENFILE and friends: back off instead of spinning, keep accepting.
+        if (!backing_off) log_event("accept failed: " + ec.message() + "; backing off");
+        backing_off = true;
         asio::steady_timer pause(io, std::chrono::milliseconds(50));
         co_await pause.async_wait(nothrow);
         continue;
       }
+      if (backing_off) log_event("accepting again");
+      backing_off = false;
       std::error_code ignored;
       socket.set_option(tcp::no_delay(true), ignored);
       std::uint16_t port = acceptor.local_endpoint(ignored).port();
+      auto site = state.current();
+      std::string client = peer_address(socket);
+      if (site->limiter->banned(client, clock::now())) {
+        if (gopher) asio::co_spawn(exec, refuse_gopher(std::move(socket), "Banned for a while: slow down"), asio::detached);
+        continue;  // the socket closes as it goes out of scope
+      }
+      auto limits = state.connections;
+      auto admission = limits->acquire(client);
+      if (admission != connection_limits::admission::ok) {
+        if (gopher) asio::co_spawn(exec, refuse_gopher(std::move(socket), "Too many connections, retry later"), asio::detached);
+        continue;
+      }
       ++state.active;
-      auto session = gopher ? serve_gopher(std::move(socket), state, port) : serve_gemini(std::move(socket), state);
-      asio::co_spawn(exec, std::move(session), [this](std::exception_ptr e) {
+      auto session = gopher ? serve_gopher(std::move(socket), site, state, port)
+                            : serve_gemini(std::move(socket), site, state);
+      asio::co_spawn(exec, std::move(session), [this, limits, client](std::exception_ptr e) {
         if (e) {
           try {
             std::rethrow_exception(e);
           } catch (const std::exception& ex) {
-            std::fprintf(stderr, "session error: %s\n", ex.what());
+            log_event(std::string("session error: ") + ex.what());
           }
         }
+        limits->release(client);
         --state.active;
         finish_if_drained();
       });
     }
+  }
+
+  // Buckets of well-behaved clients are forgotten now and then.
+  void schedule_prune() {
+    pruner = std::make_unique<asio::steady_timer>(io, std::chrono::seconds(60));
+    pruner->async_wait([this](std::error_code ec) {
+      if (ec || stopping) return;
+      state.current()->limiter->prune(clock::now());
+      schedule_prune();
+    });
   }
 
   bool bind(const listen_address& where, bool gopher, std::string& error) {
@@ -102,45 +146,50 @@ server::~server() = default;
 
 std::unique_ptr<server> server::create(std::shared_ptr<const server_config> config, std::string& error) {
   auto p = std::make_unique<impl>();
-  p->state.config = config;
-  p->state.routes = std::make_unique<router>(*config);
-  p->state.contexts = tls::server_contexts::build(*config, error);
-  if (!p->state.contexts) return nullptr;
-  // asio::ssl::context takes ownership of the handle it wraps: give it a reference.
-  SSL_CTX* def = p->state.contexts->default_context();
-  SSL_CTX_up_ref(def);
-  p->state.default_ssl = std::make_unique<asio::ssl::context>(def);
+  p->workers = config->workers;
   p->state.log = std::make_unique<access_log>(config->access_log);
   if (!p->state.log->ok()) {
     error = "cannot open access log " + config->access_log;
     return nullptr;
   }
+  p->state.connections = std::make_shared<connection_limits>(config->max_connections, config->max_connections_per_ip);
   for (const auto& where : config->listen)
     if (!p->bind(where, false, error)) return nullptr;
-  p->state.gopher_host = gopher_host(*config);
-  if (!config->gopher_listen.empty() && !p->state.gopher_host) {
+  if (!p->endpoints.empty()) p->gemini_port = p->endpoints.front().port;
+  if (!config->gopher_listen.empty() && !gopher_host(*config)) {
     error = "gopher_listen is set but every host has gopher = false";
     return nullptr;
   }
-  if (p->state.gopher_host) {
-    std::uint16_t port = p->endpoints.empty() ? gemini::default_port : p->endpoints.front().port;
-    p->state.gemini_base = "gemini://" + p->state.gopher_host->name;
-    if (port != gemini::default_port) p->state.gemini_base += ":" + std::to_string(port);
-  }
   for (const auto& where : config->gopher_listen)
     if (!p->bind(where, true, error)) return nullptr;
+  auto site = snapshot::build(config, p->gemini_port, error);
+  if (!site) return nullptr;
+  p->state.replace(std::move(site));
   return std::unique_ptr<server>(new server(std::move(p)));
 }
 
 const std::vector<endpoint_info>& server::endpoints() const { return impl_->endpoints; }
 
+bool server::reload(std::shared_ptr<const server_config> config, std::string& error) {
+  auto site = snapshot::build(config, impl_->gemini_port, error);
+  if (!site) return false;
+  if (config->gopher_listen.empty() != impl_->state.current()->config->gopher_listen.empty() ||
+      config->listen.size() != impl_->state.current()->config->listen.size())
+    log_event("reload: listener changes take effect on restart; hosts, certificates and rules changed now");
+  impl_->state.replace(std::move(site));
+  return true;
+}
+
+std::size_t server::open_connections() const { return impl_->state.connections->open(); }
+
 void server::run() {
   auto& p = *impl_;
   for (std::size_t i = 0; i < p.acceptors.size(); ++i)
     asio::co_spawn(p.io, p.accept_loop(*p.acceptors[i], p.endpoints[i].protocol == "gopher"), asio::detached);
+  p.schedule_prune();
   auto guard = asio::make_work_guard(p.io);  // keep run() alive until stop
   std::vector<std::thread> extra;
-  for (unsigned i = 1; i < p.state.config->workers; ++i) extra.emplace_back([&p] { p.io.run(); });
+  for (unsigned i = 1; i < p.workers; ++i) extra.emplace_back([&p] { p.io.run(); });
   p.io.run();
   for (auto& t : extra) t.join();
 }
@@ -175,6 +224,42 @@ asio::awaitable<void> drain_and_close(tcp::socket& socket) {
     ec = rec;
   }
   socket.close(ec);
+}
+
+std::shared_ptr<const snapshot> snapshot::build(std::shared_ptr<const server_config> config,
+                                                std::uint16_t gemini_port, std::string& error) {
+  auto site = std::make_shared<snapshot>();
+  site->config = config;
+  site->routes = std::make_unique<router>(*config);
+  site->contexts = tls::server_contexts::build(*config, error);
+  if (!site->contexts) return nullptr;
+  // asio::ssl::context takes ownership of the handle it wraps: give it a reference.
+  SSL_CTX* def = site->contexts->default_context();
+  SSL_CTX_up_ref(def);
+  site->default_ssl = std::make_unique<asio::ssl::context>(def);
+  site->gopher_host = twinstar::gopher_host(*config);
+  if (site->gopher_host) {
+    site->gemini_base = "gemini://" + site->gopher_host->name;
+    if (gemini_port != gemini::default_port) site->gemini_base += ":" + std::to_string(gemini_port);
+  }
+  site->limiter = std::make_shared<rate_limiter>(config->rate_limit);
+  return site;
+}
+
+void log_event(const std::string& line) {
+  std::string out = iso8601(std::chrono::system_clock::now()) + " " + line + "\n";
+  std::fwrite(out.data(), 1, out.size(), stderr);
+}
+
+clock::time_point write_deadline(const server_config& config, std::uint64_t size) {
+  auto extra = std::chrono::milliseconds(config.min_write_rate ? size * 1000 / config.min_write_rate : 0);
+  return clock::now() + config.write_timeout + extra;
+}
+
+std::string peer_address(const tcp::socket& socket) {
+  std::error_code ec;
+  auto ep = socket.remote_endpoint(ec);
+  return ec ? std::string("-") : ep.address().to_string();
 }
 
 std::string peer_string(const tcp::socket& socket) {

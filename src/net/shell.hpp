@@ -9,10 +9,13 @@
 #include <atomic>
 #include <chrono>
 #include <memory>
+#include <mutex>
 #include <string>
 
 #include "twinstar/access_log.hpp"
 #include "twinstar/config.hpp"
+#include "twinstar/feed_cache.hpp"
+#include "twinstar/limits.hpp"
 #include "twinstar/router.hpp"
 #include "twinstar/tls.hpp"
 
@@ -25,21 +28,48 @@ inline constexpr auto nothrow = asio::experimental::as_tuple(asio::use_awaitable
 // Read buffer for a request line: 1024 bytes of URI + CRLF.
 inline constexpr std::size_t request_buffer_bytes = 1026;
 inline constexpr std::size_t file_chunk_bytes = 64 * 1024;
-// How long a closed connection is drained so that unread client bytes do not
-// turn our close into a reset that destroys the response in flight.
+// Upper bound on closing: discarding what the client already sent.
 inline constexpr std::chrono::milliseconds linger_drain{2000};
 
-// Everything a session needs, immutable while serving.
-struct shared_state {
+// Everything built from one configuration. Immutable; a reload (SIGHUP)
+// builds a new one and swaps the pointer, and each connection keeps the
+// snapshot it started with until it ends.
+struct snapshot {
   std::shared_ptr<const server_config> config;
   std::unique_ptr<router> routes;
   std::unique_ptr<tls::server_contexts> contexts;
   std::unique_ptr<asio::ssl::context> default_ssl;  // wraps contexts->default_context()
-  std::unique_ptr<access_log> log;
-  const host_config* gopher_host = nullptr;  // the host Gopher listeners serve
-  std::string gemini_base;                   // "gemini://name[:port]" for Gopher text references
-  std::atomic<long> active{0};
+  const host_config* gopher_host = nullptr;         // the host Gopher listeners serve
+  std::string gemini_base;                          // "gemini://name[:port]" for Gopher text references
+  std::shared_ptr<rate_limiter> limiter;
+
+  // nullptr and `error` set when a certificate or key cannot be loaded.
+  static std::shared_ptr<const snapshot> build(std::shared_ptr<const server_config> config,
+                                               std::uint16_t gemini_port, std::string& error);
 };
+
+struct shared_state {
+  std::shared_ptr<const snapshot> current() const {
+    std::lock_guard lock(mutex_);
+    return current_;
+  }
+  void replace(std::shared_ptr<const snapshot> next) {
+    std::lock_guard lock(mutex_);
+    current_ = std::move(next);
+  }
+
+  std::unique_ptr<access_log> log;
+  std::shared_ptr<connection_limits> connections;
+  feed::cache feeds;  // generated feed indexes, shared across reloads
+  std::atomic<long> active{0};
+
+ private:
+  mutable std::mutex mutex_;
+  std::shared_ptr<const snapshot> current_;
+};
+
+// One line to stderr, for events worth an operator's eye (limits, reloads).
+void log_event(const std::string& line);
 
 // Closes `socket` when `deadline` passes; the deadline may be moved later by
 // the session while this waits. Run it as `co_await (work() || watchdog(...))`.
@@ -49,8 +79,15 @@ asio::awaitable<void> watchdog(const clock::time_point& deadline, tcp::socket& s
 asio::awaitable<void> drain_and_close(tcp::socket& socket);
 
 std::string peer_string(const tcp::socket& socket);
+std::string peer_address(const tcp::socket& socket);  // without the port
 
-asio::awaitable<void> serve_gemini(tcp::socket socket, shared_state& state);
-asio::awaitable<void> serve_gopher(tcp::socket socket, shared_state& state, std::uint16_t local_port);
+asio::awaitable<void> serve_gemini(tcp::socket socket, std::shared_ptr<const snapshot> site, shared_state& state);
+asio::awaitable<void> serve_gopher(tcp::socket socket, std::shared_ptr<const snapshot> site, shared_state& state,
+                                   std::uint16_t local_port);
+
+// The deadline for writing `size` bytes: write_timeout plus what the slowest
+// acceptable reader (min_write_rate) needs, so a large file on a slow link
+// completes while a stalled reader is dropped.
+clock::time_point write_deadline(const server_config& config, std::uint64_t size);
 
 }  // namespace twinstar::shell

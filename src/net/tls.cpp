@@ -1,5 +1,7 @@
 #include "twinstar/tls.hpp"
 
+#include "twinstar/capsule.hpp"
+
 #include <arpa/inet.h>
 #include <fcntl.h>
 #include <openssl/err.h>
@@ -63,8 +65,15 @@ bool add_extension(X509* cert, int nid, const std::string& value) {
 
 // Tickets and renegotiation are left to the performance work; here: TLS 1.2+
 // only, no renegotiation, server cipher preference.
+// Client certificates in Gemini are self-signed as a rule: any certificate is
+// accepted at the TLS layer and judged by fingerprint and dates afterwards.
+int accept_any_certificate(int, X509_STORE_CTX*) { return 1; }
+
 bool configure_common(SSL_CTX* ctx) {
   if (SSL_CTX_set_min_proto_version(ctx, TLS1_2_VERSION) != 1) return false;
+  // Needed for session resumption once client certificates may be requested.
+  static const unsigned char sid_context[] = "twinstar";
+  SSL_CTX_set_session_id_context(ctx, sid_context, sizeof sid_context - 1);
   SSL_CTX_set_options(ctx, SSL_OP_NO_RENEGOTIATION | SSL_OP_CIPHER_SERVER_PREFERENCE);
   SSL_CTX_set_mode(ctx, SSL_MODE_RELEASE_BUFFERS);
   return true;
@@ -74,7 +83,12 @@ int on_server_name(SSL* ssl, int*, void* arg) {
   const auto* self = static_cast<const server_contexts*>(arg);
   const char* name = SSL_get_servername(ssl, TLSEXT_NAMETYPE_host_name);
   if (!name) return SSL_TLSEXT_ERR_OK;  // no SNI: keep the default host
-  if (SSL_CTX* ctx = self->find(name); ctx && ctx != SSL_get_SSL_CTX(ssl)) SSL_set_SSL_CTX(ssl, ctx);
+  if (SSL_CTX* ctx = self->find(name); ctx && ctx != SSL_get_SSL_CTX(ssl)) {
+    SSL_set_SSL_CTX(ssl, ctx);
+    // SSL_set_SSL_CTX swaps certificate and key only: carry the host's
+    // client-certificate request over as well.
+    SSL_set_verify(ssl, SSL_CTX_get_verify_mode(ctx), SSL_CTX_get_verify_callback(ctx));
+  }
   // An unknown name keeps the default certificate; the request then gets 53.
   return SSL_TLSEXT_ERR_OK;
 }
@@ -94,7 +108,8 @@ std::string last_error() {
 
 std::optional<std::string> generate_self_signed(const std::filesystem::path& cert_file,
                                                 const std::filesystem::path& key_file,
-                                                const std::vector<std::string>& names) {
+                                                const std::vector<std::string>& names, long not_before_days,
+                                                long not_after_days) {
   if (names.empty()) return "no name for the certificate";
   pkey_ptr key(EVP_EC_gen("P-256"));
   x509_ptr cert(X509_new());
@@ -107,8 +122,8 @@ std::optional<std::string> generate_self_signed(const std::filesystem::path& cer
   BIGNUM* bn = BN_bin2bn(serial, sizeof serial, nullptr);
   BN_to_ASN1_INTEGER(bn, X509_get_serialNumber(cert.get()));
   BN_free(bn);
-  X509_gmtime_adj(X509_getm_notBefore(cert.get()), -60 * 60);
-  X509_time_adj_ex(X509_getm_notAfter(cert.get()), 50 * 365 + 12, 0, nullptr);
+  X509_time_adj_ex(X509_getm_notBefore(cert.get()), static_cast<int>(not_before_days), -60 * 60, nullptr);
+  X509_time_adj_ex(X509_getm_notAfter(cert.get()), static_cast<int>(not_after_days), 0, nullptr);
   X509_set_pubkey(cert.get(), key.get());
   X509_NAME* subject = X509_get_subject_name(cert.get());
   X509_NAME_add_entry_by_txt(subject, "CN", MBSTRING_UTF8,
@@ -211,6 +226,8 @@ std::unique_ptr<server_contexts> server_contexts::build(const server_config& con
       error = host.name + ": " + last_error();
       return nullptr;
     }
+    if (wants_client_certificates(host))
+      SSL_CTX_set_verify(ctx.get(), SSL_VERIFY_PEER | SSL_VERIFY_CLIENT_ONCE, accept_any_certificate);
     entry e{{host.name}, std::move(ctx)};
     e.names.insert(e.names.end(), host.aliases.begin(), host.aliases.end());
     self->contexts_.push_back(std::move(e));

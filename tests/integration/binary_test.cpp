@@ -5,6 +5,8 @@
 #include <doctest/doctest.h>
 #include <sys/stat.h>
 
+#include <asio.hpp>
+
 using namespace twinstar;
 using namespace twinstar::test;
 
@@ -98,4 +100,114 @@ TEST_CASE("--help describes the flags") {
     CAPTURE(flag);
     CHECK(proc.pending_stdout().find(flag) != std::string::npos);
   }
+}
+
+TEST_CASE("SIGHUP reloads a good config and keeps the old one on a bad config") {
+  auto dir = fresh_temp_dir("sighup");
+  write_file(dir / "root" / "index.gmi", "# Home\n");
+  write_file(dir / "root" / "page.gmi", "# Page\n");
+  auto config = [&](const std::string& extra) {
+    write_file(dir / "twinstar.toml",
+               "[server]\nlisten = [\"127.0.0.1:0\"]\ngopher_listen = []\naccess_log = \"off\"\n"
+               "[[host]]\nname = \"localhost\"\nroot = \"root\"\n" + extra);
+  };
+  config("");
+  child_process proc({TWINSTAR_BINARY, "serve", "--config", (dir / "twinstar.toml").string()});
+  auto line = proc.wait_for("listening on gemini://127.0.0.1:");
+  REQUIRE(line);
+  std::uint16_t port = port_of(*line);
+  client::options o;
+  o.sni = "localhost";
+  auto fetch = [&](const char* path) {
+    auto r = client::send_gemini("127.0.0.1", port, std::string("gemini://localhost") + path + "\r\n", o);
+    return r ? r->status : -1;
+  };
+  CHECK(fetch("/page.gmi") == 20);
+
+  config("gone = [\"/page.gmi\"]\n");
+  proc.signal(SIGHUP);
+  CHECK(proc.wait_for("reloaded configuration"));
+  CHECK(fetch("/page.gmi") == 52);
+
+  config("gone = [\"/page.gmi\"]\nlnag = \"en\"\n");  // unknown key: rejected
+  proc.signal(SIGHUP);
+  // The failure is reported on stderr; the server keeps serving the last good config.
+  auto until = std::chrono::steady_clock::now() + std::chrono::seconds(20);
+  while (proc.stderr_text().find("reload failed") == std::string::npos && std::chrono::steady_clock::now() < until)
+    proc.wait(std::chrono::milliseconds(100));  // drains stderr while it waits
+  CHECK(proc.stderr_text().find("twinstar.toml:9:1:") != std::string::npos);
+  CHECK(proc.stderr_text().find("reload failed") != std::string::npos);
+  CHECK(fetch("/page.gmi") == 52);
+  CHECK(fetch("/") == 20);
+  proc.signal(SIGTERM);
+  CHECK(proc.wait() == 0);
+  std::filesystem::remove_all(dir);
+}
+
+TEST_CASE("running out of file descriptors does not stop the accept loop") {
+  if (std::system("command -v prlimit >/dev/null 2>&1") != 0) {
+    MESSAGE("SKIPPED: prlimit (util-linux) is not installed");
+    return;
+  }
+  auto dir = fresh_temp_dir("emfile");
+  write_file(dir / "root" / "index.gmi", "# Home\n");
+  // 32 descriptors: a few for stdio, logs and listeners, then connections.
+  auto args = serve_args(dir, {"--request-timeout", "30"});
+  args.insert(args.begin(), {"/usr/bin/prlimit", "--nofile=32:32", "--"});
+  child_process proc(args);
+  auto line = proc.wait_for("listening on gemini://127.0.0.1:");
+  REQUIRE(line);
+  std::uint16_t port = port_of(*line);
+  {
+    asio::io_context io;
+    std::vector<asio::ip::tcp::socket> flood;
+    for (int i = 0; i < 64; ++i) {
+      flood.emplace_back(io);
+      std::error_code ec;
+      flood.back().connect({asio::ip::make_address("127.0.0.1"), port}, ec);
+    }
+    // The server is now out of descriptors (stderr says it backs off).
+    auto until = std::chrono::steady_clock::now() + std::chrono::seconds(20);
+    while (proc.stderr_text().find("backing off") == std::string::npos && std::chrono::steady_clock::now() < until)
+      proc.wait(std::chrono::milliseconds(100));
+    CHECK(proc.stderr_text().find("backing off") != std::string::npos);
+  }  // the flood closes
+  client::options o;
+  o.sni = "localhost";
+  o.timeout = std::chrono::seconds(20);
+  auto r = client::send_gemini("127.0.0.1", port, "gemini://localhost/\r\n", o);
+  REQUIRE(r.ok());
+  CHECK(r->status == 20);
+  proc.signal(SIGTERM);
+  CHECK(proc.wait() == 0);
+  std::filesystem::remove_all(dir);
+}
+
+TEST_CASE("twinstar get --cert/--key passes a certificate-protected path") {
+  auto dir = fresh_temp_dir("getcert");
+  write_file(dir / "root" / "members" / "index.gmi", "# Members\n");
+  REQUIRE_FALSE(tls::generate_self_signed(dir / "me.crt", dir / "me.key", {"me"}));
+  write_file(dir / "twinstar.toml",
+             "[server]\nlisten = [\"127.0.0.1:0\"]\ngopher_listen = []\naccess_log = \"off\"\n"
+             "[[host]]\nname = \"localhost\"\nroot = \"root\"\n"
+             "[[host.path]]\nprefix = \"/members/\"\nrequire_certificate = true\n");
+  child_process server({TWINSTAR_BINARY, "serve", "--config", (dir / "twinstar.toml").string()});
+  auto line = server.wait_for("listening on gemini://127.0.0.1:");
+  REQUIRE(line);
+  std::string url = "gemini://localhost:" + std::to_string(port_of(*line)) + "/members/";
+  std::string connect = "127.0.0.1:" + std::to_string(port_of(*line));
+  {
+    child_process get({TWINSTAR_BINARY, "get", "--insecure", "--connect", connect, url});
+    CHECK(get.wait() == 1);
+    CHECK(get.stderr_text().find("60") != std::string::npos);
+  }
+  {
+    child_process get({TWINSTAR_BINARY, "get", "--insecure", "--connect", connect, "--cert",
+                       (dir / "me.crt").string(), "--key", (dir / "me.key").string(), url});
+    CHECK(get.wait() == 0);
+    CHECK(get.pending_stdout() == "# Members\n");
+  }
+  server.signal(SIGTERM);
+  CHECK(server.wait() == 0);
+  std::filesystem::remove_all(dir);
 }

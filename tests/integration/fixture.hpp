@@ -2,6 +2,7 @@
 // A real twinstar server on loopback port 0, in process, over a capsule built
 // in a fresh temporary directory, with certificates generated for the test.
 #include <filesystem>
+#include <functional>
 #include <fstream>
 #include <memory>
 #include <random>
@@ -92,7 +93,9 @@ struct running_server {
 
 // Two hosts (localhost, the default, and example.test), each with its own
 // certificate, and a capsule exercising every routing case.
-inline std::unique_ptr<running_server> start_test_server(const std::string& tag = "srv") {
+// `tweak` may change the configuration before the server starts.
+inline std::unique_ptr<running_server> start_test_server(const std::string& tag = "srv",
+                                                         const std::function<void(server_config&)>& tweak = {}) {
   auto s = std::make_unique<running_server>();
   s->dir = fresh_temp_dir(tag);
   auto root = s->dir / "root";
@@ -134,6 +137,31 @@ inline std::unique_ptr<running_server> start_test_server(const std::string& tag 
   b.cert = cfg->cert_dir / "example.test.crt";
   b.key = cfg->cert_dir / "example.test.key";
   cfg->hosts = {a, b};
+  if (tweak) tweak(*cfg);
+  auto problems = tls::prepare_certificates(*cfg, nullptr);
+  if (!problems.empty()) throw std::runtime_error(problems.front());
+  s->config = cfg;
+  s->start();
+  return s;
+}
+
+// The bundled twinstar.toml, moved to loopback port 0, with its certificate
+// in a temporary directory: the capsule exactly as a user serves it.
+inline std::unique_ptr<running_server> start_bundled_server(const std::string& tag) {
+  auto loaded = load_config(TWINSTAR_SOURCE_DIR "/twinstar.toml");
+  if (!loaded) throw std::runtime_error(loaded.error().front().to_string());
+  auto s = std::make_unique<running_server>();
+  s->dir = fresh_temp_dir(tag);
+  auto cfg = std::make_shared<server_config>(loaded.value());
+  cfg->listen = {{"127.0.0.1", 0}};
+  cfg->gopher_listen = {{"127.0.0.1", 0}};
+  cfg->access_log = "off";
+  cfg->cert_dir = s->dir;
+  for (auto& h : cfg->hosts) {
+    h.cert = s->dir / (h.name + ".crt");
+    h.key = s->dir / (h.name + ".key");
+    h.gopher_port = 0;  // menus name the port we really listen on
+  }
   auto problems = tls::prepare_certificates(*cfg, nullptr);
   if (!problems.empty()) throw std::runtime_error(problems.front());
   s->config = cfg;

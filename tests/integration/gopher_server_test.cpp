@@ -1,4 +1,5 @@
 #include "fixture.hpp"
+#include "process.hpp"
 
 #include <doctest/doctest.h>
 
@@ -59,21 +60,7 @@ void check_menu_format(const std::string& body, std::uint16_t port) {
   }
 }
 
-bool has_tool(const char* name) {
-  std::string cmd = std::string("command -v ") + name + " >/dev/null 2>&1";
-  return std::system(cmd.c_str()) == 0;
-}
 
-std::string run(const std::string& cmd) {
-  std::string out;
-  if (FILE* p = ::popen(cmd.c_str(), "r")) {
-    char buf[4096];
-    std::size_t n;
-    while ((n = std::fread(buf, 1, sizeof buf, p)) > 0) out.append(buf, n);
-    ::pclose(p);
-  }
-  return out;
-}
 
 }  // namespace
 
@@ -166,40 +153,26 @@ TEST_CASE("gopher: 20 concurrent requests are all served") {
 }
 
 TEST_CASE("gopher: curl and lynx read the bundled capsule's news") {
-  auto s = std::make_unique<test::running_server>();
-  s->dir = test::fresh_temp_dir("gopher-real");
-  auto cfg = std::make_shared<server_config>();
-  cfg->listen = {{"127.0.0.1", 0}};
-  cfg->gopher_listen = {{"127.0.0.1", 0}};
-  cfg->access_log = "off";
-  host_config h;
-  h.name = "localhost";
-  h.root = TWINSTAR_SOURCE_DIR "/capsule";
-  h.cert = s->dir / "localhost.crt";
-  h.key = s->dir / "localhost.key";
-  cfg->hosts = {h};
-  REQUIRE(tls::prepare_certificates(*cfg, nullptr).empty());
-  s->config = cfg;
-  s->start();
+  auto s = test::start_bundled_server("gopher-real");
   const std::string base = "gopher://127.0.0.1:" + std::to_string(s->gopher_port);
   const std::string article = "/0/news/2025-09-02-putin-xi-wwii-legacy.gmi";
 
-  if (has_tool("curl")) {
-    auto menu = run("curl -s --max-time 10 " + base + "/1/news/");
+  if (test::has_tool("curl")) {
+    auto menu = test::run_command("curl -s --max-time 10 " + base + "/1/news/");
     CHECK(menu.find("Putin and Xi Issue Joint Statement on WWII Legacy") != std::string::npos);
-    auto text = run("curl -s --max-time 10 " + base + article);
+    auto text = test::run_command("curl -s --max-time 10 " + base + article);
     CHECK(text.find("Putin and Xi Issue Joint Statement on WWII Legacy\r\n=====") != std::string::npos);
     CHECK(text.find("Emphasis on Historic Responsibility") != std::string::npos);
   } else {
     MESSAGE("SKIPPED: curl is not installed (scripts/test.sh installs it)");
   }
-  if (has_tool("lynx")) {
-    auto home = run("lynx -dump -connect_timeout=10 " + base + "/");
+  if (test::has_tool("lynx")) {
+    auto home = test::run_command("lynx -dump -connect_timeout=10 " + base + "/");
     CHECK(home.find("twinstar news mirror") != std::string::npos);
     CHECK(home.find("(DIR)") != std::string::npos);
-    auto news = run("lynx -dump -connect_timeout=10 " + base + "/1/news/");
+    auto news = test::run_command("lynx -dump -connect_timeout=10 " + base + "/1/news/");
     CHECK(news.find("2025-09-02 Putin and Xi Issue Joint Statement on WWII Legacy") != std::string::npos);
-    auto text = run("lynx -dump -connect_timeout=10 " + base + article);
+    auto text = test::run_command("lynx -dump -connect_timeout=10 " + base + article);
     CHECK(text.find("A Heavy Toll in the Fight Against Fascism") != std::string::npos);
   } else {
     MESSAGE("SKIPPED: lynx is not installed (scripts/test.sh installs it)");

@@ -10,6 +10,8 @@
 #include <unistd.h>
 
 #include <chrono>
+#include <cstdio>
+#include <cstdlib>
 #include <optional>
 #include <string>
 #include <vector>
@@ -110,6 +112,22 @@ class child_process {
   bool exited_ = false;
   std::string buffer_, errors_;
 };
+
+// Output of a shell command (for real clients such as curl, lynx, tmux).
+inline std::string run_command(const std::string& cmd) {
+  std::string out;
+  if (FILE* p = ::popen(cmd.c_str(), "r")) {
+    char buf[4096];
+    std::size_t n;
+    while ((n = std::fread(buf, 1, sizeof buf, p)) > 0) out.append(buf, n);
+    ::pclose(p);
+  }
+  return out;
+}
+
+inline bool has_tool(const std::string& name) {
+  return std::system(("command -v " + name + " >/dev/null 2>&1").c_str()) == 0;
+}
 
 // "listening on gemini://127.0.0.1:34567/ ..." -> 34567
 inline std::uint16_t port_of(const std::string& line) {

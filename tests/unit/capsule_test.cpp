@@ -374,3 +374,40 @@ TEST_CASE("inside_root: component-wise") {
     CHECK(inside_root(c.root, c.candidate) == c.inside);
   }
 }
+
+TEST_CASE("check_client_certificate: 60, 61, 62 by the longest matching rule") {
+  twinstar::host_config host;
+  host.name = "localhost";
+  host.paths = {{"/members/", std::nullopt, true, {}},
+                {"/members/admin/", std::nullopt, true, {"SHA256:aa"}},
+                {"/members/open/", std::nullopt, false, {}}};
+  twinstar::client_certificate good{"SHA256:aa", true};
+  twinstar::client_certificate other{"SHA256:bb", true};
+  twinstar::client_certificate expired{"SHA256:aa", false};
+  struct row {
+    const char* path;
+    const twinstar::client_certificate* cert;
+    std::optional<twinstar::errc> expect;
+  };
+  using twinstar::errc;
+  const row rows[] = {
+      {"/", nullptr, std::nullopt},
+      {"/members", nullptr, std::nullopt},  // prefix "/members/" needs the slash
+      {"/members/", nullptr, errc::certificate_required},
+      {"/members/page.gmi", &other, std::nullopt},
+      {"/members/page.gmi", &expired, errc::certificate_not_valid},
+      {"/members/admin/", nullptr, errc::certificate_required},
+      {"/members/admin/x.gmi", &other, errc::certificate_not_authorised},
+      {"/members/admin/x.gmi", &good, std::nullopt},
+      {"/members/open/x.gmi", nullptr, std::nullopt},
+  };
+  for (const auto& r : rows) {
+    CAPTURE(r.path);
+    auto e = twinstar::check_client_certificate(host, r.path, r.cert);
+    CHECK(e.has_value() == r.expect.has_value());
+    if (e && r.expect) CHECK(e->code == *r.expect);
+  }
+  CHECK(twinstar::wants_client_certificates(host));
+  host.paths.clear();
+  CHECK_FALSE(twinstar::wants_client_certificates(host));
+}

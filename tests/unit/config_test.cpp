@@ -473,3 +473,147 @@ TEST_CASE("config: the bundled twinstar.toml is valid") {
   CHECK(h.cert == repo / "certs" / "localhost.crt");
   CHECK(h.key == repo / "certs" / "localhost.key");
 }
+
+TEST_CASE("config: [[host.feed]] tables parse, with defaults") {
+  auto parsed = parse(server_block + host_block +
+                      "[[host.feed]]\n"
+                      "path = \"/news/\"\n"
+                      "title = \"News & views\"\n"
+                      "[[host.feed]]\n"
+                      "path = \"/blog/2025/\"\n"
+                      "title = \"Blog\"\n"
+                      "author = \"Ada\"\n"
+                      "latest = 3\n"
+                      "summary_chars = 0\n");
+  REQUIRE(parsed.ok());
+  const auto& feeds = parsed->hosts[0].feeds;
+  REQUIRE(feeds.size() == 2);
+  CHECK(feeds[0].path == "/news/");
+  CHECK(feeds[0].title == "News & views");
+  CHECK(feeds[0].author.empty());
+  CHECK(feeds[0].latest == 5);
+  CHECK(feeds[0].summary_chars == 300);
+  CHECK(feeds[1].path == "/blog/2025/");
+  CHECK(feeds[1].author == "Ada");
+  CHECK(feeds[1].latest == 3);
+  CHECK(feeds[1].summary_chars == 0);
+  auto none = parse(server_block + host_block);
+  REQUIRE(none.ok());
+  CHECK(none->hosts[0].feeds.empty());
+}
+
+TEST_CASE("config: [[host.feed]] errors, each at its line and column") {
+  struct row {
+    std::string feed;  // lines 6.. of the text
+    int line;
+    int column;
+    std::string message;
+  };
+  const std::string path_message =
+      "feed 'path' must be a directory path like \"/news/\" (leading and trailing '/', no empty, '.' or "
+      "dot-file segments)";
+  const std::vector<row> rows = {
+      {"[[host.feed]]\npath = \"news/\"\ntitle = \"N\"\n", 7, 8, path_message},
+      {"[[host.feed]]\npath = \"/news\"\ntitle = \"N\"\n", 7, 8, path_message},
+      {"[[host.feed]]\npath = \"/a//b/\"\ntitle = \"N\"\n", 7, 8, path_message},
+      {"[[host.feed]]\npath = \"/a/../b/\"\ntitle = \"N\"\n", 7, 8, path_message},
+      {"[[host.feed]]\npath = \"/.git/\"\ntitle = \"N\"\n", 7, 8, path_message},
+      {"[[host.feed]]\npath = 5\ntitle = \"N\"\n", 7, 8, "'path' must be a string"},
+      {"[[host.feed]]\ntitle = \"N\"\n", 6, 1, "[[host.feed]] needs 'path'"},
+      {"[[host.feed]]\npath = \"/n/\"\n", 6, 1, "[[host.feed]] needs 'title'"},
+      {"[[host.feed]]\npath = \"/n/\"\ntitle = \"\"\n", 8, 9, "feed 'title' must be a non-empty line of text"},
+      {"[[host.feed]]\npath = \"/n/\"\ntitle = \"a\\nb\"\n", 8, 9, "feed 'title' must be a non-empty line of text"},
+      {"[[host.feed]]\npath = \"/n/\"\ntitle = \"N\"\nlatest = 0\n", 9, 10, "'latest' must be between 1 and 100"},
+      {"[[host.feed]]\npath = \"/n/\"\ntitle = \"N\"\nsummary_chars = 5000\n", 9, 17,
+       "'summary_chars' must be between 0 and 4096"},
+      {"[[host.feed]]\npath = \"/n/\"\ntitle = \"N\"\ntitel = \"x\"\n", 9, 1, "unknown key 'titel' in [[host.feed]]"},
+      {"[[host.feed]]\npath = \"/n/\"\ntitle = \"N\"\n[[host.feed]]\npath = \"/n/\"\ntitle = \"M\"\n", 10, 8,
+       "feed path '/n/' is used twice"},
+      {"feed = 1\n", 6, 8, "'feed' must be an array of tables (write [[host.feed]])"},
+  };
+  for (const auto& r : rows) {
+    CAPTURE(r.feed);
+    auto errors = errors_of(server_block + host_block + r.feed);
+    REQUIRE(errors.size() == 1);
+    CHECK(errors[0].line == r.line);
+    CHECK(errors[0].column == r.column);
+    CHECK(errors[0].message == r.message);
+  }
+}
+
+TEST_CASE("config: the bundled twinstar.toml marks /news/ as a feed") {
+  const fs::path file = fs::path(TWINSTAR_TEST_DATA "/../../twinstar.toml").lexically_normal();
+  auto parsed = load_config(file);
+  REQUIRE(parsed.ok());
+  REQUIRE(parsed->hosts.size() == 1);
+  const auto& feeds = parsed->hosts[0].feeds;
+  REQUIRE(feeds.size() == 1);
+  CHECK(feeds[0].path == "/news/");
+  CHECK(feeds[0].title == "News");
+}
+
+TEST_CASE("config: [[mirror]] tables parse, with defaults") {
+  auto parsed = parse(server_block + host_block +
+                      "[[mirror]]\n"
+                      "url = \"https://example.org/feed.xml\"\n"
+                      "into = \"capsule/news\"\n"
+                      "[[mirror]]\n"
+                      "url = \"http://other.example/rss\"\n"
+                      "into = \"/srv/news\"\n"
+                      "interval = 900\n"
+                      "max_items = 10\n"
+                      "include = [\"Putin\", \"Xi\"]\n"
+                      "exclude = [\"sport\"]\n");
+  REQUIRE(parsed.ok());
+  const auto& mirrors = parsed->mirrors;
+  REQUIRE(mirrors.size() == 2);
+  CHECK(mirrors[0].url == "https://example.org/feed.xml");
+  CHECK(mirrors[0].into == fs::path("/base/capsule/news"));
+  CHECK(mirrors[0].interval == std::chrono::seconds(3600));
+  CHECK(mirrors[0].max_items == 50);
+  CHECK(mirrors[0].include.empty());
+  CHECK(mirrors[0].exclude.empty());
+  CHECK(mirrors[1].into == fs::path("/srv/news"));
+  CHECK(mirrors[1].interval == std::chrono::seconds(900));
+  CHECK(mirrors[1].max_items == 10);
+  CHECK(mirrors[1].include == std::vector<std::string>{"Putin", "Xi"});
+  CHECK(mirrors[1].exclude == std::vector<std::string>{"sport"});
+}
+
+TEST_CASE("config: [[mirror]] errors, all reported, each at its line and column") {
+  // Lines 1-5: server and host; the mirror tables start at line 6.
+  auto errors = errors_of(server_block + host_block +
+                          "[[mirror]]\n"                        // 6
+                          "url = \"ftp://example.org/feed\"\n"  // 7
+                          "into = \"news\"\n"                   // 8
+                          "interval = 0\n"                      // 9
+                          "max_items = \"ten\"\n"               // 10
+                          "includes = [\"x\"]\n"                // 11
+                          "[[mirror]]\n"                        // 12
+                          "exclude = [\"\"]\n");                // 13
+  struct expected {
+    int line, column;
+    std::string message;
+  };
+  const std::vector<expected> want = {
+      {7, 7, "mirror 'url' must be an http:// or https:// URL without spaces"},
+      {9, 12, "'interval' must be between 1 and 604800"},
+      {10, 13, "'max_items' must be an integer"},
+      {11, 1, "unknown key 'includes' in [[mirror]]"},
+      {12, 1, "[[mirror]] needs 'url'"},
+      {12, 1, "[[mirror]] needs 'into'"},
+      {13, 12, "'exclude' entries must not be empty"},
+  };
+  REQUIRE(errors.size() == want.size());
+  for (std::size_t i = 0; i < want.size(); ++i) {
+    CAPTURE(i);
+    CHECK(errors[i].line == want[i].line);
+    CHECK(errors[i].column == want[i].column);
+    CHECK(errors[i].message == want[i].message);
+  }
+
+  auto not_tables = errors_of("mirror = \"https://example.org/\"\n" + server_block + host_block);
+  REQUIRE(not_tables.size() == 1);
+  CHECK(not_tables[0].line == 1);
+  CHECK(not_tables[0].message == "'mirror' must be an array of tables (write [[mirror]])");
+}

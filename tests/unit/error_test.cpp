@@ -46,6 +46,10 @@ const mapping_case mappings[] = {
     {errc::gone, status::gone, "Gone"},
     {errc::listing_disabled, status::not_found, "Not found"},
     {errc::unreadable, status::not_found, "Not found"},
+    {errc::slow_down, status::slow_down, "10"},
+    {errc::certificate_required, status::client_certificate_required, "Client certificate required"},
+    {errc::certificate_not_authorised, status::certificate_not_authorised, "Certificate not authorised"},
+    {errc::certificate_not_valid, status::certificate_not_valid, "Certificate not valid"},
     {errc::internal, status::temporary_failure, "Temporary failure"},
 };
 

@@ -156,6 +156,8 @@ TEST_CASE("gopher_error_item: one text per error kind") {
       {{errc::not_utf8, {}}, "Bad selector: request is not valid UTF-8"},
       {{errc::bad_percent_encoding, {}}, "Bad selector: malformed percent-encoding"},
       {{errc::internal, "std::bad_alloc"}, "Server error"},
+      {{errc::slow_down, "7"}, "Slow down: too many requests, retry in 7 seconds"},
+      {{errc::certificate_required, {}}, "Not found: /x"},
   };
   for (const auto& c : cases) {
     CAPTURE(twinstar::describe(c.e.code));

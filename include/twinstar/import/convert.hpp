@@ -1,0 +1,78 @@
+#pragma once
+// Documents -> gemtext lines. HTML (gumbo, a full HTML5 parser) and Markdown
+// (md4c, CommonMark + GitHub tables) share one set of rules:
+// - headings: the page's first <h1> / the Markdown's first `#` heading
+//   becomes the title when asked for; other h1/h2 -> `##`, h3-h6 -> `###`;
+// - paragraphs and other blocks -> one text line each, whitespace collapsed,
+//   entities decoded, inline markup dropped, <br> starts a new line;
+// - lists -> `* ` items (ordered ones numbered "1. "), nesting flattened;
+// - block quotes -> `> ` lines; <pre> / code blocks -> ``` blocks, verbatim;
+// - tables -> one text line per row, cells joined by " | ";
+// - links and images -> `=> URL label` lines collected after the paragraph
+//   (or list, quote, table) they appear in, resolved against the base URL,
+//   duplicates dropped; images are labelled with their alt text ("Image"
+//   without one); 1x1 tracking images and javascript:/data: links dropped;
+// - script, style, nav, forms, embedded objects, comments: dropped entirely.
+// Windows-1252 characters smuggled in as C1 controls (U+0080-U+009F) are
+// mapped back ("U+0092" -> "’"); other control characters are dropped.
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "twinstar/import/article.hpp"
+#include "twinstar/result.hpp"
+
+namespace twinstar::news {
+
+struct converted {
+  std::string title;                // "" unless asked for / when none
+  std::vector<gemtext::line> body;  // see article::body
+};
+
+enum class title_mode {
+  none,     // feed content: every heading stays in the body
+  extract,  // a page: take the title out of the document
+};
+
+// HTML -> gemtext. HTML5 parsing never fails. With title_mode::extract the
+// part converted is the first <main>, else the first <article>, else <body>;
+// its first <h1> (else the document's <title>) is the title and the <h1> is
+// left out of the body. `base_url` may be "" (links stay as written); a
+// <base href> in the document takes precedence.
+converted html_to_gemtext(std::string_view html, std::string_view base_url,
+                          title_mode mode = title_mode::none);
+
+// The text of an HTML fragment on one line: tags dropped, entities decoded,
+// whitespace collapsed. For titles that feeds mark as HTML.
+std::string html_to_text(std::string_view html);
+
+// Markdown -> gemtext. With title_mode::extract the first level-1 heading
+// (else the first heading) is the title. Raw HTML blocks go through
+// html_to_gemtext; inline raw HTML tags are dropped.
+// Errors: invalid UTF-8 (file:line:column), no heading to take the title
+// from, a parser failure.
+result<converted, import_error> markdown_to_gemtext(std::string_view markdown, std::string_view file_name,
+                                                    std::string_view base_url,
+                                                    title_mode mode = title_mode::extract);
+
+// Decodes one HTML character reference ("&amp;", "&#8217;", "&hellip;"),
+// all HTML5 names included. Returns `reference` unchanged when unknown.
+std::string decode_entity(std::string_view reference);
+
+// Replaces C1 controls (U+0080-U+009F) with their Windows-1252 characters;
+// undefined ones (U+0081, U+008D, U+008F, U+0090, U+009D) are dropped.
+std::string map_c1_controls(std::string_view text);
+
+// Collapses whitespace runs (ASCII and no-break spaces) to one space, trims,
+// maps C1 controls as Windows-1252 and drops other control characters.
+std::string normalize_space(std::string_view text);
+
+// First position of invalid UTF-8 (or a NUL byte) in `text` as 1-based
+// line:column (columns count bytes); {0, 0} when the text is valid.
+struct text_position {
+  int line = 0;
+  int column = 0;
+};
+text_position find_invalid_utf8(std::string_view text);
+
+}  // namespace twinstar::news

@@ -1,0 +1,79 @@
+#pragma once
+// Abuse limits, as plain logic with the clock passed in: a per-client token
+// bucket with optional temporary bans, and connection caps (global and per
+// client address). Thread-safe; no sockets.
+#include <chrono>
+#include <cstddef>
+#include <mutex>
+#include <string>
+#include <string_view>
+#include <unordered_map>
+
+namespace twinstar {
+
+using limit_clock = std::chrono::steady_clock;
+
+struct rate_limit_config {
+  double per_second = 0;  // refill rate; 0 switches rate limiting off
+  double burst = 20;      // bucket size
+  unsigned ban_after = 0;  // refusals in a row that start a ban; 0 = never ban
+  std::chrono::seconds ban_for{600};
+};
+
+class rate_limiter {
+ public:
+  explicit rate_limiter(rate_limit_config config) : config_(config) {}
+
+  struct verdict {
+    bool allowed = true;
+    std::chrono::seconds retry_after{0};  // >= 1 when refused (the 44 meta)
+    bool log = false;     // first refusal of this offence: log it once
+    bool banned = false;  // refused because of a ban
+  };
+
+  // One request from `client` at `now`. Refusals do not consume tokens.
+  verdict admit(std::string_view client, limit_clock::time_point now);
+
+  // Whether `client` is serving a ban at `now` (checked at accept, so a
+  // banned client costs no TLS handshake).
+  bool banned(std::string_view client, limit_clock::time_point now) const;
+
+  // Forget clients whose bucket is full again and who are not banned, so the
+  // table does not grow without bound. Call now and then.
+  void prune(limit_clock::time_point now);
+  std::size_t tracked() const;
+  bool enabled() const { return config_.per_second > 0; }
+
+ private:
+  struct bucket {
+    double tokens;
+    limit_clock::time_point refreshed;
+    unsigned refusals = 0;
+    limit_clock::time_point banned_until{};
+  };
+  rate_limit_config config_;
+  mutable std::mutex mutex_;
+  std::unordered_map<std::string, bucket> buckets_;
+};
+
+// Caps on open connections. acquire() is cheap and never blocks: past a cap
+// the caller answers "slow down" or closes at once, nothing is queued.
+class connection_limits {
+ public:
+  connection_limits(std::size_t max_total, std::size_t max_per_client)
+      : max_total_(max_total), max_per_client_(max_per_client) {}
+
+  enum class admission { ok, over_total, over_client };
+  admission acquire(std::string_view client);
+  void release(std::string_view client);  // once per successful acquire
+  std::size_t open() const;
+  std::size_t open_for(std::string_view client) const;
+
+ private:
+  std::size_t max_total_, max_per_client_;
+  mutable std::mutex mutex_;
+  std::size_t total_ = 0;
+  std::unordered_map<std::string, std::size_t> per_client_;
+};
+
+}  // namespace twinstar

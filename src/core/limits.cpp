@@ -1,0 +1,98 @@
+#include "twinstar/limits.hpp"
+
+#include <algorithm>
+#include <cmath>
+
+namespace twinstar {
+
+rate_limiter::verdict rate_limiter::admit(std::string_view client, limit_clock::time_point now) {
+  verdict v;
+  if (!enabled()) return v;
+  std::lock_guard lock(mutex_);
+  auto [it, fresh] = buckets_.try_emplace(std::string(client), bucket{config_.burst, now});
+  bucket& b = it->second;
+  if (b.banned_until > now) {
+    v.allowed = false;
+    v.banned = true;
+    v.retry_after = std::chrono::ceil<std::chrono::seconds>(b.banned_until - now);
+    return v;
+  }
+  std::chrono::duration<double> elapsed = now - b.refreshed;
+  b.tokens = std::min(config_.burst, b.tokens + elapsed.count() * config_.per_second);
+  b.refreshed = now;
+  if (b.tokens >= 1.0) {
+    b.tokens -= 1.0;
+    b.refusals = 0;
+    return v;
+  }
+  v.allowed = false;
+  v.log = b.refusals == 0;
+  ++b.refusals;
+  double wait = (1.0 - b.tokens) / config_.per_second;
+  v.retry_after = std::chrono::seconds(std::max<long>(1, static_cast<long>(std::ceil(wait))));
+  if (config_.ban_after > 0 && b.refusals >= config_.ban_after) {
+    b.banned_until = now + config_.ban_for;
+    b.refusals = 0;
+    v.banned = true;
+    v.log = true;  // the ban itself is worth one line
+    v.retry_after = config_.ban_for;
+  }
+  return v;
+}
+
+bool rate_limiter::banned(std::string_view client, limit_clock::time_point now) const {
+  if (!enabled() || config_.ban_after == 0) return false;
+  std::lock_guard lock(mutex_);
+  auto it = buckets_.find(std::string(client));
+  return it != buckets_.end() && it->second.banned_until > now;
+}
+
+void rate_limiter::prune(limit_clock::time_point now) {
+  std::lock_guard lock(mutex_);
+  for (auto it = buckets_.begin(); it != buckets_.end();) {
+    const bucket& b = it->second;
+    std::chrono::duration<double> elapsed = now - b.refreshed;
+    bool full = b.tokens + elapsed.count() * config_.per_second >= config_.burst;
+    if (full && b.banned_until <= now) it = buckets_.erase(it);
+    else ++it;
+  }
+}
+
+std::size_t rate_limiter::tracked() const {
+  std::lock_guard lock(mutex_);
+  return buckets_.size();
+}
+
+connection_limits::admission connection_limits::acquire(std::string_view client) {
+  std::lock_guard lock(mutex_);
+  if (max_total_ && total_ >= max_total_) return admission::over_total;
+  auto& n = per_client_[std::string(client)];
+  if (max_per_client_ && n >= max_per_client_) {
+    if (n == 0) per_client_.erase(std::string(client));
+    return admission::over_client;
+  }
+  ++n;
+  ++total_;
+  return admission::ok;
+}
+
+void connection_limits::release(std::string_view client) {
+  std::lock_guard lock(mutex_);
+  auto it = per_client_.find(std::string(client));
+  if (it == per_client_.end()) return;
+  --total_;
+  if (--it->second == 0) per_client_.erase(it);
+}
+
+std::size_t connection_limits::open() const {
+  std::lock_guard lock(mutex_);
+  return total_;
+}
+
+std::size_t connection_limits::open_for(std::string_view client) const {
+  std::lock_guard lock(mutex_);
+  auto it = per_client_.find(std::string(client));
+  return it == per_client_.end() ? 0 : it->second;
+}
+
+}  // namespace twinstar

@@ -1,0 +1,115 @@
+// `twinstar import` and `twinstar mirror --once` end to end: the built
+// binary, a temporary directory, and (for the mirror) the loopback fixture.
+#include <doctest/doctest.h>
+#include <sys/wait.h>
+
+#include <cstdlib>
+
+#include "http_fixture.hpp"
+#include "support.hpp"
+
+namespace {
+
+struct run_result {
+  int status = -1;
+  std::string out;
+  std::string err;
+};
+
+std::string quote(const std::string& arg) {
+  std::string quoted = "'";
+  for (char c : arg) quoted += c == '\'' ? std::string("'\\''") : std::string(1, c);
+  return quoted + "'";
+}
+
+run_result run(const std::vector<std::string>& args, const std::filesystem::path& scratch) {
+  std::string command = quote(TWINSTAR_BINARY);
+  for (const auto& arg : args) command += " " + quote(arg);
+  const auto out = scratch / "stdout";
+  const auto err = scratch / "stderr";
+  command += " >" + quote(out.string()) + " 2>" + quote(err.string()) + " </dev/null";
+  const int raw = std::system(command.c_str());
+  run_result r;
+  r.status = WIFEXITED(raw) ? WEXITSTATUS(raw) : -1;
+  r.out = twinstar::test::read_file(out);
+  r.err = twinstar::test::read_file(err);
+  return r;
+}
+
+}  // namespace
+
+TEST_CASE("cli: import regenerates the bundled article, then leaves it alone") {
+  twinstar::test::temp_dir scratch;
+  const auto into = scratch.path() / "news";
+  const auto source = twinstar::test::shared_dir() / "news" / "2025-09-02-putin-xi-wwii-legacy.txt";
+  const std::vector<std::string> args = {"import",      source.string(), "--into",
+                                         into.string(), "--source-url",  "https://www.rt.com/"};
+  const run_result first = run(args, scratch.path());
+  CAPTURE(first.err);
+  REQUIRE(first.status == 0);
+  const auto file = into / "2025-09-02-putin-and-xi-issue-joint-statement-on-wwii-legacy.gmi";
+  CHECK(first.out == "created " + file.string() + "\n1 article(s), 1 file(s) written\n");
+  CHECK(twinstar::test::read_file(file) ==
+        twinstar::test::read_file(twinstar::test::source_dir() /
+                                  "capsule/news/2025-09-02-putin-xi-wwii-legacy.gmi"));
+  const run_result again = run(args, scratch.path());
+  CHECK(again.status == 0);
+  CHECK(again.out == "unchanged " + file.string() + "\n1 article(s), 0 file(s) written\n");
+}
+
+TEST_CASE("cli: a malformed source is file:line:column, exit 1, nothing written") {
+  twinstar::test::temp_dir scratch;
+  const auto feeds = twinstar::test::shared_dir() / "corpus" / "feeds";
+  const auto bad = feeds / "illformed" / "hellip.xml";
+  const run_result r = run({"import", (feeds / "wellformed" / "atom_relative.xml").string(), bad.string(),
+                            "--into", (scratch.path() / "news").string()},
+                           scratch.path());
+  CHECK(r.status == 1);
+  CHECK(r.err == bad.string() + ":7:24: Entity 'hellip' not defined\nnothing written\n");
+  CHECK_FALSE(std::filesystem::exists(scratch.path() / "news"));
+}
+
+TEST_CASE("cli: --dry-run prints names and first lines, writes nothing") {
+  twinstar::test::temp_dir scratch;
+  const auto into = scratch.path() / "news";
+  const auto feed = twinstar::test::shared_dir() / "corpus" / "feeds" / "wellformed" / "atom_relative.xml";
+  const run_result r = run({"import", feed.string(), "--into", into.string(), "--dry-run"}, scratch.path());
+  CHECK(r.status == 0);
+  CHECK(r.out == "would create " + (into / "2003-12-13-atom-powered-robots-run-amok.gmi").string() +
+                     "\n    # Atom-Powered Robots Run Amok\n\n"
+                     "    2003-12-13 \u00B7 By Jane Doe \u00B7 Source: Example Feed with Relative URLs\n\n");
+  CHECK_FALSE(std::filesystem::exists(into));
+}
+
+TEST_CASE("cli: mirror --once polls every feed and fails when one fails") {
+  twinstar::test::http_fixture http([](const twinstar::test::http_request& request) {
+    if (request.target != "/feed.xml") return twinstar::test::http_reply{404, "no", {}};
+    return twinstar::test::http_reply{
+        200,
+        "<rss version=\"2.0\"><channel><title>Loopback</title><item><title>One Item</title>"
+        "<link>https://example.org/one</link><pubDate>Wed, 03 Sep 2025 08:00:00 GMT</pubDate></item>"
+        "</channel></rss>",
+        {{"ETag", "\"e\""}}};
+  });
+  twinstar::test::temp_dir scratch;
+  const std::string base =
+      "[server]\nlisten = [\"127.0.0.1:0\"]\n[[host]]\nname = \"localhost\"\nroot = \"capsule\"\n"
+      "[[mirror]]\nurl = \"" +
+      http.url("/feed.xml") + "\"\ninto = \"news\"\n";
+  twinstar::test::write_file(scratch.path() / "good.toml", base);
+  const run_result good =
+      run({"mirror", "--config", (scratch.path() / "good.toml").string(), "--once"}, scratch.path());
+  CAPTURE(good.err);
+  CHECK(good.status == 0);
+  CHECK(good.out == "mirror " + http.url("/feed.xml") + ": 1 new, 0 updated, 0 unchanged\n");
+  CHECK(std::filesystem::exists(scratch.path() / "news" / "2025-09-03-one-item.gmi"));
+
+  twinstar::test::write_file(
+      scratch.path() / "bad.toml",
+      base + "[[mirror]]\nurl = \"" + http.url("/missing.xml") + "\"\ninto = \"news\"\n");
+  const run_result bad =
+      run({"mirror", "--config", (scratch.path() / "bad.toml").string(), "--once"}, scratch.path());
+  CHECK(bad.status == 1);
+  CHECK(bad.out == "mirror " + http.url("/feed.xml") + ": 0 new, 0 updated, 1 unchanged\n");  // no 304 here
+  CHECK(bad.err == "mirror " + http.url("/missing.xml") + ": failed: HTTP status 404\n");
+}

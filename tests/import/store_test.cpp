@@ -1,0 +1,161 @@
+#include "twinstar/import/store.hpp"
+
+#include <doctest/doctest.h>
+
+#include "support.hpp"
+#include "twinstar/import/source.hpp"
+
+using namespace twinstar;
+using namespace twinstar::news;
+
+namespace {
+
+article make(std::string title, std::string url, std::string text = "Body.") {
+  article a;
+  a.title = std::move(title);
+  a.date = "2024-01-02";
+  a.source_name = "Wire";
+  a.source_url = std::move(url);
+  a.body = {{gemtext::line_kind::text, std::move(text), ""}};
+  return a;
+}
+
+std::vector<planned_write> plan_in(const std::filesystem::path& dir, const std::vector<article>& articles) {
+  auto existing = scan_directory(dir);
+  REQUIRE(existing.ok());
+  return plan_writes(existing.value(), articles);
+}
+
+void apply_in(const std::filesystem::path& dir, const std::vector<planned_write>& plan) {
+  auto written = apply_writes(dir, plan);
+  REQUIRE_MESSAGE(written.ok(), (written.ok() ? "" : written.error().to_string()));
+}
+
+}  // namespace
+
+TEST_CASE("store: names are DATE-SLUG.gmi, collisions numbered, duplicates skipped") {
+  const auto plan =
+      plan_writes({}, {make("Same Title", "https://e.com/1"), make("Same Title", "https://e.com/2"),
+                       make("Same Title", "https://e.com/3"), make("Again", "https://e.com/1")});
+  REQUIRE(plan.size() == 3);  // the last repeats the first's identity
+  CHECK(plan[0].name == "2024-01-02-same-title.gmi");
+  CHECK(plan[1].name == "2024-01-02-same-title-2.gmi");
+  CHECK(plan[2].name == "2024-01-02-same-title-3.gmi");
+  for (const auto& w : plan) CHECK(w.action == write_action::create);
+}
+
+TEST_CASE("store: re-importing the same item updates it in place") {
+  test::temp_dir dir;
+  apply_in(dir.path(), plan_in(dir.path(), {make("Story", "https://e.com/s")}));
+  const auto file = dir.path() / "2024-01-02-story.gmi";
+  const std::string first = test::read_file(file);
+  const auto mtime = std::filesystem::last_write_time(file);
+
+  // Same content: nothing to write, the file is not touched.
+  auto again = plan_in(dir.path(), {make("Story", "https://e.com/s")});
+  REQUIRE(again.size() == 1);
+  CHECK(again[0].action == write_action::unchanged);
+  auto written = apply_writes(dir.path(), again);
+  REQUIRE(written.ok());
+  CHECK(written.value() == 0);
+  CHECK(std::filesystem::last_write_time(file) == mtime);
+
+  // Edited title and text, same URL: the same file is rewritten.
+  auto edited = plan_in(dir.path(), {make("Story (updated)", "https://e.com/s", "New body.")});
+  REQUIRE(edited.size() == 1);
+  CHECK(edited[0].name == "2024-01-02-story.gmi");
+  CHECK(edited[0].action == write_action::update);
+  apply_in(dir.path(), edited);
+  CHECK(test::read_file(file) != first);
+  CHECK(test::read_file(file).find("New body.") != std::string::npos);
+  CHECK(test::list_dir(dir.path()) == std::vector<std::string>{"2024-01-02-story.gmi"});
+}
+
+TEST_CASE("store: an existing article is found whatever its file name") {
+  test::temp_dir dir;
+  test::write_file(dir.path() / "hand-named.gmi", render_gemtext(make("Story", "https://e.com/s")));
+  const auto plan = plan_in(dir.path(), {make("Story", "https://e.com/s", "Changed.")});
+  REQUIRE(plan.size() == 1);
+  CHECK(plan[0].name == "hand-named.gmi");
+  CHECK(plan[0].action == write_action::update);
+}
+
+TEST_CASE("store: a different article under the same name gets -2") {
+  test::temp_dir dir;
+  test::write_file(dir.path() / "2024-01-02-story.gmi",
+                   render_gemtext(make("Story", "https://other.example/x")));
+  test::write_file(dir.path() / "2024-01-02-story-2.gmi", "not an article at all\n");
+  const auto plan = plan_in(dir.path(), {make("Story", "https://e.com/s")});
+  REQUIRE(plan.size() == 1);
+  CHECK(plan[0].name == "2024-01-02-story-3.gmi");
+  CHECK(plan[0].action == write_action::create);
+}
+
+TEST_CASE("store: front-page source URLs identify by title as well") {
+  test::temp_dir dir;
+  apply_in(dir.path(), plan_in(dir.path(), {make("First", "https://www.rt.com/"),
+                                            make("Second", "https://www.rt.com/")}));
+  CHECK(test::list_dir(dir.path()) ==
+        std::vector<std::string>{"2024-01-02-first.gmi", "2024-01-02-second.gmi"});
+}
+
+TEST_CASE("store: scanning skips index.gmi, dotfiles, other files and directories") {
+  test::temp_dir dir;
+  test::write_file(dir.path() / "index.gmi", render_gemtext(make("Story", "https://e.com/s")));
+  test::write_file(dir.path() / ".hidden.gmi", "# x\n");
+  test::write_file(dir.path() / "notes.txt", "# x\n");
+  std::filesystem::create_directory(dir.path() / "sub.gmi");
+  test::write_file(dir.path() / "a.gmi", "# A\n");
+  auto files = scan_directory(dir.path());
+  REQUIRE(files.ok());
+  REQUIRE(files->size() == 1);
+  CHECK(files->front().name == "a.gmi");
+  auto missing = scan_directory(dir.path() / "nope");
+  REQUIRE(missing.ok());
+  CHECK(missing->empty());
+}
+
+TEST_CASE("store: atomic writes leave no temporary files, even when they fail") {
+  test::temp_dir dir;
+  REQUIRE(write_atomically(dir.path() / "a.gmi", "one\n").ok());
+  REQUIRE(write_atomically(dir.path() / "a.gmi", "two\n").ok());
+  CHECK(test::read_file(dir.path() / "a.gmi") == "two\n");
+
+  // The rename fails: a directory holds the name. The temporary file goes.
+  std::filesystem::create_directory(dir.path() / "b.gmi");
+  auto blocked = write_atomically(dir.path() / "b.gmi", "content\n");
+  REQUIRE_FALSE(blocked.ok());
+  CHECK(blocked.error().message.find("rename") != std::string::npos);
+  CHECK(std::filesystem::is_directory(dir.path() / "b.gmi"));
+
+  // The temporary file cannot even be created.
+  auto nowhere = write_atomically(dir.path() / "missing" / "c.gmi", "content\n");
+  REQUIRE_FALSE(nowhere.ok());
+
+  CHECK(test::list_dir(dir.path()) == std::vector<std::string>{"a.gmi", "b.gmi"});
+}
+
+TEST_CASE("store: one malformed source means nothing is written") {
+  test::temp_dir dir;
+  const auto good = dir.path() / "2024-05-06-good.txt";
+  const auto bad = dir.path() / "2024-05-06-bad.txt";
+  test::write_file(good, "Good Title\nText.\n");
+  test::write_file(bad, "Bad Title\nbroken \xC3\n");
+  const auto out = dir.path() / "out";
+  const import_report report = import_into({good, bad}, out, {}, false);
+  REQUIRE(report.errors.size() == 1);
+  CHECK(report.errors[0].to_string() == bad.string() + ":2:8: invalid UTF-8 (or a NUL byte)");
+  CHECK(report.plan.empty());
+  CHECK_FALSE(std::filesystem::exists(out));
+
+  const import_report dry = import_into({good}, out, {}, true);
+  CHECK(dry.errors.empty());
+  REQUIRE(dry.plan.size() == 1);
+  CHECK(dry.plan[0].name == "2024-05-06-good-title.gmi");
+  CHECK_FALSE(std::filesystem::exists(out));
+
+  const import_report real = import_into({good}, out, {}, false);
+  CHECK(real.errors.empty());
+  CHECK(real.written == 1);
+  CHECK(test::list_dir(out) == std::vector<std::string>{"2024-05-06-good-title.gmi"});
+}

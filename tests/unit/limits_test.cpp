@@ -1,0 +1,94 @@
+#include "twinstar/limits.hpp"
+
+#include <doctest/doctest.h>
+
+using namespace twinstar;
+using namespace std::chrono_literals;
+
+TEST_CASE("rate_limiter: burst, refill, retry time") {
+  rate_limiter limiter({2.0, 3.0, 0, 600s});
+  auto t0 = limit_clock::time_point{} + 1000s;
+  for (int i = 0; i < 3; ++i) CHECK(limiter.admit("a", t0).allowed);  // the burst
+  auto refused = limiter.admit("a", t0);
+  CHECK_FALSE(refused.allowed);
+  CHECK(refused.retry_after == 1s);  // 1 token at 2/s: 0.5 s, rounded up
+  CHECK(refused.log);
+  CHECK_FALSE(limiter.admit("a", t0).log);  // logged once per offence
+  CHECK(limiter.admit("b", t0).allowed);    // another client has its own bucket
+  CHECK(limiter.admit("a", t0 + 500ms).allowed);  // refilled one token
+  CHECK_FALSE(limiter.admit("a", t0 + 500ms).allowed);
+  CHECK(limiter.admit("a", t0 + 10s).allowed);
+}
+
+TEST_CASE("rate_limiter: retry_after follows the refill rate") {
+  struct row {
+    double per_second;
+    std::chrono::seconds expect;
+  };
+  for (auto r : {row{10, 1s}, row{1, 1s}, row{0.5, 2s}, row{0.1, 10s}}) {
+    CAPTURE(r.per_second);
+    rate_limiter limiter({r.per_second, 1.0, 0, 600s});
+    auto t = limit_clock::time_point{} + 1s;
+    REQUIRE(limiter.admit("x", t).allowed);
+    auto v = limiter.admit("x", t);
+    CHECK_FALSE(v.allowed);
+    CHECK(v.retry_after == r.expect);
+  }
+}
+
+TEST_CASE("rate_limiter: repeated abuse starts a temporary ban") {
+  rate_limiter limiter({1.0, 1.0, 3, 60s});
+  auto t = limit_clock::time_point{} + 1s;
+  CHECK(limiter.admit("x", t).allowed);
+  CHECK_FALSE(limiter.admit("x", t).banned);
+  CHECK_FALSE(limiter.admit("x", t).banned);
+  CHECK_FALSE(limiter.banned("x", t));
+  auto third = limiter.admit("x", t);
+  CHECK(third.banned);
+  CHECK(limiter.banned("x", t + 59s));
+  CHECK_FALSE(limiter.banned("y", t));
+  CHECK(third.log);
+  CHECK(third.retry_after == 60s);
+  // Banned even after the bucket would have refilled.
+  auto later = limiter.admit("x", t + 30s);
+  CHECK_FALSE(later.allowed);
+  CHECK(later.banned);
+  CHECK(later.retry_after == 30s);
+  CHECK(limiter.admit("x", t + 61s).allowed);
+}
+
+TEST_CASE("rate_limiter: off when per_second is 0; prune forgets idle clients") {
+  rate_limiter off({0, 1, 0, 1s});
+  for (int i = 0; i < 100; ++i) CHECK(off.admit("x", limit_clock::now()).allowed);
+  CHECK(off.tracked() == 0);
+  rate_limiter limiter({1.0, 2.0, 0, 1s});
+  auto t = limit_clock::time_point{} + 1s;
+  limiter.admit("a", t);
+  limiter.admit("b", t);
+  CHECK(limiter.tracked() == 2);
+  limiter.prune(t);  // not yet refilled
+  CHECK(limiter.tracked() == 2);
+  limiter.prune(t + 5s);
+  CHECK(limiter.tracked() == 0);
+}
+
+TEST_CASE("connection_limits: global and per-client caps, release frees") {
+  connection_limits limits(3, 2);
+  using a = connection_limits::admission;
+  CHECK(limits.acquire("1.1.1.1") == a::ok);
+  CHECK(limits.acquire("1.1.1.1") == a::ok);
+  CHECK(limits.acquire("1.1.1.1") == a::over_client);
+  CHECK(limits.acquire("2.2.2.2") == a::ok);
+  CHECK(limits.acquire("3.3.3.3") == a::over_total);
+  CHECK(limits.open() == 3);
+  CHECK(limits.open_for("3.3.3.3") == 0);
+  limits.release("1.1.1.1");
+  CHECK(limits.open_for("1.1.1.1") == 1);
+  CHECK(limits.acquire("3.3.3.3") == a::ok);
+  limits.release("3.3.3.3");
+  limits.release("2.2.2.2");
+  limits.release("1.1.1.1");
+  CHECK(limits.open() == 0);
+  limits.release("9.9.9.9");  // never acquired: ignored
+  CHECK(limits.open() == 0);
+}
