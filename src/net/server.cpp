@@ -1,6 +1,8 @@
 // Listeners and lifecycle: bind, accept, count connections, drain on stop.
 #include "twinstar/server.hpp"
 
+#include <malloc.h>
+
 #include <csignal>
 #include <cstdio>
 #include <thread>
@@ -108,10 +110,13 @@ struct server::impl {
 
   // Buckets of well-behaved clients are forgotten now and then.
   void schedule_prune() {
-    pruner = std::make_unique<asio::steady_timer>(io, std::chrono::seconds(60));
+    pruner = std::make_unique<asio::steady_timer>(io, std::chrono::seconds(10));
     pruner->async_wait([this](std::error_code ec) {
       if (ec || stopping) return;
       state.current()->limiter->prune(clock::now());
+      // When idle, hand freed heap back to the system so RSS returns to its
+      // baseline after a burst (glibc keeps freed arenas otherwise).
+      if (state.active.load() == 0) malloc_trim(0);
       schedule_prune();
     });
   }
