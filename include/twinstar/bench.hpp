@@ -98,7 +98,7 @@ struct stats {
   unsigned concurrency = 0;
   bool resume = false;
   std::uint64_t requests = 0;  // completed, failures included
-  std::uint64_t ok = 0;        // 2x (Gemini) or a non-empty reply (Gopher)
+  std::uint64_t ok = 0;        // 2x (Gemini); a non-empty reply, not an error menu (Gopher)
   std::uint64_t resumed = 0;   // TLS handshakes that resumed a session
   double elapsed_s = 0;
   double rps = 0;
@@ -133,8 +133,11 @@ struct run_error {
 // client certificate that does not load. Failed requests are not errors:
 // they are counted by kind in stats::errors.
 //
-// With server_pid, the process's peak RSS is reset through
-// /proc/PID/clear_refs (value 5) when permitted, so the peak is this run's.
+// A Gemini reply counts as complete only when it ends with close_notify
+// (else short_read). With server_pid, CPU time has the kernel's clock-tick
+// resolution (usually 10 ms), and the peak RSS is reset through
+// /proc/PID/clear_refs (value 5) when permitted, so the peak is this run's
+// (it cannot drop below the RSS the process holds when the run starts).
 result<stats, run_error> run(const config& cfg);
 
 }  // namespace twinstar::bench

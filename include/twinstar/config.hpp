@@ -49,7 +49,7 @@ struct path_rule {
 struct feed_config {
   std::string path;    // decoded URL path of the directory: "/news/"
   std::string title;   // the index's "# " heading and the Atom <title>
-  std::string author;  // Atom <author><name>; "" = the host name
+  std::string author = {};  // Atom <author><name>; "" = the host name
   std::size_t latest = 5;           // N of a "{{latest /news/}}" marker
   std::size_t summary_chars = 300;  // Atom summaries; 0 = none
 };

@@ -49,6 +49,16 @@ struct snapshot {
   std::size_t articles_read = 0;  // files read to build it; the others were reused
 
   bool contains(std::string_view file) const;  // an article of this feed
+
+  // A rendering derived from this snapshot that depends on the request only
+  // through `key` (the Atom document for one base URL, the Gopher menu for
+  // one host:port): built by `make` on first use, then shared. Thread-safe.
+  std::shared_ptr<const std::string> derived(const std::string& key,
+                                             const std::function<std::string()>& make) const;
+
+ private:
+  mutable std::mutex derived_mutex_;
+  mutable std::map<std::string, std::shared_ptr<const std::string>> derived_;
 };
 
 class cache {

@@ -10,6 +10,7 @@
 
 #include "commands.hpp"
 #include "twinstar/config.hpp"
+#include "twinstar/import/mirror.hpp"
 #include "twinstar/server.hpp"
 #include "twinstar/tls.hpp"
 
@@ -85,7 +86,12 @@ config_result build_config(const serve_flags& f) {
 
 // SIGHUP: re-read the config and certificates. A valid result takes effect
 // for new connections; an invalid one is reported and the old one stays.
-void reload(const serve_flags& flags, server& srv) {
+void print_mirror_line(const std::string& line) {
+  std::printf("%s\n", line.c_str());
+  std::fflush(stdout);
+}
+
+void reload(const serve_flags& flags, server& srv, std::unique_ptr<news::mirror_runner>& mirror) {
   auto built = build_config(flags);
   if (!built) {
     for (const auto& e : built.error()) std::fprintf(stderr, "%s\n", e.to_string().c_str());
@@ -101,6 +107,10 @@ void reload(const serve_flags& flags, server& srv) {
     std::fprintf(stderr, "reload failed: keeping the running configuration\n");
     return;
   }
+  // The feeds to poll may have changed too: replace the mirror runner.
+  mirror.reset();
+  mirror = std::make_unique<news::mirror_runner>(config->mirrors, print_mirror_line);
+  mirror->start();
   std::printf("reloaded configuration: %zu host(s)\n", config->hosts.size());
   std::fflush(stdout);
 }
@@ -139,12 +149,17 @@ int serve(const serve_flags& flags) {
     std::printf("listening on %s (default host %s)\n", ep.url().c_str(), config->hosts.front().name.c_str());
   std::fflush(stdout);
 
+  // [[mirror]] feeds are polled on their own thread (which inherits the
+  // blocked signals), on their intervals, for as long as the server runs.
+  auto mirror = std::make_unique<news::mirror_runner>(config->mirrors, print_mirror_line);
+  mirror->start();
+
   std::thread waiter([&] {
     for (;;) {
       int sig = 0;
       sigwait(&signals, &sig);
       if (sig == SIGHUP) {
-        reload(flags, *srv);
+        reload(flags, *srv, mirror);
         continue;
       }
       std::printf("signal %d: stopping\n", sig);
@@ -157,6 +172,7 @@ int serve(const serve_flags& flags) {
   // run() also returns after a stop from elsewhere; release the waiter then.
   pthread_kill(waiter.native_handle(), SIGTERM);
   waiter.join();
+  mirror.reset();
   std::printf("stopped\n");
   return 0;
 }

@@ -85,6 +85,14 @@ bool snapshot::contains(std::string_view file) const {
   return at != listing.end() && at->first == file;
 }
 
+std::shared_ptr<const std::string> snapshot::derived(const std::string& key,
+                                                    const std::function<std::string()>& make) const {
+  const std::lock_guard lock(derived_mutex_);
+  auto& slot = derived_[key];
+  if (!slot) slot = std::make_shared<const std::string>(make());
+  return slot;
+}
+
 cache::cache(std::chrono::milliseconds recheck, clock_fn now, wall_fn wall)
     : recheck_(recheck),
       now_(now ? std::move(now) : clock_fn([] { return std::chrono::steady_clock::now(); })),
@@ -228,8 +236,10 @@ resolution resolve(const route_path& path, const fs::path& cert_dir, cache& feed
     const auto found = look_up(host, dir_path, feeds);
     if (!found.snap) return res;
     const atom_context context{std::string(base_url), author_of(host, *found.feed), found.snap->directory_mtime_ns};
-    return serve_generated{"application/atom+xml", render_atom(*found.feed, found.snap->entries, context),
-                           found.directory};
+    auto atom = found.snap->derived("atom\n" + context.base_url + "\n" + context.author, [&] {
+      return render_atom(*found.feed, found.snap->entries, context);
+    });
+    return serve_generated{"application/atom+xml", {}, found.directory, std::move(atom)};
   }
   return with_markers(std::move(res), path, feeds);
 }

@@ -116,7 +116,10 @@ gopher_answer gopher_site::answer(std::string_view request_line) const {
           }
           return classify(absolute);
         };
-        return {gopher::gemtext_to_menu(gen->text(), page_path, context, known), {}, 0, "menu"};
+        // Built once per snapshot and host:port: 10,000 links take milliseconds.
+        const auto key = "gopher\n" + context.host + "\n" + std::to_string(context.port);
+        auto menu = snap->derived(key, [&] { return gopher::gemtext_to_menu(gen->text(), page_path, context, known); });
+        return {*menu, {}, 0, "menu"};
       }
       return {gopher::gemtext_to_menu(gen->text(), page_path, context, classify), {}, 0, "menu"};
     }

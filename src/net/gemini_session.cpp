@@ -98,11 +98,11 @@ response decide(std::string_view line, const snapshot& site, shared_state& state
 }
 
 asio::awaitable<void> exchange(ssl_stream& stream, const snapshot& site, shared_state& state,
-                               clock::time_point& deadline, outcome& out) {
+                               session_deadline& deadline, outcome& out) {
   const server_config& config = *site.config;
   auto [hs_ec] = co_await stream.async_handshake(asio::ssl::stream_base::server, nothrow);
   if (hs_ec) co_return;  // failed handshakes (TLS 1.1, wrong cert pin...) are the client's business
-  deadline = clock::now() + config.request_timeout;
+  deadline.set(clock::now() + config.request_timeout);
 
   char buf[request_buffer_bytes];
   std::size_t have = 0;
@@ -147,7 +147,7 @@ asio::awaitable<void> exchange(ssl_stream& stream, const snapshot& site, shared_
   head += resp.body;  // small bodies go out with the header in one record
   const std::uint64_t shared_size = resp.shared_body ? resp.shared_body->size() : 0;
   const auto all_done = write_deadline(config, head.size() + resp.file_size + shared_size);
-  deadline = std::min(all_done, clock::now() + config.write_timeout);
+  deadline.set(std::min(all_done, clock::now() + config.write_timeout));
   auto [wec, wn] = co_await asio::async_write(stream, asio::buffer(head), nothrow);
   out.bytes += wn;
   if (wec) co_return;
@@ -158,7 +158,7 @@ asio::awaitable<void> exchange(ssl_stream& stream, const snapshot& site, shared_
     std::string_view rest = *resp.shared_body;
     while (!rest.empty()) {
       const std::size_t n = std::min(rest.size(), file_chunk_bytes);
-      deadline = std::min(all_done, clock::now() + config.write_timeout);
+      deadline.set(std::min(all_done, clock::now() + config.write_timeout));
       auto [ec, sent] = co_await asio::async_write(stream, asio::buffer(rest.data(), n), nothrow);
       out.bytes += sent;
       if (ec) co_return;
@@ -173,7 +173,7 @@ asio::awaitable<void> exchange(ssl_stream& stream, const snapshot& site, shared_
       ssize_t n = ::pread(file.fd, chunk.data(), chunk.size(), offset);
       if (n <= 0) break;
       offset += n;
-      deadline = std::min(all_done, clock::now() + config.write_timeout);
+      deadline.set(std::min(all_done, clock::now() + config.write_timeout));
       auto [ec, sent] = co_await asio::async_write(stream, asio::buffer(chunk.data(), n), nothrow);
       out.bytes += sent;
       if (ec) co_return;
@@ -182,7 +182,7 @@ asio::awaitable<void> exchange(ssl_stream& stream, const snapshot& site, shared_
 
   // Send close_notify without waiting for the client's: marking the peer's
   // shutdown as received makes SSL_shutdown complete once ours is written.
-  deadline = std::min(all_done, clock::now() + config.write_timeout);
+  deadline.set(std::min(all_done, clock::now() + config.write_timeout));
   SSL_set_shutdown(stream.native_handle(), SSL_get_shutdown(stream.native_handle()) | SSL_RECEIVED_SHUTDOWN);
   co_await stream.async_shutdown(nothrow);
 }
@@ -196,11 +196,11 @@ asio::awaitable<void> serve_gemini(tcp::socket socket, std::shared_ptr<const sna
   outcome out;
   {
     ssl_stream stream(std::move(socket), *site->default_ssl);
-    clock::time_point deadline = started + site->config->handshake_timeout;
+    session_deadline deadline(started + site->config->handshake_timeout);
     co_await (exchange(stream, *site, state, deadline, out) || watchdog(deadline, stream.next_layer()));
     answered = clock::now();
     if (stream.next_layer().is_open()) {
-      deadline = clock::now() + linger_drain;
+      deadline.set(clock::now() + linger_drain);
       co_await (drain_and_close(stream.next_layer()) || watchdog(deadline, stream.next_layer()));
     }
   }

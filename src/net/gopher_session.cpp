@@ -19,7 +19,7 @@ struct outcome {
 };
 
 asio::awaitable<void> exchange(tcp::socket& socket, const snapshot& snap, shared_state& state,
-                               std::uint16_t local_port, clock::time_point& deadline, outcome& out) {
+                               std::uint16_t local_port, session_deadline& deadline, outcome& out) {
   const server_config& config = *snap.config;
   const host_config& host = *snap.gopher_host;
   gopher::menu_context context{host.gopher_host.empty() ? host.name : host.gopher_host,
@@ -66,7 +66,7 @@ asio::awaitable<void> exchange(tcp::socket& socket, const snapshot& snap, shared
   out.kind = answer.kind;
 
   const auto all_done = write_deadline(config, answer.body.size() + answer.file_size);
-  deadline = std::min(all_done, clock::now() + config.write_timeout);
+  deadline.set(std::min(all_done, clock::now() + config.write_timeout));
   if (answer.file.empty()) {
     auto [ec, n] = co_await asio::async_write(socket, asio::buffer(answer.body), nothrow);
     out.bytes += n;
@@ -86,7 +86,7 @@ asio::awaitable<void> exchange(tcp::socket& socket, const snapshot& snap, shared
     ssize_t n = ::pread(fd, chunk.data(), chunk.size(), offset);
     if (n <= 0) break;
     offset += n;
-    deadline = std::min(all_done, clock::now() + config.write_timeout);
+    deadline.set(std::min(all_done, clock::now() + config.write_timeout));
     auto [ec, sent] = co_await asio::async_write(socket, asio::buffer(chunk.data(), n), nothrow);
     out.bytes += sent;
     if (ec) break;
@@ -102,11 +102,11 @@ asio::awaitable<void> serve_gopher(tcp::socket socket, std::shared_ptr<const sna
   clock::time_point answered{};
   std::string client = peer_string(socket);
   outcome out;
-  clock::time_point deadline = started + site->config->request_timeout;
+  session_deadline deadline(started + site->config->request_timeout);
   co_await (exchange(socket, *site, state, local_port, deadline, out) || watchdog(deadline, socket));
   answered = clock::now();
   if (socket.is_open()) {
-    deadline = clock::now() + linger_drain;
+    deadline.set(clock::now() + linger_drain);
     co_await (drain_and_close(socket) || watchdog(deadline, socket));
   }
   if (!out.kind.empty())

@@ -205,13 +205,21 @@ void server::stop() {
 
 namespace shell {
 
-asio::awaitable<void> watchdog(const clock::time_point& deadline, tcp::socket& socket) {
+asio::awaitable<void> watchdog(session_deadline& deadline, tcp::socket& socket) {
   asio::steady_timer timer(co_await asio::this_coro::executor);
-  while (clock::now() < deadline) {
-    timer.expires_at(deadline);
-    auto [ec] = co_await timer.async_wait(nothrow);
-    if (ec) co_return;  // cancelled: the work finished first
+  deadline.attach(&timer);
+  auto cs = co_await asio::this_coro::cancellation_state;
+  while (clock::now() < deadline.at()) {
+    timer.expires_at(deadline.at());
+    co_await timer.async_wait(nothrow);  // an error here is a cancellation, judged below
+    // Cancelled by `||` (the work finished): stop. Cancelled because the
+    // deadline moved earlier: wait again for the new time.
+    if (cs.cancelled() != asio::cancellation_type::none) {
+      deadline.attach(nullptr);
+      co_return;
+    }
   }
+  deadline.attach(nullptr);
   std::error_code ignored;
   socket.close(ignored);
 }

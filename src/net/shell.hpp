@@ -71,9 +71,28 @@ struct shared_state {
 // One line to stderr, for events worth an operator's eye (limits, reloads).
 void log_event(const std::string& line);
 
-// Closes `socket` when `deadline` passes; the deadline may be moved later by
-// the session while this waits. Run it as `co_await (work() || watchdog(...))`.
-asio::awaitable<void> watchdog(const clock::time_point& deadline, tcp::socket& socket);
+// When a connection must be done with its current phase. The session moves
+// it (later or earlier) as phases change; moving it earlier wakes the
+// watchdog so the new time holds at once.
+class session_deadline {
+ public:
+  explicit session_deadline(clock::time_point at) : at_(at) {}
+  clock::time_point at() const { return at_; }
+  void set(clock::time_point at) {
+    bool earlier = at < at_;
+    at_ = at;
+    if (earlier && timer_) timer_->cancel();
+  }
+  void attach(asio::steady_timer* timer) { timer_ = timer; }
+
+ private:
+  clock::time_point at_;
+  asio::steady_timer* timer_ = nullptr;
+};
+
+// Closes `socket` when the deadline passes. Run it as
+// `co_await (work() || watchdog(...))`: it returns as soon as the work does.
+asio::awaitable<void> watchdog(session_deadline& deadline, tcp::socket& socket);
 
 // Half-close, discard client bytes already received, close (bounded by linger_drain).
 asio::awaitable<void> drain_and_close(tcp::socket& socket);

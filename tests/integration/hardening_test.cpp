@@ -35,22 +35,22 @@ bool settles_at(const test::running_server& s, std::size_t n) {
 
 TEST_CASE("slow clients are closed within the configured time, Gemini and Gopher") {
   auto srv = test::start_test_server("slowloris", [](server_config& c) {
-    c.handshake_timeout = 600ms;
-    c.request_timeout = 600ms;
+    c.handshake_timeout = 2500ms;
+    c.request_timeout = 600ms;  // shorter: once the handshake is done, this holds at once
   });
   struct row {
     const char* name;
     bool gemini_tls;   // through TLS (handshake done) or raw TCP
     std::uint16_t port;
     std::string sent;
-    bool waits;  // closed at the deadline (else at once)
+    std::chrono::milliseconds at_least, below;  // when the server closes
   };
   const row rows[] = {
-      {"Gemini: TCP only, no handshake", false, srv->gemini_port, "", true},
-      {"Gemini: handshake, then nothing", true, srv->gemini_port, "", true},
-      {"Gemini: half a request", true, srv->gemini_port, "gemini://localhost/pa", true},
-      {"Gemini: garbage instead of a handshake", false, srv->gemini_port, "GET / HTTP/1.0\r\n\r\n", false},
-      {"Gopher: nothing", false, srv->gopher_port, "", true},
+      {"Gemini: TCP only, no handshake", false, srv->gemini_port, "", 2400ms, 10s},
+      {"Gemini: handshake, then nothing", true, srv->gemini_port, "", 500ms, 2400ms},
+      {"Gemini: half a request", true, srv->gemini_port, "gemini://localhost/pa", 500ms, 2400ms},
+      {"Gemini: garbage instead of a handshake", false, srv->gemini_port, "GET / HTTP/1.0\r\n\r\n", 0ms, 2s},
+      {"Gopher: nothing", false, srv->gopher_port, "", 500ms, 10s},
   };
   for (const auto& r : rows) {
     CAPTURE(r.name);
@@ -65,8 +65,8 @@ TEST_CASE("slow clients are closed within the configured time, Gemini and Gopher
       REQUIRE(reply.ok());
       elapsed = reply->elapsed;
     }
-    if (r.waits) CHECK(elapsed >= 500ms);
-    CHECK(elapsed < 10s);
+    CHECK(elapsed >= r.at_least);
+    CHECK(elapsed < r.below);
   }
   // Gopher: half a selector (no line end) is answered as sent once the client
   // stops, or closed at the deadline; it never hangs.

@@ -474,7 +474,7 @@ TEST_CASE("config: the bundled twinstar.toml is valid") {
   CHECK(h.key == repo / "certs" / "localhost.key");
 }
 
-TEST_CASE("config: [[host.feed]] tables parse, with defaults") {
+TEST_CASE("config: [[host.feed]] tables parse with defaults") {
   auto parsed = parse(server_block + host_block +
                       "[[host.feed]]\n"
                       "path = \"/news/\"\n"
@@ -502,7 +502,7 @@ TEST_CASE("config: [[host.feed]] tables parse, with defaults") {
   CHECK(none->hosts[0].feeds.empty());
 }
 
-TEST_CASE("config: [[host.feed]] errors, each at its line and column") {
+TEST_CASE("config: [[host.feed]] errors are each reported at their line and column") {
   struct row {
     std::string feed;  // lines 6.. of the text
     int line;

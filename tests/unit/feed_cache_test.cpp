@@ -69,7 +69,7 @@ struct feed_dir {
 
 }  // namespace
 
-TEST_CASE("feed cache: nothing changed gives the same snapshot, also after a recheck") {
+TEST_CASE("feed cache: nothing changed gives the same snapshot even after a recheck") {
   feed_dir f;
   fake_clock clock;
   cache feeds(10s, clock.fn(), clock.wall());
@@ -84,7 +84,7 @@ TEST_CASE("feed cache: nothing changed gives the same snapshot, also after a rec
   CHECK(feeds.get(f.dir, news, index_files) == first);
 }
 
-TEST_CASE("feed cache: adding and removing an article rebuilds, reading only what changed") {
+TEST_CASE("feed cache: adding and removing an article rebuilds reading only what changed") {
   feed_dir f;
   fake_clock clock;
   cache feeds(10s, clock.fn(), clock.wall());
@@ -157,7 +157,7 @@ TEST_CASE("feed cache: a change within the directory's mtime tick is caught by o
   CHECK(feeds.get(f.dir, news, index_files) == second);  // settled: no more rescans
 }
 
-TEST_CASE("feed cache: settings are part of the key; a missing directory gives nullptr") {
+TEST_CASE("feed cache: settings are part of the key and a missing directory gives nullptr") {
   feed_dir f;
   cache feeds;
   auto a = feeds.get(f.dir, news, index_files);
@@ -185,6 +185,24 @@ TEST_CASE("feed cache: concurrent lookups share one snapshot") {
   std::set<const snapshot*> all;
   for (const auto& s : seen) all.insert(s.begin(), s.end());
   CHECK(all.size() == 1);
+}
+
+TEST_CASE("feed cache: derived renderings are built once per key and snapshot") {
+  feed_dir f;
+  cache feeds;
+  auto snap = feeds.get(f.dir, news, index_files);
+  REQUIRE(snap);
+  int calls = 0;
+  auto a = snap->derived("gopher\nlocalhost\n70", [&] { return std::to_string(++calls); });
+  auto b = snap->derived("gopher\nlocalhost\n70", [&] { return std::to_string(++calls); });
+  auto c = snap->derived("gopher\nlocalhost\n7070", [&] { return std::to_string(++calls); });
+  CHECK(a == b);
+  CHECK(*a == "1");
+  CHECK(*c == "2");
+  write_file(f.dir / "2025-09-05-f.gmi", "# Phi\n");
+  auto next = feeds.get(f.dir, news, index_files);
+  REQUIRE(next != snap);
+  CHECK(*next->derived("gopher\nlocalhost\n70", [&] { return std::to_string(++calls); }) == "3");
 }
 
 TEST_CASE("feed: gemini_base_url") {
@@ -241,7 +259,8 @@ TEST_CASE("feed resolve: a feed directory without an index file gets the feed in
   auto* gen = std::get_if<serve_generated>(&res);
   REQUIRE(gen != nullptr);
   CHECK(gen->mime == "text/gemini");
-  CHECK(gen->body.starts_with("# News\n\n=> atom.xml Atom feed\n\n## September 2025\n\n"
+  CHECK(gen->shared != nullptr);  // the cached index itself, not a copy
+  CHECK(gen->text().starts_with("# News\n\n=> atom.xml Atom feed\n\n## September 2025\n\n"
                               "=> 2025-09-02-b.gmi 2025-09-02 Beta\n=> 2025-09-01-a.gmi 2025-09-01 Alpha\n\n"
                               "## August 2025\n\n=> 2025-08-30-c.gmi 2025-08-30 Gamma\n"));
   CHECK(std::holds_alternative<route_redirect>(c.get("/news")));
@@ -255,24 +274,32 @@ TEST_CASE("feed resolve: a feed directory without an index file gets the feed in
   CHECK(std::get<error>(plain).code == errc::listing_disabled);
 }
 
-TEST_CASE("feed resolve: atom.xml of a feed, generated unless a file is there") {
+TEST_CASE("feed resolve: atom.xml of a feed is generated unless a file is there") {
   capsule_with_feeds c;
   auto res = c.get("/news/atom.xml");
   auto* gen = std::get_if<serve_generated>(&res);
   REQUIRE(gen != nullptr);
   CHECK(gen->mime == "application/atom+xml");
-  const auto report = test::check_atom(gen->body, TWINSTAR_TEST_DATA "/atom/atom.rng");
+  const auto report = test::check_atom(gen->text(), TWINSTAR_TEST_DATA "/atom/atom.rng");
   for (const auto& problem : report.problems) MESSAGE(problem);
   CHECK(report.problems.empty());
   CHECK(report.id == "gemini://localhost:1966/news/");
   CHECK(report.author == "localhost");
   REQUIRE(report.entries.size() == 3);
   CHECK(report.entries[0].id == "gemini://localhost:1966/news/2025-09-02-b.gmi");
+  // Rendered once per snapshot and base URL, then shared.
+  auto again = c.get("/news/atom.xml");
+  REQUIRE(std::holds_alternative<serve_generated>(again));
+  CHECK(std::get<serve_generated>(again).shared == gen->shared);
+  auto other_port = resolve(std::get<route_path>(router(c.config).resolve_path(c.config.hosts[0], "/news/atom.xml")), {},
+                            c.feeds, "gemini://localhost:1967");
+  REQUIRE(std::holds_alternative<serve_generated>(other_port));
+  CHECK(std::get<serve_generated>(other_port).text().find("gemini://localhost:1967/news/") != std::string::npos);
 
   // A hand-written index does not stop the feed; the configured author is used.
   auto blog = c.get("/blog/atom.xml");
   REQUIRE(std::holds_alternative<serve_generated>(blog));
-  CHECK(test::check_atom(std::get<serve_generated>(blog).body, TWINSTAR_TEST_DATA "/atom/atom.rng").author == "Ada");
+  CHECK(test::check_atom(std::get<serve_generated>(blog).text(), TWINSTAR_TEST_DATA "/atom/atom.rng").author == "Ada");
   auto blog_index = c.get("/blog/");
   REQUIRE(std::holds_alternative<serve_file>(blog_index));
 

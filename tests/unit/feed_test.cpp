@@ -129,7 +129,7 @@ TEST_CASE("feed: shorten cuts on a word boundary and marks the cut") {
   }
 }
 
-TEST_CASE("feed: parse_article finds title, date line and first paragraph") {
+TEST_CASE("feed: parse_article finds the title and date line and first paragraph") {
   struct row {
     const char* name;
     const char* text;
@@ -170,7 +170,7 @@ TEST_CASE("feed: parse_article finds title, date line and first paragraph") {
   CHECK(parse_article("# T\none two three four\n", 9).summary == "one two\xe2\x80\xa6");
 }
 
-TEST_CASE("feed: scanning a directory reads dates, titles and summaries from disk") {
+TEST_CASE("feed: scanning a directory reads dates and titles and summaries from disk") {
   const auto dir = fresh_temp_dir("feed-scan");
   write_file(dir / "2025-09-02-named.gmi", "# From the name\n\n2020-01-01 \xc2\xb7 ignored\n\nSummary here.\n");
   write_file(dir / "dated-by-line.gmi", "# By line\n\n2025-08-15 \xc2\xb7 Source: X\n\nBody.\n");
@@ -213,7 +213,7 @@ TEST_CASE("feed: scanning a directory reads dates, titles and summaries from dis
   fs::remove_all(dir);
 }
 
-TEST_CASE("feed: a long article is read only up to article_scan_bytes, never cutting a character") {
+TEST_CASE("feed: a long article is read only up to article_scan_bytes without cutting a character") {
   const auto dir = fresh_temp_dir("feed-long");
   std::string body = "# Long\n\n";
   while (body.size() < article_scan_bytes - 1) body += "x";
@@ -228,7 +228,7 @@ TEST_CASE("feed: a long article is read only up to article_scan_bytes, never cut
   fs::remove_all(dir);
 }
 
-TEST_CASE("feed: newest first, then by name; grouped by month (golden)") {
+TEST_CASE("feed: newest first then by name and grouped by month (golden)") {
   const auto entries = sample_entries();
   std::vector<std::string> order;
   for (const auto& e : entries) order.push_back(e.file);
@@ -238,13 +238,13 @@ TEST_CASE("feed: newest first, then by name; grouped by month (golden)") {
   CHECK(render_index(news, entries) == golden);
 }
 
-TEST_CASE("feed: an empty feed says so; a feed at / has no home link") {
+TEST_CASE("feed: an empty feed says so and a feed at / has no home link") {
   CHECK(render_index(news, {}) == "# News\n\n=> atom.xml Atom feed\n\nNo articles yet.\n\n=> / Home\n");
   const feed_config root{"/", "Root", "", 5, 300};
   CHECK(render_index(root, {}).find("=> / Home") == std::string::npos);
 }
 
-TEST_CASE("feed: render_latest gives absolute, subscribable link lines") {
+TEST_CASE("feed: render_latest gives absolute subscribable link lines") {
   const auto entries = sample_entries();
   CHECK(render_latest(news, entries, 2) ==
         "=> /news/2025-09-02-putin-xi-wwii-legacy.gmi 2025-09-02 Putin and Xi Issue Joint Statement on WWII Legacy\n"
@@ -298,7 +298,7 @@ TEST_CASE("feed: the Atom document parses and satisfies RFC 4287") {
   CHECK(report.entries[5].title == "Bytes \xef\xbf\xbd\xef\xbf\xbd here");
 }
 
-TEST_CASE("feed: an empty Atom feed is valid; long feeds carry the newest max_atom_entries") {
+TEST_CASE("feed: an empty Atom feed is valid and long feeds carry the newest max_atom_entries") {
   const auto empty = test::check_atom(render_atom(news, {}, {"gemini://h", "h", 1'700'000'000'000'000'000}), schema);
   CHECK(empty.problems.empty());
   CHECK(empty.updated == "2023-11-14T22:13:20Z");
