@@ -8,7 +8,6 @@
 #include <libxml/relaxng.h>
 #include <libxml/tree.h>
 
-#include <regex>
 #include <set>
 #include <string>
 #include <string_view>
@@ -67,9 +66,31 @@ inline void collect_error(void* context, xmlErrorPtr error) {
   problems->push_back("schema: line " + std::to_string(error ? error->line : 0) + ": " + message);
 }
 
-inline bool is_rfc3339(const std::string& text) {
-  static const std::regex pattern(R"(\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?(Z|[+-]\d{2}:\d{2}))");
-  return std::regex_match(text, pattern);
+// RFC 3339 date-time: "2025-09-02T00:00:00Z", fractions and offsets allowed,
+// upper-case T and Z (Atom 3.3 asks for them).
+inline bool is_rfc3339(std::string_view t) {
+  const auto digits = [&](std::size_t at, std::size_t count) {
+    if (at + count > t.size()) return false;
+    for (std::size_t i = at; i < at + count; ++i) {
+      if (t[i] < '0' || t[i] > '9') return false;
+    }
+    return true;
+  };
+  if (t.size() < 20 || !digits(0, 4) || t[4] != '-' || !digits(5, 2) || t[7] != '-' || !digits(8, 2) ||
+      t[10] != 'T' || !digits(11, 2) || t[13] != ':' || !digits(14, 2) || t[16] != ':' || !digits(17, 2)) {
+    return false;
+  }
+  std::size_t i = 19;
+  if (t[i] == '.') {
+    const std::size_t first = ++i;
+    while (i < t.size() && t[i] >= '0' && t[i] <= '9') ++i;
+    if (i == first) return false;
+  }
+  if (i < t.size() && t[i] == 'Z') return i + 1 == t.size();
+  if (i < t.size() && (t[i] == '+' || t[i] == '-')) {
+    return i + 6 == t.size() && digits(i + 1, 2) && t[i + 3] == ':' && digits(i + 4, 2);
+  }
+  return false;
 }
 
 inline bool is_absolute_gemini(const std::string& text) {

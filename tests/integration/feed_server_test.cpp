@@ -4,10 +4,11 @@
 
 #include <doctest/doctest.h>
 
-#include <regex>
 #include <vector>
 
 #include "../atom_check.hpp"
+#include "twinstar/feed.hpp"
+#include "twinstar/gemtext.hpp"
 
 using namespace twinstar;
 using test::write_file;
@@ -60,17 +61,10 @@ std::string gopher(const test::running_server& s, const std::string& request) {
 
 // Targets of the link lines whose label starts with an ISO 8601 date: what a
 // client subscribing to the page (the companion note) takes as entries.
-std::vector<std::string> dated_links(const std::string& gemtext) {
-  static const std::regex dated(R"(=>\s*(\S+)\s+\d{4}-\d{2}-\d{2}\b.*)");
+std::vector<std::string> dated_links(const std::string& page) {
   std::vector<std::string> targets;
-  std::smatch m;
-  std::size_t at = 0;
-  while (at < gemtext.size()) {
-    auto end = gemtext.find('\n', at);
-    if (end == std::string::npos) end = gemtext.size();
-    const std::string line = gemtext.substr(at, end - at);
-    if (std::regex_match(line, m, dated)) targets.push_back(m[1]);
-    at = end + 1;
+  for (const auto& line : gemtext::parse(page)) {
+    if (line.kind == gemtext::line_kind::link && feed::date_prefix(line.text)) targets.push_back(line.url);
   }
   return targets;
 }

@@ -1,0 +1,98 @@
+// `twinstar get` as a user runs it: redirects, input prompts, trust on first
+// use, exit codes. Against the real server and the small test server.
+#include "broken_server.hpp"
+#include "fixture.hpp"
+#include "process.hpp"
+
+#include <doctest/doctest.h>
+
+using namespace twinstar;
+using namespace twinstar::test;
+
+namespace {
+
+struct get_run {
+  int exit_code;
+  std::string out, err;
+};
+
+get_run get(std::vector<std::string> args) {
+  args.insert(args.begin(), {TWINSTAR_BINARY, "get"});
+  child_process p(args);
+  int code = p.wait();
+  return {code, p.pending_stdout(), p.stderr_text()};
+}
+
+}  // namespace
+
+TEST_CASE("get: body on stdout, -v header on stderr, non-2x exits 1") {
+  auto srv = start_test_server("get-basic");
+  std::string connect = "127.0.0.1:" + std::to_string(srv->gemini_port);
+  auto ok = get({"--insecure", "--connect", connect, "-v", "gemini://localhost/page.gmi"});
+  CHECK(ok.exit_code == 0);
+  CHECK(ok.out == "# A page\nText.\n");
+  CHECK(ok.err.find("20 text/gemini; charset=utf-8; lang=en\r\n") != std::string::npos);
+  CHECK(ok.err.find("SHA256:") != std::string::npos);
+  auto missing = get({"--insecure", "--connect", connect, "gemini://localhost/nope.gmi"});
+  CHECK(missing.exit_code == 1);
+  CHECK(missing.out.empty());
+  CHECK(missing.err.find("51") != std::string::npos);
+  auto refused = get({"--insecure", "--connect", "127.0.0.1:1", "gemini://localhost/"});
+  CHECK(refused.exit_code == 3);
+}
+
+TEST_CASE("get: -L follows redirects; without it the redirect is reported") {
+  auto srv = start_test_server("get-redirect");
+  std::string connect = "127.0.0.1:" + std::to_string(srv->gemini_port);
+  auto plain = get({"--insecure", "--connect", connect, "gemini://localhost/old.gmi"});
+  CHECK(plain.exit_code == 1);
+  CHECK(plain.err.find("31 /page.gmi") != std::string::npos);
+  auto follow = get({"--insecure", "--connect", connect, "-L", "gemini://localhost/listed"});
+  CHECK(follow.exit_code == 0);
+  CHECK(follow.out.find("# Index of /listed/") != std::string::npos);
+  broken_server loops(flaw::none);
+  std::string loop_connect = "127.0.0.1:" + std::to_string(loops.port());
+  auto loop = get({"--insecure", "--connect", loop_connect, "-L",
+                   "gemini://localhost:" + std::to_string(loops.port()) + "/loop-a"});
+  CHECK(loop.exit_code == 5);
+  CHECK(loop.err.find("redirect loop") != std::string::npos);
+}
+
+TEST_CASE("get: --input answers a 10 prompt") {
+  broken_server srv(flaw::none);
+  std::string url = "gemini://localhost:" + std::to_string(srv.port()) + "/ask";
+  auto asked = get({"--insecure", url});
+  CHECK(asked.exit_code == 1);
+  CHECK(asked.err.find("10 Your name?") != std::string::npos);
+  auto answered = get({"--insecure", "--input", "Ada Lovelace", url});
+  CHECK(answered.exit_code == 0);
+  CHECK(answered.out == "# Hello Ada%20Lovelace\n");
+}
+
+TEST_CASE("get: trust on first use pins the fingerprint and refuses a change") {
+  auto srv = start_test_server("get-tofu");
+  auto dir = fresh_temp_dir("get-known-hosts");
+  auto known = (dir / "known_hosts").string();
+  std::string port = std::to_string(srv->gemini_port);
+  std::string url = "gemini://localhost:" + port + "/page.gmi";
+  std::vector<std::string> args = {"--known-hosts", known, "--connect", "127.0.0.1:" + port, url};
+  auto first = get(args);
+  CHECK(first.exit_code == 0);
+  auto pinned = read_file(known);
+  CHECK(pinned.find("localhost:" + port + " SHA256:") != std::string::npos);
+  CHECK(get(args).exit_code == 0);  // same certificate: fine
+  // Another certificate for the same host:port, as after a key change.
+  write_file(known, "localhost:" + port + " SHA256:" + std::string(64, '0') + "\n");
+  auto changed = get(args);
+  CHECK(changed.exit_code == 4);
+  CHECK(changed.err.find("CHANGED") != std::string::npos);
+  CHECK(changed.out.empty());
+  std::filesystem::remove_all(dir);
+}
+
+TEST_CASE("get: gopher:// URLs") {
+  auto srv = start_test_server("get-gopher");
+  auto r = get({"--connect", "127.0.0.1:" + std::to_string(srv->gopher_port), "gopher://localhost/0/page.gmi"});
+  CHECK(r.exit_code == 0);
+  CHECK(r.out == "A page\r\n======\r\nText.\r\n.\r\n");
+}
