@@ -70,6 +70,9 @@ struct host_config {
   bool gopher = true;
   std::string gopher_host;         // written in menus; "" = name
   std::uint16_t gopher_port = 0;   // written in menus; 0 = the listening port
+  // This host's own Gopher listeners (Gopher has no virtual hosting: one
+  // host per address). [server] gopher_listen serves the first Gopher host.
+  std::vector<listen_address> gopher_listen;
   std::vector<feed_config> feeds;  // [[host.feed]], distinct paths
 };
 

@@ -16,6 +16,7 @@ struct endpoint_info {
   std::string protocol;  // "gemini" or "gopher"
   std::string address;   // bound address, no brackets
   std::uint16_t port = 0;
+  std::string host;  // Gopher: the host this listener serves
   std::string url() const;  // "gemini://127.0.0.1:1965/", "gopher://[::1]:7070/"
 };
 

@@ -146,7 +146,8 @@ int serve(const serve_flags& flags) {
     return 1;
   }
   for (const auto& ep : srv->endpoints())
-    std::printf("listening on %s (default host %s)\n", ep.url().c_str(), config->hosts.front().name.c_str());
+    std::printf("listening on %s (%s %s)\n", ep.url().c_str(), ep.host.empty() ? "default host" : "host",
+                (ep.host.empty() ? config->hosts.front().name : ep.host).c_str());
   std::fflush(stdout);
 
   // [[mirror]] feeds are polled on their own thread (which inherits the

@@ -169,7 +169,7 @@ class config_reader : detail::field_reader {
                  detail::host_positions& at) {
     check_keys(table,
                {"name", "aliases", "root", "cert", "key", "lang", "index", "listing", "gopher",
-                "gopher_host", "gopher_port", "gone", "mime", "redirect", "path", "feed"},
+                "gopher_host", "gopher_port", "gopher_listen", "gone", "mime", "redirect", "path", "feed"},
                "[[host]]");
     if (const toml::node* name = table.get("name")) at.name = pos_of(name->source());
     if (const toml::node* root = table.get("root")) at.root = pos_of(root->source());
@@ -219,6 +219,7 @@ class config_reader : detail::field_reader {
     if (auto port = read_integer(table, "gopher_port", 0, 65535)) {
       out.gopher_port = static_cast<std::uint16_t>(*port);
     }
+    (void)read_listeners(table, "gopher_listen", out.gopher_listen);
     if (auto gone = read_strings(table, "gone")) {
       for (const string_item& path : *gone) {
         if (path.text.starts_with('/')) {

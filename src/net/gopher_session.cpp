@@ -4,6 +4,7 @@
 #include <unistd.h>
 
 #include "shell.hpp"
+#include "twinstar/gemini.hpp"
 #include "twinstar/gopher.hpp"
 #include "twinstar/gopher_site.hpp"
 
@@ -18,13 +19,15 @@ struct outcome {
   std::uint64_t bytes = 0;
 };
 
-asio::awaitable<void> exchange(tcp::socket& socket, const snapshot& snap, shared_state& state,
-                               std::uint16_t local_port, session_deadline& deadline, outcome& out) {
+asio::awaitable<void> exchange(tcp::socket& socket, const snapshot& snap, const host_config& host,
+                               shared_state& state, std::uint16_t local_port, session_deadline& deadline,
+                               outcome& out) {
   const server_config& config = *snap.config;
-  const host_config& host = *snap.gopher_host;
   gopher::menu_context context{host.gopher_host.empty() ? host.name : host.gopher_host,
                                host.gopher_port ? host.gopher_port : local_port};
-  gopher_site site{*snap.routes, host, context, config.cert_dir, snap.gemini_base, &state.feeds};
+  std::string gemini_base = "gemini://" + host.name;
+  if (snap.gemini_port != gemini::default_port) gemini_base += ":" + std::to_string(snap.gemini_port);
+  gopher_site site{*snap.routes, host, context, config.cert_dir, gemini_base, &state.feeds};
 
   char buf[gopher::max_selector_bytes + 2];
   std::size_t have = 0;
@@ -97,20 +100,25 @@ asio::awaitable<void> exchange(tcp::socket& socket, const snapshot& snap, shared
 }  // namespace
 
 asio::awaitable<void> serve_gopher(tcp::socket socket, std::shared_ptr<const snapshot> site, shared_state& state,
-                                   std::uint16_t local_port) {
+                                   std::uint16_t local_port, std::string host_name) {
+  // After a reload the listener's host may be gone or Gopher-less: fall back
+  // to the first Gopher host, or close.
+  const host_config* host = site->routes->find_host(host_name);
+  if (host == nullptr || !host->gopher) host = site->gopher_host;
+  if (host == nullptr) co_return;
   auto started = clock::now();
   clock::time_point answered{};
   std::string client = peer_string(socket);
   outcome out;
   session_deadline deadline(started + site->config->request_timeout);
-  co_await (exchange(socket, *site, state, local_port, deadline, out) || watchdog(deadline, socket));
+  co_await (exchange(socket, *site, *host, state, local_port, deadline, out) || watchdog(deadline, socket));
   answered = clock::now();
   if (socket.is_open()) {
     deadline.set(clock::now() + linger_drain);
     co_await (drain_and_close(socket) || watchdog(deadline, socket));
   }
   if (!out.kind.empty())
-    state.log->write({client, "gopher", site->gopher_host->name, out.selector, out.kind, out.bytes,
+    state.log->write({client, "gopher", host->name, out.selector, out.kind, out.bytes,
                       std::chrono::duration_cast<std::chrono::microseconds>(answered - started)});
 }
 

@@ -58,7 +58,7 @@ struct server::impl {
     socket.close(ec);
   }
 
-  asio::awaitable<void> accept_loop(tcp::acceptor& acceptor, bool gopher) {
+  asio::awaitable<void> accept_loop(tcp::acceptor& acceptor, bool gopher, std::string gopher_host_name) {
     const bool strands = workers > 1;
     bool backing_off = false;
     for (;;) {
@@ -91,7 +91,7 @@ struct server::impl {
         continue;
       }
       ++state.active;
-      auto session = gopher ? serve_gopher(std::move(socket), site, state, port)
+      auto session = gopher ? serve_gopher(std::move(socket), site, state, port, gopher_host_name)
                             : serve_gemini(std::move(socket), site, state);
       asio::co_spawn(exec, std::move(session), [this, limits, client](std::exception_ptr e) {
         if (e) {
@@ -121,7 +121,7 @@ struct server::impl {
     });
   }
 
-  bool bind(const listen_address& where, bool gopher, std::string& error) {
+  bool bind(const listen_address& where, bool gopher, std::string& error, const std::string& host = {}) {
     std::error_code ec;
     auto address = asio::ip::make_address(where.host, ec);
     if (ec) {
@@ -140,7 +140,7 @@ struct server::impl {
       return false;
     }
     auto bound = acceptor->local_endpoint(ec);
-    endpoints.push_back({gopher ? "gopher" : "gemini", bound.address().to_string(), bound.port()});
+    endpoints.push_back({gopher ? "gopher" : "gemini", bound.address().to_string(), bound.port(), host});
     acceptors.push_back(std::move(acceptor));
     return true;
   }
@@ -165,8 +165,17 @@ std::unique_ptr<server> server::create(std::shared_ptr<const server_config> conf
     error = "gopher_listen is set but every host has gopher = false";
     return nullptr;
   }
-  for (const auto& where : config->gopher_listen)
-    if (!p->bind(where, true, error)) return nullptr;
+  if (const host_config* first = gopher_host(*config))
+    for (const auto& where : config->gopher_listen)
+      if (!p->bind(where, true, error, first->name)) return nullptr;
+  for (const auto& host : config->hosts) {
+    if (!host.gopher_listen.empty() && !host.gopher) {
+      error = host.name + ": gopher_listen is set but gopher = false";
+      return nullptr;
+    }
+    for (const auto& where : host.gopher_listen)
+      if (!p->bind(where, true, error, host.name)) return nullptr;
+  }
   auto site = snapshot::build(config, p->gemini_port, error);
   if (!site) return nullptr;
   p->state.replace(std::move(site));
@@ -190,7 +199,8 @@ std::size_t server::open_connections() const { return impl_->state.connections->
 void server::run() {
   auto& p = *impl_;
   for (std::size_t i = 0; i < p.acceptors.size(); ++i)
-    asio::co_spawn(p.io, p.accept_loop(*p.acceptors[i], p.endpoints[i].protocol == "gopher"), asio::detached);
+    asio::co_spawn(p.io, p.accept_loop(*p.acceptors[i], p.endpoints[i].protocol == "gopher", p.endpoints[i].host),
+                   asio::detached);
   p.schedule_prune();
   auto guard = asio::make_work_guard(p.io);  // keep run() alive until stop
   std::vector<std::thread> extra;
@@ -251,10 +261,7 @@ std::shared_ptr<const snapshot> snapshot::build(std::shared_ptr<const server_con
   SSL_CTX_up_ref(def);
   site->default_ssl = std::make_unique<asio::ssl::context>(def);
   site->gopher_host = twinstar::gopher_host(*config);
-  if (site->gopher_host) {
-    site->gemini_base = "gemini://" + site->gopher_host->name;
-    if (gemini_port != gemini::default_port) site->gemini_base += ":" + std::to_string(gemini_port);
-  }
+  site->gemini_port = gemini_port;
   site->limiter = std::make_shared<rate_limiter>(config->rate_limit);
   return site;
 }

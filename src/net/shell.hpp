@@ -39,8 +39,8 @@ struct snapshot {
   std::unique_ptr<router> routes;
   std::unique_ptr<tls::server_contexts> contexts;
   std::unique_ptr<asio::ssl::context> default_ssl;  // wraps contexts->default_context()
-  const host_config* gopher_host = nullptr;         // the host Gopher listeners serve
-  std::string gemini_base;                          // "gemini://name[:port]" for Gopher text references
+  const host_config* gopher_host = nullptr;         // the host [server] gopher_listen serves
+  std::uint16_t gemini_port = 0;                    // for Gopher text references to gemini:// URLs
   std::shared_ptr<rate_limiter> limiter;
 
   // nullptr and `error` set when a certificate or key cannot be loaded.
@@ -101,8 +101,10 @@ std::string peer_string(const tcp::socket& socket);
 std::string peer_address(const tcp::socket& socket);  // without the port
 
 asio::awaitable<void> serve_gemini(tcp::socket socket, std::shared_ptr<const snapshot> site, shared_state& state);
+// `host_name` is the host this listener serves (looked up in the snapshot,
+// so a reload that changes the host takes effect).
 asio::awaitable<void> serve_gopher(tcp::socket socket, std::shared_ptr<const snapshot> site, shared_state& state,
-                                   std::uint16_t local_port);
+                                   std::uint16_t local_port, std::string host_name);
 
 // The deadline for writing `size` bytes: write_timeout plus what the slowest
 // acceptable reader (min_write_rate) needs, so a large file on a slow link

@@ -178,3 +178,21 @@ TEST_CASE("gopher: curl and lynx read the bundled capsule's news") {
     MESSAGE("SKIPPED: lynx is not installed (scripts/test.sh installs it)");
   }
 }
+
+TEST_CASE("gopher: each host can have its own Gopher listener") {
+  auto srv = start_test_server("gopher-hosts", [](server_config& c) {
+    c.hosts[1].gopher_listen = {{"127.0.0.1", 0}};  // example.test on its own port
+  });
+  std::uint16_t other_port = 0;
+  for (const auto& ep : srv->srv->endpoints())
+    if (ep.protocol == "gopher" && ep.host == "example.test") other_port = ep.port;
+  REQUIRE(other_port != 0);
+  CHECK(other_port != srv->gopher_port);
+  client::options o;
+  auto other = client::send_gopher("127.0.0.1", other_port, "/\r\n", o);
+  REQUIRE(other.ok());
+  CHECK(other->body.find("iOther host\t\texample.test\t" + std::to_string(other_port)) != std::string::npos);
+  auto first = gopher(*srv, "/\r\n");
+  CHECK(first.find("iTest capsule\t\tlocalhost\t" + std::to_string(srv->gopher_port)) != std::string::npos);
+  CHECK(first.find("Other host") == std::string::npos);
+}

@@ -617,3 +617,56 @@ TEST_CASE("config: [[mirror]] errors, all reported, each at its line and column"
   CHECK(not_tables[0].line == 1);
   CHECK(not_tables[0].message == "'mirror' must be an array of tables (write [[mirror]])");
 }
+
+TEST_CASE("config: hardening keys, per-host gopher_listen, certificate rules") {
+  auto parsed = parse(server_block +
+                      "handshake_timeout = 3\nwrite_timeout = 4.5\nmin_write_rate = 1000\n"
+                      "max_connections = 50\nmax_connections_per_ip = 5\n"
+                      "[server.rate_limit]\nrequests_per_second = 2.5\nburst = 10\nban_after = 4\nban_seconds = 60\n" +
+                      host_block +
+                      "gopher_listen = [\"127.0.0.1:7071\"]\n"
+                      "[[host.path]]\nprefix = \"/members/\"\n"
+                      "allowed_fingerprints = [\"AB:CD" + std::string(60, 'e') + "\"]\n");
+  REQUIRE(parsed.ok());
+  const auto& c = parsed.value();
+  CHECK(c.handshake_timeout == std::chrono::milliseconds(3000));
+  CHECK(c.write_timeout == std::chrono::milliseconds(4500));
+  CHECK(c.min_write_rate == 1000);
+  CHECK(c.max_connections == 50);
+  CHECK(c.max_connections_per_ip == 5);
+  CHECK(c.rate_limit.per_second == doctest::Approx(2.5));
+  CHECK(c.rate_limit.burst == doctest::Approx(10));
+  CHECK(c.rate_limit.ban_after == 4);
+  CHECK(c.rate_limit.ban_for == std::chrono::seconds(60));
+  REQUIRE(c.hosts.size() == 1);
+  REQUIRE(c.hosts[0].gopher_listen.size() == 1);
+  CHECK(c.hosts[0].gopher_listen[0].port == 7071);
+  REQUIRE(c.hosts[0].paths.size() == 1);
+  // Colons dropped, lower-cased, implied require_certificate.
+  CHECK(c.hosts[0].paths[0].allowed == std::vector<std::string>{"SHA256:abcd" + std::string(60, 'e')});
+  CHECK(c.hosts[0].paths[0].require_certificate == std::optional<bool>(true));
+}
+
+TEST_CASE("config: bad hardening values are reported with their position") {
+  struct row {
+    std::string extra;  // appended to [server]
+    int line;
+    std::string message_part;
+  };
+  const row rows[] = {
+      {"max_connections = -1\n", 3, "max_connections"},
+      {"handshake_timeout = 0\n", 3, "handshake_timeout"},
+      {"[server.rate_limit]\nburst = 0\n", 4, "burst"},
+      {"[server.rate_limit]\nrequests_per_seconds = 1\n", 4, "requests_per_seconds"},
+  };
+  for (const auto& r : rows) {
+    CAPTURE(r.extra);
+    auto errors = errors_of(server_block + r.extra + host_block);
+    REQUIRE(errors.size() == 1);
+    CHECK(errors[0].line == r.line);
+    CHECK(errors[0].message.find(r.message_part) != std::string::npos);
+  }
+  auto bad_print = errors_of(server_block + host_block + "[[host.path]]\nprefix = \"/m/\"\nallowed_fingerprints = [\"xyz\"]\n");
+  REQUIRE(bad_print.size() == 1);
+  CHECK(bad_print[0].line == 8);
+}
