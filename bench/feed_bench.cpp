@@ -28,8 +28,8 @@ using bench_clock = std::chrono::steady_clock;
 
 namespace {
 
-constexpr const char* words[] = {"summit", "minister", "council", "market",  "energy", "talks",   "report",
-                                 "election", "harvest", "border", "treaty", "storm",  "science", "budget"};
+constexpr const char* words[] = {"summit",   "minister", "council", "market", "energy", "talks",   "report",
+                                 "election", "harvest",  "border",  "treaty", "storm",  "science", "budget"};
 
 void write_file(const fs::path& file, const std::string& content) {
   std::ofstream out(file, std::ios::binary);
@@ -91,7 +91,8 @@ int main(int argc, char** argv) {
   }
   const int count = args.empty() ? 10'000 : std::max(1, std::atoi(args[0].c_str()));
   const fs::path root =
-      capsule_out.empty() ? fs::temp_directory_path() / ("twinstar-feed-bench-" + std::to_string(::getpid())) : capsule_out;
+      capsule_out.empty() ? fs::temp_directory_path() / ("twinstar-feed-bench-" + std::to_string(::getpid()))
+                          : capsule_out;
   const fs::path news = root / "news";
   const feed_config feed{"/news/", "News", "", 5, 300};
   const std::vector<std::string> index_files{"index.gmi"};
@@ -128,7 +129,8 @@ int main(int argc, char** argv) {
 
   feed::cache feeds;
   (void)feeds.get(directory, feed, index_files);
-  std::printf("cached lookup: %.0f ns\n", ns_per_call(100'000, [&] { (void)feeds.get(directory, feed, index_files); }));
+  std::printf("cached lookup: %.0f ns\n",
+              ns_per_call(100'000, [&] { (void)feeds.get(directory, feed, index_files); }));
 
   feed::cache rescanning(std::chrono::milliseconds(0));
   (void)rescanning.get(directory, feed, index_files);
@@ -138,7 +140,8 @@ int main(int argc, char** argv) {
   write_file(news / "2025-09-03-extra.gmi", "# One more\n\nAdded.\n");
   start = bench_clock::now();
   auto grown = feeds.get(directory, feed, index_files);
-  std::printf("rebuild after adding one article: %.1f ms (%zu article read)\n", ms_since(start), grown->articles_read);
+  std::printf("rebuild after adding one article: %.1f ms (%zu article read)\n", ms_since(start),
+              grown->articles_read);
 
   host_config host;
   host.name = "localhost";
@@ -151,8 +154,9 @@ int main(int argc, char** argv) {
   const auto news_route = route_of(routes, config.hosts[0], "/news/");
   const auto static_route = route_of(routes, config.hosts[0], "/static.gmi");
   (void)feed::resolve(news_route, {}, feeds, "gemini://localhost");
-  std::printf("per request, feed::resolve /news/ (cached, body shared): %.1f us\n",
-              ns_per_call(2'000, [&] { (void)feed::resolve(news_route, {}, feeds, "gemini://localhost"); }) / 1e3);
+  std::printf(
+      "per request, feed::resolve /news/ (cached, body shared): %.1f us\n",
+      ns_per_call(2'000, [&] { (void)feed::resolve(news_route, {}, feeds, "gemini://localhost"); }) / 1e3);
   std::printf("per request, resolve_on_disk /static.gmi (same size):   %.1f us\n",
               ns_per_call(2'000, [&] { (void)resolve_on_disk(static_route, {}); }) / 1e3);
   std::printf("atom.xml render (%zu newest of %zu): %.1f us\n", feed::max_atom_entries, grown->entries.size(),

@@ -164,7 +164,8 @@ inline atom_report check_atom(std::string_view xml, const std::string& schema_fi
     info.id = one(node, "id", where, problems);
     info.title = one(node, "title", where, problems);
     info.updated = one(node, "updated", where, problems);
-    if (auto summaries = children(node, "summary"); !summaries.empty()) info.summary = text_of(summaries.front());
+    if (auto summaries = children(node, "summary"); !summaries.empty())
+      info.summary = text_of(summaries.front());
     every_entry_has_author = every_entry_has_author && !children(node, "author").empty();
     for (xmlNode* link : children(node, "link")) {
       hrefs.push_back(attribute(link, "href"));
@@ -176,14 +177,16 @@ inline atom_report check_atom(std::string_view xml, const std::string& schema_fi
     }
     if (!ids.insert(info.id).second) problems.push_back(where + ": duplicate id " + info.id);
     if (!is_rfc3339(info.updated)) problems.push_back(where + ": updated is not RFC 3339: " + info.updated);
-    if (!is_absolute_gemini(info.id)) problems.push_back(where + ": id is not an absolute gemini URL: " + info.id);
+    if (!is_absolute_gemini(info.id))
+      problems.push_back(where + ": id is not an absolute gemini URL: " + info.id);
     report.entries.push_back(std::move(info));
   }
   if (report.author.empty() && !every_entry_has_author) {
     problems.push_back("feed: no author, and not every entry has one (RFC 4287 4.1.1)");
   }
   if (!is_rfc3339(report.updated)) problems.push_back("feed: updated is not RFC 3339: " + report.updated);
-  if (!is_absolute_gemini(report.id)) problems.push_back("feed: id is not an absolute gemini URL: " + report.id);
+  if (!is_absolute_gemini(report.id))
+    problems.push_back("feed: id is not an absolute gemini URL: " + report.id);
   for (const auto& href : hrefs) {
     if (!is_absolute_gemini(href)) problems.push_back("href is not an absolute gemini URL: " + href);
   }

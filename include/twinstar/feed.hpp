@@ -36,8 +36,8 @@ struct file_stamp {
 };
 
 struct entry {
-  std::string file;     // file name inside the feed directory, e.g. "2025-09-02-a.gmi"
-  std::string date;     // "YYYY-MM-DD"
+  std::string file;  // file name inside the feed directory, e.g. "2025-09-02-a.gmi"
+  std::string date;  // "YYYY-MM-DD"
   date_source source = date_source::mtime;
   std::string title;    // the first heading, else the file stem
   std::string summary;  // the first paragraph, shortened; may be empty
@@ -46,7 +46,7 @@ struct entry {
 
 // What an article's first bytes say about it.
 struct article_head {
-  std::optional<std::string> date;  // from a date line, "YYYY-MM-DD"
+  std::optional<std::string> date;   // from a date line, "YYYY-MM-DD"
   std::optional<std::string> title;  // the first heading (any level)
   std::string summary;
 };
@@ -101,8 +101,8 @@ std::string render_index(const feed_config& feed, const std::vector<entry>& entr
 std::string render_latest(const feed_config& feed, const std::vector<entry>& entries, std::size_t count);
 
 struct atom_context {
-  std::string base_url;  // "gemini://host[:port]" without a trailing slash
-  std::string author;    // feed-level <author><name>
+  std::string base_url;                  // "gemini://host[:port]" without a trailing slash
+  std::string author;                    // feed-level <author><name>
   std::int64_t fallback_updated_ns = 0;  // <updated> of an empty feed
 };
 
@@ -114,7 +114,8 @@ struct atom_context {
 // 00:00:00Z, or its mtime when undated) and its summary when it has one.
 // Text is XML-escaped; bytes that are not valid UTF-8 or not allowed in XML
 // 1.0 become U+FFFD.
-std::string render_atom(const feed_config& feed, const std::vector<entry>& entries, const atom_context& context);
+std::string render_atom(const feed_config& feed, const std::vector<entry>& entries,
+                        const atom_context& context);
 
 // RFC 3339 UTC time ("2025-09-02T10:11:12Z") of nanoseconds since the epoch.
 std::string rfc3339(std::int64_t ns);
@@ -129,7 +130,7 @@ std::string xml_escape(std::string_view text);
 // when `line` is no marker. N must be 1-100; a marker with a bad N is no
 // marker (the line is served as written, so the author sees it).
 struct latest_marker {
-  std::string path;               // "/news/"
+  std::string path;  // "/news/"
   std::optional<std::size_t> count;
 };
 std::optional<latest_marker> parse_marker(std::string_view line);

@@ -42,11 +42,11 @@ inline constexpr std::uintmax_t max_marker_page_bytes = 1u << 20;
 
 // One built feed: immutable once published, shared by every request.
 struct snapshot {
-  std::vector<entry> entries;  // newest first
-  std::string index;           // render_index(feed, entries)
+  std::vector<entry> entries;                               // newest first
+  std::string index;                                        // render_index(feed, entries)
   std::vector<std::pair<std::string, file_stamp>> listing;  // by name
-  std::int64_t directory_mtime_ns = 0;  // when built
-  std::size_t articles_read = 0;  // files read to build it; the others were reused
+  std::int64_t directory_mtime_ns = 0;                      // when built
+  std::size_t articles_read = 0;                            // files read to build it; the others were reused
 
   bool contains(std::string_view file) const;  // an article of this feed
 
@@ -107,12 +107,15 @@ std::string gemini_base_url(std::string_view host_name, std::uint16_t port);
 
 // The feed snapshot behind a directory request, or nullptr when `url_path`
 // is no feed (or its directory is missing).
-std::shared_ptr<const snapshot> snapshot_for(const host_config& host, std::string_view url_path, cache& feeds);
+std::shared_ptr<const snapshot> snapshot_for(const host_config& host, std::string_view url_path,
+                                             cache& feeds);
 
-// resolve_on_disk, then the generated parts of feeds:
-//  - a feed directory that has no index file (serve_generated or
-//    listing_disabled from resolve_on_disk: the feed setting is explicit and
-//    wins over `listing`) gets the feed index;
+// resolve_on_disk plus the generated parts of feeds:
+//  - a feed directory (with its trailing slash) serves its index file if it
+//    has one, else the cached feed index as serve_generated::shared, whatever
+//    `listing` says (the feed setting is explicit). resolve_on_disk is not
+//    asked for the directory: it would build the plain listing first,
+//    reading every article's heading;
 //  - "<feed path>atom.xml", when no such file exists, gets the Atom document
 //    (mime application/atom+xml), with absolute links under `base_url`;
 //  - an index file (a directory request answered with a text/gemini file of

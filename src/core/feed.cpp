@@ -34,7 +34,11 @@ int days_in_month(int year, int month) {
 // Bytes of the UTF-8 sequence starting at text[i] (1 for an invalid byte).
 std::size_t code_point_bytes(std::string_view text, std::size_t i) {
   const auto lead = static_cast<unsigned char>(text[i]);
-  const std::size_t length = lead < 0x80 ? 1 : (lead >> 5) == 0x6 ? 2 : (lead >> 4) == 0xe ? 3 : (lead >> 3) == 0x1e ? 4 : 1;
+  const std::size_t length = lead < 0x80           ? 1
+                             : (lead >> 5) == 0x6  ? 2
+                             : (lead >> 4) == 0xe  ? 3
+                             : (lead >> 3) == 0x1e ? 4
+                                                   : 1;
   if (i + length > text.size()) return 1;
   for (std::size_t k = 1; k < length; ++k) {
     if ((static_cast<unsigned char>(text[i + k]) & 0xc0) != 0x80) return 1;
@@ -81,7 +85,8 @@ std::string date_of(std::int64_t ns) {
 // the title or summary may end there.
 void drop_partial_code_point(std::string& text) {
   std::size_t lead = text.size();
-  while (lead > 0 && text.size() - lead < 4 && (static_cast<unsigned char>(text[lead - 1]) & 0xc0) == 0x80) --lead;
+  while (lead > 0 && text.size() - lead < 4 && (static_cast<unsigned char>(text[lead - 1]) & 0xc0) == 0x80)
+    --lead;
   if (lead == 0) return;
   --lead;  // the byte before the continuation bytes
   if (static_cast<unsigned char>(text[lead]) < 0xc0) return;

@@ -27,7 +27,8 @@ std::int64_t wall_now_ns() {
 }
 
 // Everything a snapshot depends on besides the directory's contents.
-std::string slot_key(const fs::path& directory, const feed_config& feed, const std::vector<std::string>& index_files) {
+std::string slot_key(const fs::path& directory, const feed_config& feed,
+                     const std::vector<std::string>& index_files) {
   std::string key = directory.string();
   for (std::string_view part : {std::string_view(feed.path), std::string_view(feed.title)}) {
     key += '\n';
@@ -86,7 +87,7 @@ bool snapshot::contains(std::string_view file) const {
 }
 
 std::shared_ptr<const std::string> snapshot::derived(const std::string& key,
-                                                    const std::function<std::string()>& make) const {
+                                                     const std::function<std::string()>& make) const {
   const std::lock_guard lock(derived_mutex_);
   auto& slot = derived_[key];
   if (!slot) slot = std::make_shared<const std::string>(make());
@@ -170,7 +171,8 @@ found_feed look_up(const host_config& host, std::string_view url_path, cache& fe
 
 }  // namespace
 
-std::shared_ptr<const snapshot> snapshot_for(const host_config& host, std::string_view url_path, cache& feeds) {
+std::shared_ptr<const snapshot> snapshot_for(const host_config& host, std::string_view url_path,
+                                             cache& feeds) {
   return look_up(host, url_path, feeds).snap;
 }
 
@@ -212,7 +214,8 @@ std::optional<resolution> index_file(const route_path& path, const fs::path& cer
 
 }  // namespace
 
-resolution resolve(const route_path& path, const fs::path& cert_dir, cache& feeds, std::string_view base_url) {
+resolution resolve(const route_path& path, const fs::path& cert_dir, cache& feeds,
+                   std::string_view base_url) {
   if (path.host == nullptr || path.host->feeds.empty()) return resolve_on_disk(path, cert_dir);
   const host_config& host = *path.host;
 
@@ -223,7 +226,9 @@ resolution resolve(const route_path& path, const fs::path& cert_dir, cache& feed
     const auto found = look_up(host, path.url_path, feeds);
     if (found.snap) {
       // Aliasing: the body points into the snapshot and keeps it alive.
-      return serve_generated{"text/gemini", {}, found.directory,
+      return serve_generated{"text/gemini",
+                             {},
+                             found.directory,
                              std::shared_ptr<const std::string>(found.snap, &found.snap->index)};
     }
     return resolve_on_disk(path, cert_dir);  // missing, or outside the root: its own answer
@@ -235,10 +240,10 @@ resolution resolve(const route_path& path, const fs::path& cert_dir, cache& feed
     const auto dir_path = std::string_view(path.url_path).substr(0, path.url_path.size() - atom_file.size());
     const auto found = look_up(host, dir_path, feeds);
     if (!found.snap) return res;
-    const atom_context context{std::string(base_url), author_of(host, *found.feed), found.snap->directory_mtime_ns};
-    auto atom = found.snap->derived("atom\n" + context.base_url + "\n" + context.author, [&] {
-      return render_atom(*found.feed, found.snap->entries, context);
-    });
+    const atom_context context{std::string(base_url), author_of(host, *found.feed),
+                               found.snap->directory_mtime_ns};
+    auto atom = found.snap->derived("atom\n" + context.base_url + "\n" + context.author,
+                                    [&] { return render_atom(*found.feed, found.snap->entries, context); });
     return serve_generated{"application/atom+xml", {}, found.directory, std::move(atom)};
   }
   return with_markers(std::move(res), path, feeds);

@@ -1,12 +1,11 @@
 // Feed rendering: the gemtext index, latest-N link lines, the Atom document
 // and the "{{latest PATH N}}" page markers. String work only.
-#include "twinstar/feed.hpp"
-
 #include <algorithm>
 #include <chrono>
 #include <cstdio>
 #include <optional>
 
+#include "twinstar/feed.hpp"
 #include "twinstar/url.hpp"
 
 namespace twinstar::feed {
@@ -15,8 +14,9 @@ namespace {
 inline constexpr std::size_t max_marker_count = 100;
 inline constexpr std::string_view marker_open = "{{latest";
 
-constexpr std::string_view month_names[] = {"January", "February", "March",     "April",   "May",      "June",
-                                            "July",    "August",   "September", "October", "November", "December"};
+constexpr std::string_view month_names[] = {"January",   "February", "March",    "April",
+                                            "May",       "June",     "July",     "August",
+                                            "September", "October",  "November", "December"};
 
 // "## September 2025" for "2025-09-02".
 std::string month_heading(std::string_view date) {
@@ -54,13 +54,23 @@ decoded decode(std::string_view text, std::size_t i) {
   const auto byte = [&](std::size_t k) { return static_cast<unsigned char>(text[i + k]); };
   const unsigned char lead = byte(0);
   if (lead < 0x80) return {lead, 1};
-  std::size_t length = 0;
-  char32_t cp = 0;
-  char32_t minimum = 0;
-  if ((lead & 0xe0) == 0xc0) length = 2, cp = lead & 0x1f, minimum = 0x80;
-  else if ((lead & 0xf0) == 0xe0) length = 3, cp = lead & 0x0f, minimum = 0x800;
-  else if ((lead & 0xf8) == 0xf0) length = 4, cp = lead & 0x07, minimum = 0x10000;
-  else return {0, 0};
+  // Sequence length, payload bits of the lead byte, smallest code point that
+  // needs this length (anything smaller is an overlong form).
+  struct form {
+    unsigned char mask, value, bits;
+    std::size_t length;
+    char32_t minimum;
+  };
+  static constexpr form forms[] = {
+      {0xe0, 0xc0, 0x1f, 2, 0x80}, {0xf0, 0xe0, 0x0f, 3, 0x800}, {0xf8, 0xf0, 0x07, 4, 0x10000}};
+  const form* match = nullptr;
+  for (const auto& f : forms) {
+    if ((lead & f.mask) == f.value) match = &f;
+  }
+  if (match == nullptr) return {0, 0};
+  const std::size_t length = match->length;
+  const char32_t minimum = match->minimum;
+  char32_t cp = lead & match->bits;
   if (i + length > text.size()) return {0, 0};
   for (std::size_t k = 1; k < length; ++k) {
     if ((byte(k) & 0xc0) != 0x80) return {0, 0};
@@ -72,8 +82,8 @@ decoded decode(std::string_view text, std::size_t i) {
 
 // XML 1.0 Char production (section 2.2).
 bool is_xml_char(char32_t cp) {
-  return cp == 0x9 || cp == 0xa || cp == 0xd || (cp >= 0x20 && cp <= 0xd7ff) || (cp >= 0xe000 && cp <= 0xfffd) ||
-         (cp >= 0x10000 && cp <= 0x10ffff);
+  return cp == 0x9 || cp == 0xa || cp == 0xd || (cp >= 0x20 && cp <= 0xd7ff) ||
+         (cp >= 0xe000 && cp <= 0xfffd) || (cp >= 0x10000 && cp <= 0x10ffff);
 }
 
 bool is_plain_ascii(char c) {
@@ -91,8 +101,8 @@ void element(std::string& out, std::string_view indent, std::string_view name, s
 
 void link_element(std::string& out, std::string_view indent, std::string_view rel, std::string_view type,
                   std::string_view href) {
-  out += std::string(indent) + "<link rel=\"" + std::string(rel) + "\" type=\"" + std::string(type) + "\" href=\"" +
-         xml_escape(href) + "\"/>\n";
+  out += std::string(indent) + "<link rel=\"" + std::string(rel) + "\" type=\"" + std::string(type) +
+         "\" href=\"" + xml_escape(href) + "\"/>\n";
 }
 
 }  // namespace
@@ -152,28 +162,40 @@ std::string xml_escape(std::string_view text) {
       continue;
     }
     switch (cp) {
-      case '&': out += "&amp;"; break;
-      case '<': out += "&lt;"; break;
-      case '>': out += "&gt;"; break;
-      case '"': out += "&quot;"; break;
-      case '\'': out += "&apos;"; break;
-      default: out.append(text.substr(i, length));
+      case '&':
+        out += "&amp;";
+        break;
+      case '<':
+        out += "&lt;";
+        break;
+      case '>':
+        out += "&gt;";
+        break;
+      case '"':
+        out += "&quot;";
+        break;
+      case '\'':
+        out += "&apos;";
+        break;
+      default:
+        out.append(text.substr(i, length));
     }
     i += length;
   }
   return out;
 }
 
-std::string render_atom(const feed_config& feed, const std::vector<entry>& entries, const atom_context& context) {
+std::string render_atom(const feed_config& feed, const std::vector<entry>& entries,
+                        const atom_context& context) {
   const std::string feed_url = context.base_url + percent_encode_path(feed.path);
   std::string updated = entries.empty() ? rfc3339(context.fallback_updated_ns) : std::string();
   if (!entries.empty()) {
     // The newest date at midnight, or later that day when an entry of that
     // date is dated by its mtime. Runs per request over every entry: no
     // strings are built in the loop.
-    const auto& newest =
-        std::max_element(entries.begin(), entries.end(), [](const entry& a, const entry& b) { return a.date < b.date; })
-            ->date;
+    const auto& newest = std::max_element(entries.begin(), entries.end(), [](const entry& a, const entry& b) {
+                           return a.date < b.date;
+                         })->date;
     std::optional<std::int64_t> latest_mtime;
     for (const auto& e : entries) {
       if (e.source == date_source::mtime && e.date == newest) {
@@ -183,7 +205,8 @@ std::string render_atom(const feed_config& feed, const std::vector<entry>& entri
     updated = latest_mtime ? rfc3339(*latest_mtime) : newest + "T00:00:00Z";
   }
 
-  std::string out = "<?xml version=\"1.0\" encoding=\"utf-8\"?>\n<feed xmlns=\"http://www.w3.org/2005/Atom\">\n";
+  std::string out =
+      "<?xml version=\"1.0\" encoding=\"utf-8\"?>\n<feed xmlns=\"http://www.w3.org/2005/Atom\">\n";
   element(out, "  ", "title", feed.title);
   element(out, "  ", "id", feed_url);
   element(out, "  ", "updated", updated);

@@ -38,7 +38,7 @@ run_result run(const std::vector<std::string>& args, const std::filesystem::path
 
 }  // namespace
 
-TEST_CASE("cli: import regenerates the bundled article, then leaves it alone") {
+TEST_CASE("cli: import regenerates the bundled article / then leaves it alone") {
   twinstar::test::temp_dir scratch;
   const auto into = scratch.path() / "news";
   const auto source = twinstar::test::shared_dir() / "news" / "2025-09-02-putin-xi-wwii-legacy.txt";
@@ -57,7 +57,7 @@ TEST_CASE("cli: import regenerates the bundled article, then leaves it alone") {
   CHECK(again.out == "unchanged " + file.string() + "\n1 article(s), 0 file(s) written\n");
 }
 
-TEST_CASE("cli: a malformed source is file:line:column, exit 1, nothing written") {
+TEST_CASE("cli: a malformed source is file:line:column / exit 1 / nothing written") {
   twinstar::test::temp_dir scratch;
   const auto feeds = twinstar::test::shared_dir() / "corpus" / "feeds";
   const auto bad = feeds / "illformed" / "hellip.xml";
@@ -69,7 +69,7 @@ TEST_CASE("cli: a malformed source is file:line:column, exit 1, nothing written"
   CHECK_FALSE(std::filesystem::exists(scratch.path() / "news"));
 }
 
-TEST_CASE("cli: --dry-run prints names and first lines, writes nothing") {
+TEST_CASE("cli: --dry-run prints names and first lines / writes nothing") {
   twinstar::test::temp_dir scratch;
   const auto into = scratch.path() / "news";
   const auto feed = twinstar::test::shared_dir() / "corpus" / "feeds" / "wellformed" / "atom_relative.xml";

@@ -63,7 +63,7 @@ TEST_CASE("corpus: every well-formed feed imports") {
   CHECK(total > 44);
 }
 
-TEST_CASE("corpus: ill-formed feeds are errors with file:line:column, or documented results") {
+TEST_CASE("corpus: ill-formed feeds are errors with file:line:column / or documented results") {
   // libxml2 accepts these three; what the importer makes of them:
   const std::map<std::string, std::size_t> accepted = {
       {"undeclared_namespace.xml", 0},  // namespace error only: the itunes: element is ignored

@@ -20,7 +20,7 @@ std::string body_of(const feed_item& item) { return test::body_text(item.body); 
 
 }  // namespace
 
-TEST_CASE("feed: RSS 2.0 content, description and dates") {
+TEST_CASE("feed: RSS 2.0 content / description and dates") {
   const feed encoded = load("item_content_encoded.xml");
   REQUIRE(encoded.items.size() == 1);
   CHECK(body_of(encoded.items[0]) == "Example content\n");
@@ -61,7 +61,7 @@ TEST_CASE("feed: enclosures become links") {
         std::string::npos);
 }
 
-TEST_CASE("feed: relative links resolve against xml:base, the feed URL or the self link") {
+TEST_CASE("feed: relative links resolve against xml:base / the feed URL or the self link") {
   const feed unicode = load("rel_uri_with_unicode_character.xml");
   CHECK(body_of(unicode.items.at(0)) == "uri\n\n=> http://any.test/\u00C0 uri\n");
   CHECK(unicode.link.empty());
@@ -117,7 +117,7 @@ TEST_CASE("feed: encodings") {
   CHECK(body_of(golem.items[0]).find("cpx.golem.de") == std::string::npos);  // the 1x1 tracking pixel
 }
 
-TEST_CASE("feed: RSS 1.0, namespaced RSS 2.0 and the DTD that must not be fetched") {
+TEST_CASE("feed: RSS 1.0 / namespaced RSS 2.0 and the DTD that must not be fetched") {
   for (const char* name :
        {"rss1.0withModules.xml", "rss1.0withModulesNoDefNS.xml", "rss2.0NSwithModules.xml"}) {
     CAPTURE(name);

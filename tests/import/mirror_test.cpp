@@ -77,7 +77,7 @@ std::map<std::string, std::string> snapshot(const std::filesystem::path& dir) {
 
 }  // namespace
 
-TEST_CASE("mirror: first poll imports, second gets 304 and rewrites nothing") {
+TEST_CASE("mirror: first poll imports / second gets 304 and rewrites nothing") {
   feed_server server;
   test::temp_dir dir;
   const mirror_config feed = config_for(server.http.url("/feed.xml"), dir.path() / "news");

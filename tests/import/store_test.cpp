@@ -33,7 +33,7 @@ void apply_in(const std::filesystem::path& dir, const std::vector<planned_write>
 
 }  // namespace
 
-TEST_CASE("store: names are DATE-SLUG.gmi, collisions numbered, duplicates skipped") {
+TEST_CASE("store: names are DATE-SLUG.gmi / collisions numbered / duplicates skipped") {
   const auto plan =
       plan_writes({}, {make("Same Title", "https://e.com/1"), make("Same Title", "https://e.com/2"),
                        make("Same Title", "https://e.com/3"), make("Again", "https://e.com/1")});
@@ -99,7 +99,7 @@ TEST_CASE("store: front-page source URLs identify by title as well") {
         std::vector<std::string>{"2024-01-02-first.gmi", "2024-01-02-second.gmi"});
 }
 
-TEST_CASE("store: scanning skips index.gmi, dotfiles, other files and directories") {
+TEST_CASE("store: scanning skips index.gmi / dotfiles / other files and directories") {
   test::temp_dir dir;
   test::write_file(dir.path() / "index.gmi", render_gemtext(make("Story", "https://e.com/s")));
   test::write_file(dir.path() / ".hidden.gmi", "# x\n");
@@ -115,7 +115,7 @@ TEST_CASE("store: scanning skips index.gmi, dotfiles, other files and directorie
   CHECK(missing->empty());
 }
 
-TEST_CASE("store: atomic writes leave no temporary files, even when they fail") {
+TEST_CASE("store: atomic writes leave no temporary files / even when they fail") {
   test::temp_dir dir;
   REQUIRE(write_atomically(dir.path() / "a.gmi", "one\n").ok());
   REQUIRE(write_atomically(dir.path() / "a.gmi", "two\n").ok());

@@ -152,7 +152,7 @@ TEST_CASE("text: a single document needs a date") {
   CHECK(from_option->front().date == "2020-01-01");
 }
 
-TEST_CASE("text: detect_format by extension, then by content") {
+TEST_CASE("text: detect_format by extension / then by content") {
   CHECK(detect_format("a.txt", "<rss>") == source_format::text);
   CHECK(detect_format("a.MD", "") == source_format::markdown);
   CHECK(detect_format("a.htm", "") == source_format::html);

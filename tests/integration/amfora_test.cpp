@@ -19,7 +19,7 @@ namespace {
 
 }  // namespace
 
-TEST_CASE("amfora reads the bundled capsule: home, news index, article") {
+TEST_CASE("amfora reads the bundled capsule: home / news index / article") {
   if (!test::has_tool("amfora") || !test::has_tool("tmux")) {
     MESSAGE("SKIPPED: amfora or tmux is not installed (scripts/test.sh installs them)");
     return;

@@ -159,7 +159,7 @@ TEST_CASE("bench: Gopher selectors come from the URL path after the type") {
   }
 }
 
-TEST_CASE("bench: failed requests are counted by kind, not fatal") {
+TEST_CASE("bench: failed requests are counted by kind / not fatal") {
   auto srv = start_test_server("bench-errors");
   asio::io_context io;
   asio::ip::tcp::acceptor silent(io, {asio::ip::make_address("127.0.0.1"), 0});  // listens, never answers
@@ -202,7 +202,7 @@ TEST_CASE("bench: bad configurations are errors before anything is sent") {
   CHECK_FALSE(bench::run(cfg).ok());
 }
 
-TEST_CASE("bench CLI: the final line parses, as key=value and as JSON") {
+TEST_CASE("bench CLI: the final line parses / as key=value and as JSON") {
   auto srv = start_test_server("bench-cli");
   const std::string connect = "127.0.0.1:" + std::to_string(srv->gemini_port);
   const std::string pid = std::to_string(::getpid());
@@ -238,7 +238,7 @@ TEST_CASE("bench CLI: the final line parses, as key=value and as JSON") {
   }
 }
 
-TEST_CASE("bench CLI: exit 2 on bad arguments, 1 when every request failed") {
+TEST_CASE("bench CLI: exit 2 on bad arguments / 1 when every request failed") {
   struct row {
     std::vector<std::string> args;
     int code;

@@ -22,7 +22,7 @@ std::vector<std::string> serve_args(const std::filesystem::path& dir, std::vecto
 
 }  // namespace
 
-TEST_CASE("quick serve: generated certificate, fetch, reuse, SIGTERM exits 0") {
+TEST_CASE("quick serve: generated certificate / fetch / reuse / SIGTERM exits 0") {
   auto dir = fresh_temp_dir("binary");
   write_file(dir / "root" / "index.gmi", "# Quick\n");
   std::string first_fingerprint;

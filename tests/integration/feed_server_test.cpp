@@ -1,12 +1,11 @@
 // Generated news indexes and Atom feeds, end to end: a real server on
 // loopback serving a feed directory over Gemini and Gopher.
-#include "fixture.hpp"
-
 #include <doctest/doctest.h>
 
 #include <vector>
 
 #include "../atom_check.hpp"
+#include "fixture.hpp"
 #include "twinstar/feed.hpp"
 #include "twinstar/gemtext.hpp"
 
@@ -133,6 +132,7 @@ TEST_CASE("feed over Gemini: /news/atom.xml is valid Atom with absolute gemini l
 TEST_CASE("feed over Gopher: the /news/ menu lists the same articles in the same order") {
   auto srv = start_feed_server("feed-gopher");
   const auto menu = gopher(*srv, "/news/\r\n");
+  CAPTURE(menu);
   CHECK(menu.ends_with(".\r\n"));
   CHECK(menu.find("iNews\t") != std::string::npos);
   CHECK(menu.find("02 " + putin_title + "\t/news/" + putin + "\t") != std::string::npos);
@@ -152,9 +152,11 @@ TEST_CASE("feed: the {{latest}} marker of the home page expands over Gemini and 
   CHECK(home.meta == "text/gemini; charset=utf-8; lang=en");
   CHECK(home.body ==
         "# Home\n\n## Latest\n\n"
-        "=> /news/" + putin + " 2025-09-02 " + putin_title + "\n"
-        "=> /news/2025-08-30-older.gmi 2025-08-30 An older story\n"
-        "\n=> news/ All news\n");
+        "=> /news/" +
+            putin + " 2025-09-02 " + putin_title +
+            "\n"
+            "=> /news/2025-08-30-older.gmi 2025-08-30 An older story\n"
+            "\n=> news/ All news\n");
   const auto menu = gopher(*srv, "\r\n");
   CHECK(menu.find("{{latest") == std::string::npos);
   CHECK(text_items(menu) == std::vector<std::string>{"/news/" + putin, "/news/2025-08-30-older.gmi"});
@@ -170,7 +172,8 @@ TEST_CASE("feed: a new article shows at once in the index and the feed and the h
   std::filesystem::rename(news / ".incoming", news / "2025-09-03-fresh.gmi");
   auto index = srv->get(srv->base() + "/news/\r\n");
   CHECK(dated_links(index.body).front() == "2025-09-03-fresh.gmi");
-  auto atom = test::check_atom(srv->get(srv->base() + "/news/atom.xml\r\n").body, TWINSTAR_TEST_DATA "/atom/atom.rng");
+  auto atom = test::check_atom(srv->get(srv->base() + "/news/atom.xml\r\n").body,
+                               TWINSTAR_TEST_DATA "/atom/atom.rng");
   REQUIRE(atom.entries.size() == 4);
   CHECK(atom.entries[0].title == "Fresh news");
   CHECK(srv->get(srv->base() + "/\r\n").body.find("=> /news/2025-09-03-fresh.gmi 2025-09-03 Fresh news\n") !=

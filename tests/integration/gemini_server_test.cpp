@@ -26,7 +26,7 @@ std::string expand(std::string s, const std::string& base) {
 
 }  // namespace
 
-TEST_CASE("every status the server answers, over real TLS") {
+TEST_CASE("every status the server answers / over real TLS") {
   auto srv = start_test_server("status");
   const std::string port = std::to_string(srv->gemini_port);
   const std::vector<status_case> cases = {
@@ -80,7 +80,7 @@ TEST_CASE("lang and charset on gemtext") {
   CHECK(reply.body == "# A page\nText.\n");
 }
 
-TEST_CASE("1024-byte URI is legal, 1025 is 59") {
+TEST_CASE("1024-byte URI is legal / 1025 is 59") {
   auto srv = start_test_server("length");
   std::string base = srv->base() + "/";
   std::string uri1024 = base + std::string(1024 - base.size(), 'a');
@@ -135,7 +135,7 @@ TEST_CASE("SNI picks the certificate and the host") {
   CHECK(unknown.peer_subject == "localhost");
 }
 
-TEST_CASE("TLS 1.2 and 1.3 accepted, 1.0 and 1.1 refused") {
+TEST_CASE("TLS 1.2 and 1.3 accepted / 1.0 and 1.1 refused") {
   auto srv = start_test_server("versions");
   struct row {
     int version;
@@ -152,7 +152,7 @@ TEST_CASE("TLS 1.2 and 1.3 accepted, 1.0 and 1.1 refused") {
   }
 }
 
-TEST_CASE("a client that sends nothing, or half a request, is closed after the timeout") {
+TEST_CASE("a client that sends nothing / or half a request / is closed after the timeout") {
   auto srv = start_test_server("timeout");
   for (std::string partial : {"", "gemini://localhost/half"}) {
     CAPTURE(partial);

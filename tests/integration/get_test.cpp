@@ -25,7 +25,7 @@ get_run get(std::vector<std::string> args) {
 
 }  // namespace
 
-TEST_CASE("get: body on stdout, -v header on stderr, non-2x exits 1") {
+TEST_CASE("get: body on stdout / -v header on stderr / non-2x exits 1") {
   auto srv = start_test_server("get-basic");
   std::string connect = "127.0.0.1:" + std::to_string(srv->gemini_port);
   auto ok = get({"--insecure", "--connect", connect, "-v", "gemini://localhost/page.gmi"});
@@ -41,7 +41,7 @@ TEST_CASE("get: body on stdout, -v header on stderr, non-2x exits 1") {
   CHECK(refused.exit_code == 3);
 }
 
-TEST_CASE("get: -L follows redirects; without it the redirect is reported") {
+TEST_CASE("get: -L follows redirects / without it the redirect is reported") {
   auto srv = start_test_server("get-redirect");
   std::string connect = "127.0.0.1:" + std::to_string(srv->gemini_port);
   auto plain = get({"--insecure", "--connect", connect, "gemini://localhost/old.gmi"});

@@ -64,7 +64,7 @@ void check_menu_format(const std::string& body, std::uint16_t port) {
 
 }  // namespace
 
-TEST_CASE("gopher: root menu is the index.gmi converted, in RFC 1436 format") {
+TEST_CASE("gopher: root menu is the index.gmi converted / in RFC 1436 format") {
   auto srv = start_test_server("gopher-root");
   for (const char* request : {"\r\n", "/\r\n", "\n"}) {
     CAPTURE(request);

@@ -33,7 +33,7 @@ bool settles_at(const test::running_server& s, std::size_t n) {
 
 }  // namespace
 
-TEST_CASE("slow clients are closed within the configured time, Gemini and Gopher") {
+TEST_CASE("slow clients are closed within the configured time / Gemini and Gopher") {
   auto srv = test::start_test_server("slowloris", [](server_config& c) {
     c.handshake_timeout = 2500ms;
     c.request_timeout = 600ms;  // shorter: once the handshake is done, this holds at once
@@ -77,7 +77,7 @@ TEST_CASE("slow clients are closed within the configured time, Gemini and Gopher
   CHECK(srv->get(srv->base() + "/\r\n").status == 20);
 }
 
-TEST_CASE("per-IP connection cap: refused cheaply, slots come back") {
+TEST_CASE("per-IP connection cap: refused cheaply / slots come back") {
   auto srv = test::start_test_server("cap", [](server_config& c) {
     c.max_connections_per_ip = 3;
     c.handshake_timeout = 5s;
@@ -103,7 +103,7 @@ TEST_CASE("per-IP connection cap: refused cheaply, slots come back") {
   CHECK(srv->get(srv->base() + "/page.gmi\r\n").status == 20);
 }
 
-TEST_CASE("rate limit: 44 with a retry time on Gemini, an error item on Gopher") {
+TEST_CASE("rate limit: 44 with a retry time on Gemini / an error item on Gopher") {
   auto srv = test::start_test_server("rate", [](server_config& c) {
     c.rate_limit.per_second = 0.5;  // one token every 2 s
     c.rate_limit.burst = 2;
@@ -136,7 +136,7 @@ TEST_CASE("rate limit: repeated abuse is banned and dropped at accept") {
   CHECK_FALSE(r.ok());
 }
 
-TEST_CASE("client certificates: 60 without, 61 unknown, 62 expired, 20 allowed") {
+TEST_CASE("client certificates: 60 without / 61 unknown / 62 expired / 20 allowed") {
   auto dir = test::fresh_temp_dir("clientcerts");
   REQUIRE_FALSE(tls::generate_self_signed(dir / "good.crt", dir / "good.key", {"good client"}));
   REQUIRE_FALSE(tls::generate_self_signed(dir / "other.crt", dir / "other.key", {"other client"}));
@@ -181,7 +181,7 @@ TEST_CASE("client certificates: 60 without, 61 unknown, 62 expired, 20 allowed")
   std::filesystem::remove_all(dir);
 }
 
-TEST_CASE("reload: new connections see the new config, open ones keep theirs") {
+TEST_CASE("reload: new connections see the new config / open ones keep theirs") {
   auto srv = test::start_test_server("reload");
   // An open connection, handshake done, request not yet sent.
   asio::io_context io;

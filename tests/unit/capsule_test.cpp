@@ -375,7 +375,7 @@ TEST_CASE("inside_root: component-wise") {
   }
 }
 
-TEST_CASE("check_client_certificate: 60, 61, 62 by the longest matching rule") {
+TEST_CASE("check_client_certificate: 60 / 61 / 62 by the longest matching rule") {
   twinstar::host_config host;
   host.name = "localhost";
   host.paths = {{"/members/", std::nullopt, true, {}},

@@ -303,7 +303,7 @@ TEST_CASE("config: each error kind is reported alone at its line and column") {
   }
 }
 
-TEST_CASE("config: three different mistakes are all reported, each at its position") {
+TEST_CASE("config: three different mistakes are all reported / each at its position") {
   const std::string text =
       "[server]\n"
       "listen = [\"127.0.0.1:1965\"]\n"
@@ -387,7 +387,7 @@ TEST_CASE("config: config_error::to_string with and without a position") {
   CHECK(config_error{"a.toml", 0, 0, "unreadable"}.to_string() == "a.toml: unreadable");
 }
 
-TEST_CASE("config: validate() checks configs built in code, without positions") {
+TEST_CASE("config: validate() checks configs built in code / without positions") {
   server_config config;
   config.workers = 0;
   config.request_timeout = std::chrono::milliseconds(0);
@@ -552,7 +552,7 @@ TEST_CASE("config: the bundled twinstar.toml marks /news/ as a feed") {
   CHECK(feeds[0].title == "News");
 }
 
-TEST_CASE("config: [[mirror]] tables parse, with defaults") {
+TEST_CASE("config: [[mirror]] tables parse / with defaults") {
   auto parsed = parse(server_block + host_block +
                       "[[mirror]]\n"
                       "url = \"https://example.org/feed.xml\"\n"
@@ -580,7 +580,7 @@ TEST_CASE("config: [[mirror]] tables parse, with defaults") {
   CHECK(mirrors[1].exclude == std::vector<std::string>{"sport"});
 }
 
-TEST_CASE("config: [[mirror]] errors, all reported, each at its line and column") {
+TEST_CASE("config: [[mirror]] errors / all reported / each at its line and column") {
   // Lines 1-5: server and host; the mirror tables start at line 6.
   auto errors = errors_of(server_block + host_block +
                           "[[mirror]]\n"                        // 6
@@ -618,7 +618,7 @@ TEST_CASE("config: [[mirror]] errors, all reported, each at its line and column"
   CHECK(not_tables[0].message == "'mirror' must be an array of tables (write [[mirror]])");
 }
 
-TEST_CASE("config: hardening keys, per-host gopher_listen, certificate rules") {
+TEST_CASE("config: hardening keys / per-host gopher_listen / certificate rules") {
   auto parsed = parse(server_block +
                       "handshake_timeout = 3\nwrite_timeout = 4.5\nmin_write_rate = 1000\n"
                       "max_connections = 50\nmax_connections_per_ip = 5\n"

@@ -30,8 +30,8 @@ void write_file(const fs::path& file, std::string_view content) {
 
 fs::path fresh_temp_dir(std::string_view tag) {
   const auto stamp = std::chrono::steady_clock::now().time_since_epoch().count();
-  auto dir = fs::temp_directory_path() /
-             ("twinstar-" + std::string(tag) + "-" + std::to_string(::getpid()) + "-" + std::to_string(stamp));
+  auto dir = fs::temp_directory_path() / ("twinstar-" + std::string(tag) + "-" + std::to_string(::getpid()) +
+                                          "-" + std::to_string(stamp));
   fs::create_directories(dir);
   return fs::canonical(dir);
 }
@@ -129,7 +129,7 @@ TEST_CASE("feed cache: an in-place edit of a settled directory shows after the r
   cache feeds(10s, clock.fn(), clock.wall());
   auto first = feeds.get(f.dir, news, index_files);
   write_file(f.dir / "2025-09-02-b.gmi", "# Beta edited in place\n\nB3.\n");  // no directory change
-  CHECK(feeds.get(f.dir, news, index_files) == first);  // the documented trade-off
+  CHECK(feeds.get(f.dir, news, index_files) == first);                        // the documented trade-off
   clock.now += 9s;
   CHECK(feeds.get(f.dir, news, index_files) == first);
   clock.now += 2s;
@@ -139,7 +139,8 @@ TEST_CASE("feed cache: an in-place edit of a settled directory shows after the r
   CHECK(later->entries.front().title == "Beta edited in place");
 }
 
-TEST_CASE("feed cache: a change within the directory's mtime tick is caught by one rescan after racy_window") {
+TEST_CASE(
+    "feed cache: a change within the directory's mtime tick is caught by one rescan after racy_window") {
   feed_dir f;
   fake_clock clock;
   cache feeds(10s, clock.fn(), clock.wall());
@@ -260,7 +261,8 @@ TEST_CASE("feed resolve: a feed directory without an index file gets the feed in
   REQUIRE(gen != nullptr);
   CHECK(gen->mime == "text/gemini");
   CHECK(gen->shared != nullptr);  // the cached index itself, not a copy
-  CHECK(gen->text().starts_with("# News\n\n=> atom.xml Atom feed\n\n## September 2025\n\n"
+  CHECK(
+      gen->text().starts_with("# News\n\n=> atom.xml Atom feed\n\n## September 2025\n\n"
                               "=> 2025-09-02-b.gmi 2025-09-02 Beta\n=> 2025-09-01-a.gmi 2025-09-01 Alpha\n\n"
                               "## August 2025\n\n=> 2025-08-30-c.gmi 2025-08-30 Gamma\n"));
   CHECK(std::holds_alternative<route_redirect>(c.get("/news")));
@@ -291,15 +293,19 @@ TEST_CASE("feed resolve: atom.xml of a feed is generated unless a file is there"
   auto again = c.get("/news/atom.xml");
   REQUIRE(std::holds_alternative<serve_generated>(again));
   CHECK(std::get<serve_generated>(again).shared == gen->shared);
-  auto other_port = resolve(std::get<route_path>(router(c.config).resolve_path(c.config.hosts[0], "/news/atom.xml")), {},
-                            c.feeds, "gemini://localhost:1967");
+  auto other_port =
+      resolve(std::get<route_path>(router(c.config).resolve_path(c.config.hosts[0], "/news/atom.xml")), {},
+              c.feeds, "gemini://localhost:1967");
   REQUIRE(std::holds_alternative<serve_generated>(other_port));
-  CHECK(std::get<serve_generated>(other_port).text().find("gemini://localhost:1967/news/") != std::string::npos);
+  CHECK(std::get<serve_generated>(other_port).text().find("gemini://localhost:1967/news/") !=
+        std::string::npos);
 
   // A hand-written index does not stop the feed; the configured author is used.
   auto blog = c.get("/blog/atom.xml");
   REQUIRE(std::holds_alternative<serve_generated>(blog));
-  CHECK(test::check_atom(std::get<serve_generated>(blog).text(), TWINSTAR_TEST_DATA "/atom/atom.rng").author == "Ada");
+  CHECK(
+      test::check_atom(std::get<serve_generated>(blog).text(), TWINSTAR_TEST_DATA "/atom/atom.rng").author ==
+      "Ada");
   auto blog_index = c.get("/blog/");
   REQUIRE(std::holds_alternative<serve_file>(blog_index));
 

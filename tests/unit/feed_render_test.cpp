@@ -1,5 +1,3 @@
-#include "twinstar/feed.hpp"
-
 #include <doctest/doctest.h>
 
 #include <cstdio>
@@ -9,6 +7,7 @@
 #include <vector>
 
 #include "../atom_check.hpp"
+#include "twinstar/feed.hpp"
 
 using namespace twinstar;
 using namespace twinstar::feed;
@@ -65,7 +64,8 @@ TEST_CASE("feed: an empty feed says so and a feed at / has no home link") {
 TEST_CASE("feed: render_latest gives absolute subscribable link lines") {
   const auto entries = sample_entries();
   CHECK(render_latest(news, entries, 2) ==
-        "=> /news/2025-09-02-putin-xi-wwii-legacy.gmi 2025-09-02 Putin and Xi Issue Joint Statement on WWII Legacy\n"
+        "=> /news/2025-09-02-putin-xi-wwii-legacy.gmi 2025-09-02 Putin and Xi Issue Joint Statement on WWII "
+        "Legacy\n"
         "=> /news/2025-09-01-a.gmi 2025-09-01 Ay\n");
   CHECK(render_latest(news, entries, 100).find("=> /news/no%20date.gmi 2024-12-25 Spaces & <tags>\n") !=
         std::string::npos);
@@ -83,9 +83,9 @@ TEST_CASE("feed: rfc3339 and xml_escape") {
   CHECK(xml_escape("caf\xc3\xa9 \xf0\x9f\x93\xb0") == "caf\xc3\xa9 \xf0\x9f\x93\xb0");
   CHECK(xml_escape("tab\tok\x01no") == "tab\tok\xef\xbf\xbdno");
   CHECK(xml_escape("\xff\xc3") == "\xef\xbf\xbd\xef\xbf\xbd");
-  CHECK(xml_escape("\xc0\xaf") == "\xef\xbf\xbd\xef\xbf\xbd");          // overlong '/'
+  CHECK(xml_escape("\xc0\xaf") == "\xef\xbf\xbd\xef\xbf\xbd");                  // overlong '/'
   CHECK(xml_escape("\xed\xa0\x80") == "\xef\xbf\xbd\xef\xbf\xbd\xef\xbf\xbd");  // a surrogate
-  CHECK(xml_escape("\xef\xbf\xbe") == "\xef\xbf\xbd");                  // U+FFFE is no XML Char
+  CHECK(xml_escape("\xef\xbf\xbe") == "\xef\xbf\xbd");                          // U+FFFE is no XML Char
 }
 
 TEST_CASE("feed: the Atom document parses and satisfies RFC 4287") {
@@ -117,7 +117,8 @@ TEST_CASE("feed: the Atom document parses and satisfies RFC 4287") {
 }
 
 TEST_CASE("feed: an empty Atom feed is valid and long feeds carry the newest max_atom_entries") {
-  const auto empty = test::check_atom(render_atom(news, {}, {"gemini://h", "h", 1'700'000'000'000'000'000}), schema);
+  const auto empty =
+      test::check_atom(render_atom(news, {}, {"gemini://h", "h", 1'700'000'000'000'000'000}), schema);
   CHECK(empty.problems.empty());
   CHECK(empty.updated == "2023-11-14T22:13:20Z");
   CHECK(empty.entries.empty());
@@ -176,7 +177,7 @@ TEST_CASE("feed: the Atom check itself rejects what RFC 4287 forbids") {
 TEST_CASE("feed: parse_marker") {
   struct row {
     const char* line;
-    const char* path;  // nullptr = no marker
+    const char* path;   // nullptr = no marker
     std::size_t count;  // 0 = none given
   };
   const std::vector<row> rows = {
@@ -212,15 +213,16 @@ TEST_CASE("feed: expand_markers replaces marker lines only") {
     if (m.path != "/news/") return std::nullopt;
     return "=> /news/a.gmi 2025-01-0" + std::to_string(m.count.value_or(5)) + " A\n";
   };
-  CHECK(expand_markers("# Home\n{{latest /news/ 2}}\nafter\n", expand) == "# Home\n=> /news/a.gmi 2025-01-02 A\nafter\n");
+  CHECK(expand_markers("# Home\n{{latest /news/ 2}}\nafter\n", expand) ==
+        "# Home\n=> /news/a.gmi 2025-01-02 A\nafter\n");
   CHECK(expand_markers("# Home\r\n{{latest /news/}}\r\nafter\r\n", expand) ==
         "# Home\r\n=> /news/a.gmi 2025-01-05 A\r\nafter\r\n");
   CHECK(expand_markers("{{latest /news/}}", expand) == "=> /news/a.gmi 2025-01-05 A");
   CHECK(expand_markers("{{latest /other/}}\n", expand) == "{{latest /other/}}\n");
   CHECK(expand_markers("```\n{{latest /news/}}\n```\n", expand) == "```\n{{latest /news/}}\n```\n");
   CHECK(expand_markers("no markers\n", expand) == "no markers\n");
-  CHECK(expand_markers("{{latest /news/}}\n", [](const latest_marker&) { return std::optional<std::string>(""); }) ==
-        "");
+  CHECK(expand_markers("{{latest /news/}}\n",
+                       [](const latest_marker&) { return std::optional<std::string>(""); }) == "");
   CHECK(has_marker("x\n{{latest /news/}}\n"));
   CHECK_FALSE(has_marker("# Home\n"));
 }

@@ -23,8 +23,8 @@ void write_file(const fs::path& file, std::string_view content) {
 
 fs::path fresh_temp_dir(std::string_view tag) {
   const auto stamp = std::chrono::steady_clock::now().time_since_epoch().count();
-  auto dir = fs::temp_directory_path() /
-             ("twinstar-" + std::string(tag) + "-" + std::to_string(::getpid()) + "-" + std::to_string(stamp));
+  auto dir = fs::temp_directory_path() / ("twinstar-" + std::string(tag) + "-" + std::to_string(::getpid()) +
+                                          "-" + std::to_string(stamp));
   fs::create_directories(dir);
   return fs::canonical(dir);
 }
@@ -111,9 +111,11 @@ TEST_CASE("feed: parse_article finds the title and date line and first paragraph
       {"Date: label", "# T\nDate: 2024-01-05\nBody text.\n", "T", "2024-01-05", "Body text."},
       {"Published: label", "# T\npublished: 2024-01-06\nBody.\n", "T", "2024-01-06", "Body."},
       {"no date line", "## Sub heading first\nJust text.\n", "Sub heading first", nullptr, "Just text."},
-      {"hard-wrapped paragraph joined", "# T\nline one\nline two\n\nnext\n", "T", nullptr, "line one line two"},
+      {"hard-wrapped paragraph joined", "# T\nline one\nline two\n\nnext\n", "T", nullptr,
+       "line one line two"},
       {"paragraph ends at a link", "# T\ntext\n=> x.gmi x\nmore\n", "T", nullptr, "text"},
-      {"heading inside preformatted ignored", "```\n# not a title\n```\n# Real\nBody\n", "Real", nullptr, "Body"},
+      {"heading inside preformatted ignored", "```\n# not a title\n```\n# Real\nBody\n", "Real", nullptr,
+       "Body"},
       {"no heading", "Only a paragraph.\n", nullptr, nullptr, "Only a paragraph."},
       {"CRLF", "# T\r\n2023-03-04\r\nBody\r\n", "T", "2023-03-04", "Body"},
       {"invalid date is text", "# T\n2025-02-30 not a date\n", "T", nullptr, "2025-02-30 not a date"},
@@ -140,7 +142,8 @@ TEST_CASE("feed: parse_article finds the title and date line and first paragraph
 
 TEST_CASE("feed: scanning a directory reads dates and titles and summaries from disk") {
   const auto dir = fresh_temp_dir("feed-scan");
-  write_file(dir / "2025-09-02-named.gmi", "# From the name\n\n2020-01-01 \xc2\xb7 ignored\n\nSummary here.\n");
+  write_file(dir / "2025-09-02-named.gmi",
+             "# From the name\n\n2020-01-01 \xc2\xb7 ignored\n\nSummary here.\n");
   write_file(dir / "dated-by-line.gmi", "# By line\n\n2025-08-15 \xc2\xb7 Source: X\n\nBody.\n");
   write_file(dir / "undated.gmi", "No heading at all.\n");
   write_file(dir / "other.gemini", "# Gemini extension\n");
@@ -155,7 +158,8 @@ TEST_CASE("feed: scanning a directory reads dates and titles and summaries from 
   const auto listing = list_articles(dir, {"index.gmi"});
   std::vector<std::string> names;
   for (const auto& [name, stamp] : listing) names.push_back(name);
-  CHECK(names == std::vector<std::string>{"2025-09-02-named.gmi", "dated-by-line.gmi", "other.gemini", "undated.gmi"});
+  CHECK(names ==
+        std::vector<std::string>{"2025-09-02-named.gmi", "dated-by-line.gmi", "other.gemini", "undated.gmi"});
 
   std::vector<entry> entries;
   for (const auto& [name, stamp] : listing) entries.push_back(read_entry(dir, name, stamp, 300));

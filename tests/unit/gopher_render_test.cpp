@@ -94,7 +94,7 @@ TEST_CASE("golden: gemtext rendered as menu and as text") {
   }
 }
 
-TEST_CASE("gemtext_to_menu: classify sees resolved paths; unknown targets are guessed") {
+TEST_CASE("gemtext_to_menu: classify sees resolved paths / unknown targets are guessed") {
   std::vector<std::string> asked;
   const gopher::classify_fn record = [&](std::string_view path) -> std::optional<gopher::local_link> {
     asked.emplace_back(path);
@@ -130,7 +130,7 @@ TEST_CASE("gemtext_to_menu: a label cannot smuggle a menu line") {
   CHECK(menu == "0x fake evil.example 70\t/a.gmi\tlocalhost\t7070\r\n.\r\n");
 }
 
-TEST_CASE("gemtext_to_text: CRLF input, no links means no References section") {
+TEST_CASE("gemtext_to_text: CRLF input / no links means no References section") {
   CHECK(gopher::gemtext_to_text("# T\r\nbody\r\n", "gemini://h/") == "T\r\n=\r\nbody\r\n.\r\n");
 }
 

@@ -30,7 +30,7 @@ std::string repeat(char c, std::size_t n) { return std::string(n, c); }
 
 }  // namespace
 
-TEST_CASE("find_selector_line: CRLF, bare LF and the 255-byte limit") {
+TEST_CASE("find_selector_line: CRLF / bare LF and the 255-byte limit") {
   struct frame_case {
     std::string input;
     const char* state;
@@ -173,7 +173,7 @@ TEST_CASE("gopher_error_item: parse_selector errors read well") {
         "3Not found: /a b\t\tlocalhost\t7070\r\n.\r\n");
 }
 
-TEST_CASE("menu_item, info_line, error_menu: exact bytes, no field can split") {
+TEST_CASE("menu_item / info_line / error_menu: exact bytes / no field can split") {
   CHECK(gopher::menu_item('0', "About", "/about.gmi", "localhost", 70) ==
         "0About\t/about.gmi\tlocalhost\t70\r\n");
   CHECK(gopher::menu_item('1', "", "", "h", 65535) == "1\t\th\t65535\r\n");
@@ -186,7 +186,7 @@ TEST_CASE("menu_item, info_line, error_menu: exact bytes, no field can split") {
   CHECK(gopher::error_menu("Not found: /x", context) == "3Not found: /x\t\tlocalhost\t7070\r\n.\r\n");
 }
 
-TEST_CASE("text_document: CRLF line ends, dot-stuffing, final dot") {
+TEST_CASE("text_document: CRLF line ends / dot-stuffing / final dot") {
   struct doc_case {
     const char* input;
     const char* expected;
@@ -256,7 +256,7 @@ TEST_CASE("display_width counts code points") {
   CHECK(gopher::display_width("\x80\x80") == 2);   // stray continuation bytes
 }
 
-TEST_CASE("wrap: greedy, by code points, hanging indent") {
+TEST_CASE("wrap: greedy / by code points / hanging indent") {
   struct wrap_case {
     const char* text;
     std::size_t width;
@@ -294,7 +294,7 @@ TEST_CASE("wrap: greedy, by code points, hanging indent") {
   }
 }
 
-TEST_CASE("gophermap_to_menu: gophernicus items, info lines, comments, end marker") {
+TEST_CASE("gophermap_to_menu: gophernicus items / info lines / comments / end marker") {
   const auto map =
       "# a comment\n"
       "Welcome to my hole\r\n"

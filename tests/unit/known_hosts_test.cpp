@@ -7,7 +7,7 @@
 
 using namespace twinstar;
 
-TEST_CASE("known_hosts: first use pins, same matches, different is reported") {
+TEST_CASE("known_hosts: first use pins / same matches / different is reported") {
   auto k = known_hosts::parse("");
   CHECK(k.check("example.org:1965", "SHA256:aa") == tofu_verdict::first_use);
   CHECK(k.check("example.org:1965", "SHA256:aa") == tofu_verdict::match);

@@ -5,7 +5,7 @@
 using namespace twinstar;
 using namespace std::chrono_literals;
 
-TEST_CASE("rate_limiter: burst, refill, retry time") {
+TEST_CASE("rate_limiter: burst / refill / retry time") {
   rate_limiter limiter({2.0, 3.0, 0, 600s});
   auto t0 = limit_clock::time_point{} + 1000s;
   for (int i = 0; i < 3; ++i) CHECK(limiter.admit("a", t0).allowed);  // the burst
@@ -57,7 +57,7 @@ TEST_CASE("rate_limiter: repeated abuse starts a temporary ban") {
   CHECK(limiter.admit("x", t + 61s).allowed);
 }
 
-TEST_CASE("rate_limiter: off when per_second is 0; prune forgets idle clients") {
+TEST_CASE("rate_limiter: off when per_second is 0 / prune forgets idle clients") {
   rate_limiter off({0, 1, 0, 1s});
   for (int i = 0; i < 100; ++i) CHECK(off.admit("x", limit_clock::now()).allowed);
   CHECK(off.tracked() == 0);
@@ -72,7 +72,7 @@ TEST_CASE("rate_limiter: off when per_second is 0; prune forgets idle clients") 
   CHECK(limiter.tracked() == 0);
 }
 
-TEST_CASE("connection_limits: global and per-client caps, release frees") {
+TEST_CASE("connection_limits: global and per-client caps / release frees") {
   connection_limits limits(3, 2);
   using a = connection_limits::admission;
   CHECK(limits.acquire("1.1.1.1") == a::ok);

@@ -70,7 +70,7 @@ TEST_CASE("split_reference: appendix B components") {
   }
 }
 
-TEST_CASE("scheme_of: lower-cased, empty for relative references") {
+TEST_CASE("scheme_of: lower-cased / empty for relative references") {
   const pair_case cases[] = {
       {"gemini://h/", "gemini"},
       {"HTTPS://h/", "https"},

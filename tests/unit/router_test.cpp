@@ -75,7 +75,7 @@ TEST_CASE("resolve_gemini: requests for another server are 53") {
   }
 }
 
-TEST_CASE("resolve_gemini: host, scheme and port accepted") {
+TEST_CASE("resolve_gemini: host / scheme and port accepted") {
   const auto config = make_config();
   const router r(config);
   struct accepted_case {
