@@ -63,7 +63,11 @@ struct server::impl {
     bool backing_off = false;
     for (;;) {
       asio::any_io_executor exec = strands ? asio::any_io_executor(asio::make_strand(io)) : io.get_executor();
-      auto [ec, socket] = co_await acceptor.async_accept(exec, nothrow);
+      // A plain error_code, not a structured binding: GCC 12 mis-handles a
+      // binding that lives across the back-off's co_await below (UBSan saw
+      // an error_code with a dangling category under EMFILE).
+      std::error_code ec;
+      tcp::socket socket = co_await acceptor.async_accept(exec, asio::redirect_error(asio::use_awaitable, ec));
       if (ec) {
         if (!acceptor.is_open() || ec == asio::error::operation_aborted) co_return;
         // EMFILE/ENFILE and friends: back off instead of spinning, keep accepting.
