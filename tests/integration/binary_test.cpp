@@ -145,6 +145,14 @@ TEST_CASE("SIGHUP reloads a good config and keeps the old one on a bad config") 
 }
 
 TEST_CASE("running out of file descriptors does not stop the accept loop") {
+#ifdef TWINSTAR_SANITIZED
+  // UBSan checks a virtual call's target by probing memory through a pipe;
+  // with no descriptor left that probe fails and every virtual call is
+  // reported as an "invalid vptr", aborting the server. The release build
+  // runs this test.
+  MESSAGE("SKIPPED under sanitizers: UBSan's vptr probe needs a free file descriptor");
+  return;
+#endif
   if (std::system("command -v prlimit >/dev/null 2>&1") != 0) {
     MESSAGE("SKIPPED: prlimit (util-linux) is not installed");
     return;
