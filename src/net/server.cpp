@@ -63,9 +63,8 @@ struct server::impl {
     bool backing_off = false;
     for (;;) {
       asio::any_io_executor exec = strands ? asio::any_io_executor(asio::make_strand(io)) : io.get_executor();
-      // A plain error_code, not a structured binding: GCC 12 mis-handles a
-      // binding that lives across the back-off's co_await below (UBSan saw
-      // an error_code with a dangling category under EMFILE).
+      // (Under EMFILE a sanitizer build reports "invalid vptr" here: UBSan's
+      // probe needs a free descriptor. It is not a bug in this code.)
       std::error_code ec;
       tcp::socket socket = co_await acceptor.async_accept(exec, asio::redirect_error(asio::use_awaitable, ec));
       if (ec) {
