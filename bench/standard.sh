@@ -12,6 +12,7 @@
 # Builds build/release/twinstar with scripts/setup.sh when it is missing.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+. bench/lib.sh
 
 duration="${BENCH_DURATION:-5}"
 large_requests="${BENCH_LARGE_REQUESTS:-5}"
@@ -67,28 +68,8 @@ head -c $((50 * 1024 * 1024)) /dev/urandom >"$capsule/bench/large.bin"
 # The bundled config, except the per-address caps: every connection comes from
 # 127.0.0.1 here, and at concurrency 64 the default cap of 32 would turn the
 # benchmark into a test of the cap. Relative paths in the copy resolve in $tmp.
-sed -e 's/^max_connections_per_ip *=.*/max_connections_per_ip = 0/' \
-  -e 's/^requests_per_second *=.*/requests_per_second = 0/' twinstar.toml >"$tmp/twinstar.toml"
-mkfifo "$tmp/server.out"
-"$bin" serve --config "$tmp/twinstar.toml" --root "$capsule" --listen 127.0.0.1:0 --gopher-listen 127.0.0.1:0 \
-  --access-log off --cert-dir "$tmp/certs" >"$tmp/server.out" 2>"$tmp/server.err" &
-server_pid=$!
-exec 3<"$tmp/server.out"
-gemini_port=""
-gopher_port=""
-while [ -z "$gemini_port" ] || [ -z "$gopher_port" ]; do
-  if ! IFS= read -r -t 30 line <&3; then
-    echo "standard.sh: the server did not start:" >&2
-    cat "$tmp/server.err" >&2
-    exit 1
-  fi
-  case "$line" in
-  "listening on gemini://127.0.0.1:"*) gemini_port="${line#listening on gemini://127.0.0.1:}" ;;
-  "listening on gopher://127.0.0.1:"*) gopher_port="${line#listening on gopher://127.0.0.1:}" ;;
-  esac
-  gemini_port="${gemini_port%%/*}"
-  gopher_port="${gopher_port%%/*}"
-done
+bench_config twinstar.toml >"$tmp/twinstar.toml"
+start_twinstar "$bin" "$tmp/twinstar.toml" "$capsule" "$tmp" || exit 1
 
 # --- the cases ------------------------------------------------------------------
 load="$(cut -d' ' -f1-3 /proc/loadavg)"
