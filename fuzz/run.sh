@@ -32,6 +32,11 @@ if [ ! -f "$out/libcore.a" ] || [ -n "$(find src/core include -newer "$out/libco
   ar rcs "$out/libcore.a" "$out"/*.o
 fi
 
+# In CI the mutation sequence is fixed (-seed=1), so a failure there can be
+# replayed locally with the same command; elsewhere each run explores anew.
+seed=()
+[ "${CI:-}" = true ] && seed=(-seed=1)
+
 status=0
 for t in "${targets[@]}"; do
   src="fuzz/fuzz_$t.cpp"
@@ -44,7 +49,7 @@ for t in "${targets[@]}"; do
   mkdir -p "fuzz/crashes/$t" "$out/corpus/$t"
   echo "== fuzz_$t: ${seconds}s"
   # New inputs go to build/fuzz/corpus (not committed); the seeds stay as they are.
-  if ! "$out/fuzz_$t" -max_total_time="$seconds" -timeout=10 -rss_limit_mb=2048 -print_final_stats=1 \
+  if ! "$out/fuzz_$t" "${seed[@]}" -max_total_time="$seconds" -timeout=10 -rss_limit_mb=2048 -print_final_stats=1 \
         -artifact_prefix="fuzz/crashes/$t/" "$out/corpus/$t" "fuzz/corpus/$t" 2>"$out/$t.log"; then
     echo "fuzz_$t FAILED: see $out/$t.log and fuzz/crashes/$t/"
     tail -30 "$out/$t.log"

@@ -240,7 +240,12 @@ result<converted, import_error> markdown_to_gemtext(std::string_view markdown, s
   parser.text = [](MD_TEXTTYPE type, const MD_CHAR* text, MD_SIZE size, void* user) {
     return as_walker(user, [&](markdown_walker& w) { return w.text(type, std::string_view(text, size)); });
   };
-  if (md_parse(markdown.data(), static_cast<MD_SIZE>(markdown.size()), &parser, &walker) != 0) {
+  // md4c 0.4.8 (Debian 12) reads a byte past the end of its input in its
+  // permissive-autolink scanner; on an unterminated buffer that byte is
+  // whatever follows, and the fuzzer saw it turn into a multi-gigabyte text
+  // span. A std::string copy ends in a NUL, which md4c reads as an end.
+  const std::string terminated(markdown);
+  if (md_parse(terminated.c_str(), static_cast<MD_SIZE>(terminated.size()), &parser, &walker) != 0) {
     return fail(import_error{std::string(file_name), 0, 0, "the Markdown parser failed (out of memory?)"});
   }
   converted result;

@@ -1,5 +1,10 @@
 #include <doctest/doctest.h>
 
+#include <sys/mman.h>
+#include <unistd.h>
+
+#include <cstring>
+
 #include "support.hpp"
 #include "twinstar/import/convert.hpp"
 
@@ -91,4 +96,25 @@ TEST_CASE("markdown: fragments keep every heading") {
   REQUIRE(c.ok());
   CHECK(c->title.empty());
   CHECK(test::body_text(c->body) == "## One\n\ntext\n");
+}
+
+// Found by fuzz_import in CI: md4c 0.4.8 reads past the end of its input
+// (permissive autolinks), so whatever followed the document in memory fed
+// the parse and once became a multi-gigabyte text span. The document here
+// ends exactly at a page that may not be read: an over-read faults.
+TEST_CASE("markdown: the parser never reads past the end of the document") {
+  const std::string document =
+      "# Tit\f\f\f\f\fl+\x02#' Title\n\npng)\n\n>) and ![img](i.pn```\n- itee\n\nPTitl\fitl\f\f\f\fle\n\n"
+      "PTitle\n\nPara SSSSSSSSSSSwith [link](th";
+  const auto page = static_cast<std::size_t>(sysconf(_SC_PAGESIZE));
+  void* map = mmap(nullptr, 2 * page, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+  REQUIRE(map != MAP_FAILED);
+  char* guard = static_cast<char*>(map) + page;
+  REQUIRE(mprotect(guard, page, PROT_NONE) == 0);
+  char* start = guard - document.size();
+  std::memcpy(start, document.data(), document.size());
+  auto c = markdown_to_gemtext(std::string_view(start, document.size()), "fuzz.md", "https://example.org/");
+  munmap(map, 2 * page);
+  REQUIRE(c.ok());
+  CHECK(c->title.find("Title") != std::string::npos);
 }
