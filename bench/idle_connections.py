@@ -3,7 +3,9 @@
 complete the TLS handshake on each, send nothing, and report the server's RSS
 growth per connection (from /proc/PID/status). Loopback only.
 
-Usage: bench/idle_connections.py PORT SERVER_PID [N=1000]
+Usage: bench/idle_connections.py PORT SERVER_PID [N=1000] [tls|silent]
+tls (default): each connection completes its handshake, then idles.
+silent: each connection is opened and sends nothing (no ClientHello).
 The server's handshake/request timeouts must exceed the time this takes
 (a few seconds); raise the open-file limit of both sides for large N.
 """
@@ -24,6 +26,7 @@ def rss_kb(pid):
 def main():
     port, pid = int(sys.argv[1]), int(sys.argv[2])
     n = int(sys.argv[3]) if len(sys.argv) > 3 else 1000
+    mode = sys.argv[4] if len(sys.argv) > 4 else "tls"
     ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
     ctx.check_hostname = False
     ctx.verify_mode = ssl.CERT_NONE
@@ -32,7 +35,7 @@ def main():
     start = time.monotonic()
     for _ in range(n):
         raw = socket.create_connection(("127.0.0.1", port), timeout=10)
-        held.append(ctx.wrap_socket(raw, server_hostname="localhost"))
+        held.append(raw if mode == "silent" else ctx.wrap_socket(raw, server_hostname="localhost"))
     # The server has finished its side of every handshake once each client
     # has; read the RSS with all of them open and idle.
     during = rss_kb(pid)
@@ -40,7 +43,7 @@ def main():
     for s in held:
         s.close()
     per = (during - before) * 1024 / n
-    print(f"idle: connections={n} rss_before_kb={before} rss_held_kb={during} "
+    print(f"idle: mode={mode} connections={n} rss_before_kb={before} rss_held_kb={during} "
           f"bytes_per_connection={per:.0f} open_seconds={elapsed:.1f}")
 
 

@@ -6,6 +6,7 @@
 #include <variant>
 
 #include "shell.hpp"
+#include "tls_stream.hpp"
 #include "twinstar/capsule.hpp"
 #include "twinstar/feed_cache.hpp"
 #include "twinstar/gemini.hpp"
@@ -16,7 +17,6 @@ namespace twinstar::shell {
 namespace {
 
 using namespace asio::experimental::awaitable_operators;
-using ssl_stream = asio::ssl::stream<tcp::socket>;
 
 struct fd_guard {
   int fd = -1;
@@ -97,18 +97,18 @@ response decide(std::string_view line, const snapshot& site, shared_state& state
   return {gemini::status::success, gemini_meta_for(file.mime, where.host->lang), {}, fd, file.size};
 }
 
-asio::awaitable<void> exchange(ssl_stream& stream, const snapshot& site, shared_state& state,
+asio::awaitable<void> exchange(tls_stream& stream, const snapshot& site, shared_state& state,
                                session_deadline& deadline, outcome& out) {
   const server_config& config = *site.config;
-  auto [hs_ec] = co_await stream.async_handshake(asio::ssl::stream_base::server, nothrow);
-  if (hs_ec) co_return;  // failed handshakes (TLS 1.1, wrong cert pin...) are the client's business
+  // Failed handshakes (TLS 1.1, a pinned certificate...) are the client's business.
+  if (co_await stream.handshake()) co_return;
   deadline.set(clock::now() + config.request_timeout);
 
   char buf[request_buffer_bytes];
   std::size_t have = 0;
   gemini::frame frame{gemini::frame_state::need_more, {}};
   while (frame.state == gemini::frame_state::need_more && have < sizeof buf) {
-    auto [ec, n] = co_await stream.async_read_some(asio::buffer(buf + have, sizeof buf - have), nothrow);
+    auto [ec, n] = co_await stream.read_some(asio::buffer(buf + have, sizeof buf - have));
     if (ec) break;
     have += n;
     frame = gemini::find_request_line(std::string_view(buf, have));
@@ -119,7 +119,7 @@ asio::awaitable<void> exchange(ssl_stream& stream, const snapshot& site, shared_
   response resp;
   switch (frame.state) {
     case gemini::frame_state::complete: {
-      auto& sock = stream.next_layer();
+      auto& sock = stream.socket();
       std::error_code ec;
       auto local = sock.local_endpoint(ec);
       request_context ctx{local.port(), local.address().to_string(), peer_address(sock),
@@ -148,7 +148,7 @@ asio::awaitable<void> exchange(ssl_stream& stream, const snapshot& site, shared_
   const std::uint64_t shared_size = resp.shared_body ? resp.shared_body->size() : 0;
   const auto all_done = write_deadline(config, head.size() + resp.file_size + shared_size);
   deadline.set(std::min(all_done, clock::now() + config.write_timeout));
-  auto [wec, wn] = co_await asio::async_write(stream, asio::buffer(head), nothrow);
+  auto [wec, wn] = co_await stream.write(asio::buffer(head));
   out.bytes += wn;
   if (wec) co_return;
 
@@ -159,7 +159,7 @@ asio::awaitable<void> exchange(ssl_stream& stream, const snapshot& site, shared_
     while (!rest.empty()) {
       const std::size_t n = std::min(rest.size(), file_chunk_bytes);
       deadline.set(std::min(all_done, clock::now() + config.write_timeout));
-      auto [ec, sent] = co_await asio::async_write(stream, asio::buffer(rest.data(), n), nothrow);
+      auto [ec, sent] = co_await stream.write(asio::buffer(rest.data(), n));
       out.bytes += sent;
       if (ec) co_return;
       rest.remove_prefix(n);
@@ -174,17 +174,15 @@ asio::awaitable<void> exchange(ssl_stream& stream, const snapshot& site, shared_
       if (n <= 0) break;
       offset += n;
       deadline.set(std::min(all_done, clock::now() + config.write_timeout));
-      auto [ec, sent] = co_await asio::async_write(stream, asio::buffer(chunk.data(), n), nothrow);
+      auto [ec, sent] = co_await stream.write(asio::buffer(chunk.data(), n));
       out.bytes += sent;
       if (ec) co_return;
     }
   }
 
-  // Send close_notify without waiting for the client's: marking the peer's
-  // shutdown as received makes SSL_shutdown complete once ours is written.
+  // close_notify, without waiting for the client's.
   deadline.set(std::min(all_done, clock::now() + config.write_timeout));
-  SSL_set_shutdown(stream.native_handle(), SSL_get_shutdown(stream.native_handle()) | SSL_RECEIVED_SHUTDOWN);
-  co_await stream.async_shutdown(nothrow);
+  co_await stream.shutdown();
 }
 
 }  // namespace
@@ -195,13 +193,13 @@ asio::awaitable<void> serve_gemini(tcp::socket socket, std::shared_ptr<const sna
   std::string client = peer_string(socket);
   outcome out;
   {
-    ssl_stream stream(std::move(socket), *site->default_ssl);
+    tls_stream stream(std::move(socket), site->contexts->default_context(), tls_stream::role::server);
     session_deadline deadline(started + site->config->handshake_timeout);
-    co_await (exchange(stream, *site, state, deadline, out) || watchdog(deadline, stream.next_layer()));
+    co_await (exchange(stream, *site, state, deadline, out) || watchdog(deadline, stream.socket()));
     answered = clock::now();
-    if (stream.next_layer().is_open()) {
+    if (stream.socket().is_open()) {
       deadline.set(clock::now() + linger_drain);
-      co_await (drain_and_close(stream.next_layer()) || watchdog(deadline, stream.next_layer()));
+      co_await (drain_and_close(stream.socket()) || watchdog(deadline, stream.socket()));
     }
   }
   if (out.status != 0) {

@@ -259,10 +259,6 @@ std::shared_ptr<const snapshot> snapshot::build(std::shared_ptr<const server_con
   site->routes = std::make_unique<router>(*config);
   site->contexts = tls::server_contexts::build(*config, error);
   if (!site->contexts) return nullptr;
-  // asio::ssl::context takes ownership of the handle it wraps: give it a reference.
-  SSL_CTX* def = site->contexts->default_context();
-  SSL_CTX_up_ref(def);
-  site->default_ssl = std::make_unique<asio::ssl::context>(def);
   site->gopher_host = twinstar::gopher_host(*config);
   site->gemini_port = gemini_port;
   site->limiter = std::make_shared<rate_limiter>(config->rate_limit);

@@ -38,7 +38,6 @@ struct snapshot {
   std::shared_ptr<const server_config> config;
   std::unique_ptr<router> routes;
   std::unique_ptr<tls::server_contexts> contexts;
-  std::unique_ptr<asio::ssl::context> default_ssl;  // wraps contexts->default_context()
   const host_config* gopher_host = nullptr;         // the host [server] gopher_listen serves
   std::uint16_t gemini_port = 0;                    // for Gopher text references to gemini:// URLs
   std::shared_ptr<rate_limiter> limiter;

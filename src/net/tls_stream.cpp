@@ -1,0 +1,182 @@
+// See tls_stream.hpp.
+#include "tls_stream.hpp"
+
+#include <openssl/bio.h>
+#include <openssl/err.h>
+#include <sys/socket.h>
+
+#include <asio/experimental/as_tuple.hpp>
+#include <asio/ssl/error.hpp>
+#include <cerrno>
+#include <cstdint>
+#include <cstring>
+#include <limits>
+
+namespace twinstar::shell {
+namespace {
+
+constexpr auto nothrow = asio::experimental::as_tuple(asio::use_awaitable);
+
+// What an SSL_* failure means, as an error code; the caller already knows
+// it is neither WANT_READ nor WANT_WRITE.
+std::error_code failure(int ssl_error, int saved_errno) {
+  switch (ssl_error) {
+    case SSL_ERROR_ZERO_RETURN:
+      return asio::error::eof;
+    case SSL_ERROR_SYSCALL:
+      if (unsigned long e = ERR_get_error())
+        return {static_cast<int>(e), asio::error::get_ssl_category()};
+      // errno 0: the peer closed TCP without close_notify.
+      return saved_errno != 0 ? std::error_code(saved_errno, asio::error::get_system_category())
+                              : std::error_code(asio::error::eof);
+    default:
+      if (unsigned long e = ERR_get_error()) {
+        if (ERR_GET_REASON(e) == SSL_R_UNEXPECTED_EOF_WHILE_READING) return asio::error::eof;
+        return {static_cast<int>(e), asio::error::get_ssl_category()};
+      }
+      return asio::error::connection_aborted;
+  }
+}
+
+// A socket BIO that sends with MSG_NOSIGNAL: OpenSSL's own uses write(),
+// which raises SIGPIPE when the peer has gone, and a library must not
+// depend on the process ignoring it.
+int fd_of(BIO* b) { return static_cast<int>(reinterpret_cast<std::intptr_t>(BIO_get_data(b))); }
+
+int transient(int err) { return err == EAGAIN || err == EWOULDBLOCK || err == EINTR; }
+
+int bio_write(BIO* b, const char* data, int len) {
+  BIO_clear_retry_flags(b);
+  ssize_t n = ::send(fd_of(b), data, static_cast<std::size_t>(len), MSG_NOSIGNAL);
+  if (n < 0 && transient(errno)) BIO_set_retry_write(b);
+  return static_cast<int>(n);
+}
+
+int bio_read(BIO* b, char* data, int len) {
+  BIO_clear_retry_flags(b);
+  ssize_t n = ::recv(fd_of(b), data, static_cast<std::size_t>(len), 0);
+  if (n < 0 && transient(errno)) BIO_set_retry_read(b);
+  return static_cast<int>(n);
+}
+
+long bio_ctrl(BIO* b, int cmd, long, void* ptr) {
+  switch (cmd) {
+    case BIO_CTRL_FLUSH:
+      return 1;
+    case BIO_C_GET_FD:
+      if (ptr) *static_cast<int*>(ptr) = fd_of(b);
+      return fd_of(b);
+    default:
+      return 0;
+  }
+}
+
+int bio_puts(BIO* b, const char* text) { return bio_write(b, text, static_cast<int>(std::strlen(text))); }
+
+const BIO_METHOD* socket_method() {
+  static BIO_METHOD* method = [] {
+    BIO_METHOD* m = BIO_meth_new(BIO_get_new_index() | BIO_TYPE_SOURCE_SINK | BIO_TYPE_DESCRIPTOR,
+                                 "twinstar socket");
+    if (m) {
+      BIO_meth_set_write(m, bio_write);
+      BIO_meth_set_read(m, bio_read);
+      BIO_meth_set_puts(m, bio_puts);
+      BIO_meth_set_ctrl(m, bio_ctrl);
+    }
+    return m;
+  }();
+  return method;
+}
+
+}  // namespace
+
+tls_stream::tls_stream(asio::ip::tcp::socket socket, SSL_CTX* ctx, role r)
+    : socket_(std::move(socket)), ctx_(ctx), role_(r) {}
+
+bool tls_stream::attach_ssl() {
+  std::error_code ec;
+  socket_.native_non_blocking(true, ec);
+  std::unique_ptr<SSL, ssl_deleter> ssl(ec ? nullptr : SSL_new(ctx_));
+  BIO* bio = ssl && socket_method() ? BIO_new(socket_method()) : nullptr;
+  if (!bio) return false;
+  BIO_set_data(bio, reinterpret_cast<void*>(static_cast<std::intptr_t>(socket_.native_handle())));
+  BIO_set_init(bio, 1);
+  SSL_set_bio(ssl.get(), bio, bio);  // the SSL owns it now
+  if (role_ == role::server)
+    SSL_set_accept_state(ssl.get());
+  else
+    SSL_set_connect_state(ssl.get());
+  ssl_ = std::move(ssl);
+  return true;
+}
+
+template <class Step>
+asio::awaitable<std::pair<std::error_code, int>> tls_stream::drive(Step step) {
+  if (!ssl_) co_return std::pair{std::error_code(asio::error::no_memory), 0};
+  for (;;) {
+    // The descriptor may have been closed (a deadline) while this coroutine
+    // waited to resume; its number may already belong to someone else.
+    if (!socket_.is_open()) co_return std::pair{std::error_code(asio::error::operation_aborted), 0};
+    ERR_clear_error();
+    errno = 0;
+    int r = step();
+    if (r > 0) co_return std::pair{std::error_code(), r};
+    int saved_errno = errno;
+    int e = SSL_get_error(ssl_.get(), r);
+    asio::socket_base::wait_type wait;
+    if (e == SSL_ERROR_WANT_READ) {
+      wait = asio::socket_base::wait_read;
+    } else if (e == SSL_ERROR_WANT_WRITE) {
+      wait = asio::socket_base::wait_write;
+    } else {
+      std::error_code ec = failure(e, saved_errno);
+      ERR_clear_error();
+      co_return std::pair{ec, 0};
+    }
+    auto [ec] = co_await socket_.async_wait(wait, nothrow);
+    if (ec) co_return std::pair{ec, 0};
+  }
+}
+
+asio::awaitable<std::error_code> tls_stream::handshake() {
+  if (role_ == role::server) {
+    // A connection that has sent nothing yet costs no SSL object (~10 KB
+    // with its cipher state): create it when the ClientHello is there.
+    auto [ec] = co_await socket_.async_wait(asio::socket_base::wait_read, nothrow);
+    if (ec) co_return ec;
+  }
+  if (!socket_.is_open()) co_return asio::error::operation_aborted;
+  if (!ssl_ && !attach_ssl()) co_return asio::error::no_memory;
+  auto [ec, r] = co_await drive([this] { return SSL_do_handshake(ssl_.get()); });
+  co_return ec;
+}
+
+asio::awaitable<std::pair<std::error_code, std::size_t>> tls_stream::read_some(asio::mutable_buffer into) {
+  std::size_t got = 0;
+  auto [ec, r] = co_await drive([&] { return SSL_read_ex(ssl_.get(), into.data(), into.size(), &got); });
+  co_return std::pair{ec, ec ? 0 : got};
+}
+
+asio::awaitable<std::pair<std::error_code, std::size_t>> tls_stream::write(asio::const_buffer from) {
+  // Without SSL_MODE_ENABLE_PARTIAL_WRITE, SSL_write_ex reports success only
+  // once all of it is written; after WANT_WRITE it is retried with the same
+  // arguments, as OpenSSL requires.
+  if (from.size() == 0) co_return std::pair{std::error_code(), std::size_t{0}};
+  std::size_t sent = 0;
+  auto [ec, r] = co_await drive([&] { return SSL_write_ex(ssl_.get(), from.data(), from.size(), &sent); });
+  co_return std::pair{ec, ec ? 0 : from.size()};
+}
+
+asio::awaitable<std::error_code> tls_stream::shutdown() {
+  if (!ssl_) co_return asio::error::no_memory;
+  // Marking the peer's close_notify as received makes SSL_shutdown complete
+  // once ours is written: nobody waits for a reply most clients never send.
+  SSL_set_shutdown(ssl_.get(), SSL_get_shutdown(ssl_.get()) | SSL_RECEIVED_SHUTDOWN);
+  auto [ec, r] = co_await drive([this] {
+    int r = SSL_shutdown(ssl_.get());
+    return r == 0 ? 1 : r;
+  });
+  co_return ec;
+}
+
+}  // namespace twinstar::shell
