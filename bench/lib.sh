@@ -4,12 +4,13 @@
 #   start_twinstar BIN CONFIG ROOT TMPDIR [extra serve flags...]
 # sets server_pid, gemini_port, gopher_port; the server's stdout stays open on
 # fd 3 (read further lines from it), stderr goes to TMPDIR/server.err.
+# The access log is off unless TWINSTAR_ACCESS_LOG names a file.
 start_twinstar() {
   local bin="$1" config="$2" root="$3" dir="$4"
   shift 4
   mkfifo "$dir/server.out"
   "$bin" serve --config "$config" --root "$root" --listen 127.0.0.1:0 --gopher-listen 127.0.0.1:0 \
-    --access-log off --cert-dir "$dir/certs" "$@" >"$dir/server.out" 2>"$dir/server.err" &
+    --access-log "${TWINSTAR_ACCESS_LOG:-off}" --cert-dir "$dir/certs" "$@" >"$dir/server.out" 2>"$dir/server.err" &
   server_pid=$!
   exec 3<"$dir/server.out"
   gemini_port=""

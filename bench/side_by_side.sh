@@ -1,0 +1,144 @@
+#!/usr/bin/env bash
+# Side by side (issue 7): twinstar with 1 and 2 workers, molly-brown (Debian
+# package) and bench/minimal_server.cpp (the least an OpenSSL 3.0 server can
+# do), serving the same 2 KB index.gmi with the same EC P-256 certificate,
+# driven by `twinstar bench` with full handshakes. Runs are interleaved
+# (A B C D, A B C D, ...) and the table gives medians per server and case,
+# with server CPU per request from /proc and ratios to the minimal server.
+#
+# Usage: bench/side_by_side.sh [ROUNDS=3] [SECONDS=5]
+# Needs root for its own network namespace (molly-brown binds every
+# interface); everything runs on that namespace's loopback. Prints Markdown,
+# also written to $BENCH_OUT (default /tmp/twinstar-side-by-side.md).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+if [ -z "${TWINSTAR_SIDE_BY_SIDE_NS:-}" ]; then
+  exec unshare -n env TWINSTAR_SIDE_BY_SIDE_NS=1 "$0" "$@"
+fi
+ip link set lo up
+. bench/lib.sh
+
+rounds="${1:-3}"
+duration="${2:-5}"
+out="${BENCH_OUT:-/tmp/twinstar-side-by-side.md}"
+bin=build/release/twinstar
+minimal=build/release/minimal_server
+[ -x "$bin" ] && [ -x "$minimal" ] || { echo "build first: scripts/setup.sh release" >&2; exit 1; }
+command -v molly-brown >/dev/null || { echo "molly-brown missing: apt-get install molly-brown" >&2; exit 1; }
+
+tmp="$(mktemp -d "${TMPDIR:-/tmp}/twinstar-sbs.XXXXXX")"
+pids=()
+cleanup() {
+  for p in "${pids[@]}"; do kill -TERM "$p" 2>/dev/null || true; done
+  wait 2>/dev/null || true
+  rm -rf "$tmp"
+}
+trap cleanup EXIT
+trap 'exit 130' INT
+
+# --- one document, one certificate, for everyone ---------------------------------
+root="$tmp/root"
+mkdir -p "$root"
+awk 'BEGIN {
+  print "# A small capsule"; print ""
+  for (i = 1; i <= 14; i++) printf "=> /news/item-%02d.gmi 2026-11-%02d A headline about the small web, number %d\n", i, i, i
+  print ""; print "Plain text about the capsule, its news, and how to read it over Gemini and Gopher alike."
+  for (i = 1; i <= 8; i++) print "* a list item that says a little more about item " i
+}' >"$root/index.gmi"
+openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -days 30 -subj /CN=localhost \
+  -addext subjectAltName=DNS:localhost -keyout "$tmp/key.pem" -out "$tmp/cert.pem" 2>/dev/null
+size="$(wc -c <"$root/index.gmi")"
+
+# --- the servers ---------------------------------------------------------------------
+# wait_listening FIFO: the port from a "listening on gemini://127.0.0.1:PORT/" line.
+wait_listening() {
+  local line
+  while IFS= read -r -t 30 line <"$1"; do
+    case "$line" in "listening on gemini://127.0.0.1:"*)
+      line="${line#listening on gemini://127.0.0.1:}"; echo "${line%%/*}"; return 0 ;;
+    esac
+  done
+  return 1
+}
+names=() ports=() spids=()
+add_server() { names+=("$1"); ports+=("$2"); spids+=("$3"); pids+=("$3"); }
+
+mkfifo "$tmp/minimal.out"
+"$minimal" "$tmp/cert.pem" "$tmp/key.pem" "$root/index.gmi" 0 >"$tmp/minimal.out" 2>"$tmp/minimal.err" &
+p=$!
+add_server "minimal OpenSSL server" "$(wait_listening "$tmp/minimal.out")" "$p"
+
+cat >"$tmp/molly.conf" <<EOF
+Port = 1966
+Hostname = "localhost"
+CertPath = "$tmp/cert.pem"
+KeyPath = "$tmp/key.pem"
+DocBase = "$root/"
+AccessLog = "$tmp/molly-access.log"
+ErrorLog = "$tmp/molly-error.log"
+EOF
+molly-brown -c "$tmp/molly.conf" >"$tmp/molly.out" 2>&1 &
+p=$!
+for _ in $(seq 100); do  # molly-brown prints nothing when ready: poll its port
+  "$bin" get -k --timeout 1 gemini://localhost:1966/ >/dev/null 2>&1 && break
+  kill -0 "$p" 2>/dev/null || { cat "$tmp/molly.out" >&2; exit 1; }
+done
+add_server "molly-brown $(dpkg-query -W -f='${Version}' molly-brown 2>/dev/null)" 1966 "$p"
+
+for workers in 1 2; do
+  d="$tmp/twinstar$workers"
+  mkdir -p "$d"
+  bench_config twinstar.toml >"$d/twinstar.toml"
+  # Same logging as molly-brown: one access-log line per request, to a file.
+  TWINSTAR_ACCESS_LOG="$d/access.log" start_twinstar "$bin" "$d/twinstar.toml" "$root" "$d" \
+    --cert "$tmp/cert.pem" --key "$tmp/key.pem" --workers "$workers"
+  exec 3<&-
+  add_server "twinstar, $workers worker$([ "$workers" = 1 ] || echo s)" "$gemini_port" "$server_pid"
+done
+
+# --- the runs ------------------------------------------------------------------------
+# One result file per server and case, one line per round: rps cpu p50 p99.
+cases=("c16:16:" "c64:64:" "c16 resumed:16:--resume")
+for ((r = 1; r <= rounds; r++)); do
+  for c in "${cases[@]}"; do
+    label="${c%%:*}"; rest="${c#*:}"; conc="${rest%%:*}"; flags="${rest#*:}"
+    for i in "${!names[@]}"; do
+      echo "side_by_side: round $r/$rounds, $label, ${names[$i]}" >&2
+      line="$("$bin" bench -k --connect "127.0.0.1:${ports[$i]}" --concurrency "$conc" --duration "$duration" \
+        --server-pid "${spids[$i]}" --timeout 30 $flags "gemini://localhost:${ports[$i]}/" | grep '^bench: ' || true)"
+      declare -A f=()
+      for kv in ${line#bench: }; do f["${kv%%=*}"]="${kv#*=}"; done
+      echo "${f[rps]:-0} ${f[server_cpu_us_per_req]:-0} ${f[p50_ms]:-0} ${f[p99_ms]:-0} ${f[errors]:-?}" \
+        >>"$tmp/result.$i.${label// /_}"
+      unset f
+    done
+  done
+done
+
+# --- the table -----------------------------------------------------------------------
+median() { sort -g | awk '{ v[NR] = $1 } END { if (NR == 0) print 0; else if (NR % 2) print v[(NR + 1) / 2]; else print (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }
+col() { awk -v k="$2" '{ print $k }' "$1" | median; }
+ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (b > 0) printf "%.2f", a / b; else print "-" }'; }
+cpu="$(awk -F': ' '/^model name/ { print $2; exit }' /proc/cpuinfo 2>/dev/null || true)"
+{
+  echo "# twinstar side by side, $(date -u '+%Y-%m-%d %H:%M UTC')"
+  echo
+  echo "${cpu:-unknown CPU} x $(nproc), $(uname -r), $(openssl version | cut -d' ' -f1-2); commit $(git rev-parse --short HEAD 2>/dev/null || echo unknown)."
+  echo "Loopback in a private network namespace; ${size}-byte index.gmi; EC P-256 certificate; one connection per"
+  echo "request, full TLS handshakes unless resumed; medians of $rounds interleaved ${duration}-second runs;"
+  echo "server CPU per request from /proc/PID/stat; load generator: twinstar bench on the same 2 cores."
+  echo
+  echo "| case | server | req/s | server CPU µs/req | CPU vs minimal | p50 ms | p99 ms | errors |"
+  echo "|---|---|--:|--:|--:|--:|--:|--:|"
+  for c in "${cases[@]}"; do
+    label="${c%%:*}"; key="${label// /_}"
+    base="$(col "$tmp/result.0.$key" 2)"
+    for i in "${!names[@]}"; do
+      file="$tmp/result.$i.$key"
+      cpu_us="$(col "$file" 2)"
+      errors="$(awk '{ s += $5 } END { print s }' "$file")"
+      echo "| $label | ${names[$i]} | $(col "$file" 1) | $cpu_us | $(ratio "$cpu_us" "$base") | $(col "$file" 3) | $(col "$file" 4) | $errors |"
+    done
+  done
+} | tee "$out"
+echo "side_by_side: written to $out" >&2
