@@ -3,6 +3,7 @@
 // certificate generation, certificate checks and fingerprints.
 #include <openssl/ssl.h>
 
+#include <chrono>
 #include <filesystem>
 #include <memory>
 #include <optional>
@@ -69,6 +70,12 @@ class server_contexts {
 ctx_ptr make_client_context(int min_version, int max_version,
                             const std::filesystem::path& cert_file,
                             const std::filesystem::path& key_file, std::string& error);
+
+// Session tickets are sealed with process-wide keys that rotate every
+// ticket_key_lifetime; tickets under the previous key are still accepted
+// (and replaced). rotate_ticket_keys() rotates now (tests).
+inline constexpr std::chrono::hours ticket_key_lifetime{2};
+void rotate_ticket_keys();
 
 // The last OpenSSL error queue entries as text (and clears the queue).
 std::string last_error();

@@ -8,12 +8,17 @@
 #include <openssl/evp.h>
 #include <openssl/pem.h>
 #include <openssl/rand.h>
+#include <openssl/core_names.h>
 #include <openssl/x509v3.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
 #include <algorithm>
+#include <array>
+#include <chrono>
 #include <cstdio>
+#include <cstring>
+#include <mutex>
 #include <system_error>
 
 namespace twinstar::tls {
@@ -63,8 +68,95 @@ bool add_extension(X509* cert, int nid, const std::string& value) {
   return ok;
 }
 
-// Tickets and renegotiation are left to the performance work; here: TLS 1.2+
-// only, no renegotiation, server cipher preference.
+// Session ticket keys, process-wide so tickets survive a reload: a current
+// key that seals new tickets and the one before it, which still opens
+// tickets (and asks for a fresh one). Keys rotate lazily, on the first
+// handshake after ticket_key_lifetime. Nothing is ever written to disk.
+struct ticket_key {
+  std::array<unsigned char, 16> name{};
+  std::array<unsigned char, 32> aes{};
+  std::array<unsigned char, 32> hmac{};
+  std::chrono::steady_clock::time_point born{};
+};
+
+class ticket_keyring {
+ public:
+  static ticket_keyring& instance() {
+    static ticket_keyring ring;
+    return ring;
+  }
+
+  // Copies, so OpenSSL works on them outside the lock.
+  bool current(ticket_key& out) {
+    std::lock_guard lock(mutex_);
+    if (std::chrono::steady_clock::now() - keys_[0].born >= ticket_key_lifetime) rotate_locked();
+    out = keys_[0];
+    return valid_;
+  }
+  // 1: the current key, 2: the previous one, 0: unknown (a full handshake).
+  int find(const unsigned char* name, ticket_key& out) {
+    std::lock_guard lock(mutex_);
+    for (int i = 0; i < 2; ++i) {
+      if (valid_ && keys_[i].born != std::chrono::steady_clock::time_point{} &&
+          std::memcmp(keys_[i].name.data(), name, keys_[i].name.size()) == 0) {
+        out = keys_[i];
+        return i + 1;
+      }
+    }
+    return 0;
+  }
+  void rotate() {
+    std::lock_guard lock(mutex_);
+    rotate_locked();
+  }
+
+ private:
+  ticket_keyring() { rotate_locked(); }
+  void rotate_locked() {
+    keys_[1] = keys_[0];
+    ticket_key& k = keys_[0];
+    valid_ = RAND_bytes(k.name.data(), static_cast<int>(k.name.size())) == 1 &&
+             RAND_priv_bytes(k.aes.data(), static_cast<int>(k.aes.size())) == 1 &&
+             RAND_priv_bytes(k.hmac.data(), static_cast<int>(k.hmac.size())) == 1;
+    k.born = std::chrono::steady_clock::now();
+  }
+
+  std::mutex mutex_;
+  std::array<ticket_key, 2> keys_{};
+  bool valid_ = false;
+};
+
+// Fetched once: OpenSSL 3.0 would otherwise look the algorithm up by name
+// for every ticket.
+const EVP_CIPHER* ticket_cipher() {
+  static EVP_CIPHER* cipher = EVP_CIPHER_fetch(nullptr, "AES-256-CBC", nullptr);
+  return cipher;
+}
+
+int on_ticket_key(SSL*, unsigned char key_name[16], unsigned char* iv, EVP_CIPHER_CTX* cipher,
+                  EVP_MAC_CTX* mac, int enc) {
+  ticket_key key;
+  int verdict = 1;
+  if (enc) {
+    if (!ticket_keyring::instance().current(key) || ticket_cipher() == nullptr) return -1;
+    if (RAND_bytes(iv, EVP_CIPHER_get_iv_length(ticket_cipher())) != 1) return -1;
+    std::memcpy(key_name, key.name.data(), key.name.size());
+  } else {
+    verdict = ticket_keyring::instance().find(key_name, key);
+    if (verdict == 0 || ticket_cipher() == nullptr) return 0;
+  }
+  char digest[] = "SHA256";
+  OSSL_PARAM params[] = {OSSL_PARAM_construct_utf8_string(OSSL_MAC_PARAM_DIGEST, digest, 0), OSSL_PARAM_END};
+  if (EVP_MAC_init(mac, key.hmac.data(), key.hmac.size(), params) != 1) return -1;
+  const int ok = enc ? EVP_EncryptInit_ex(cipher, ticket_cipher(), nullptr, key.aes.data(), iv)
+                     : EVP_DecryptInit_ex(cipher, ticket_cipher(), nullptr, key.aes.data(), iv);
+  return ok == 1 ? verdict : -1;
+}
+
+// TLS 1.2+ only, no renegotiation, server cipher preference; one session
+// ticket per handshake (OpenSSL's default is two, and each costs an
+// encryption and a record; one is all a Gemini client reuses), sealed with
+// the rotating keys above.
 // Client certificates in Gemini are self-signed as a rule: any certificate is
 // accepted at the TLS layer and judged by fingerprint and dates afterwards.
 int accept_any_certificate(int, X509_STORE_CTX*) { return 1; }
@@ -76,6 +168,10 @@ bool configure_common(SSL_CTX* ctx) {
   SSL_CTX_set_session_id_context(ctx, sid_context, sizeof sid_context - 1);
   SSL_CTX_set_options(ctx, SSL_OP_NO_RENEGOTIATION | SSL_OP_CIPHER_SERVER_PREFERENCE);
   SSL_CTX_set_mode(ctx, SSL_MODE_RELEASE_BUFFERS);
+  // Read whole TCP segments, not a record header and then its body.
+  SSL_CTX_set_read_ahead(ctx, 1);
+  SSL_CTX_set_num_tickets(ctx, 1);
+  SSL_CTX_set_tlsext_ticket_key_evp_cb(ctx, on_ticket_key);
   return true;
 }
 
@@ -201,6 +297,8 @@ std::vector<std::string> prepare_certificates(const server_config& config,
   }
   return problems;
 }
+
+void rotate_ticket_keys() { ticket_keyring::instance().rotate(); }
 
 std::string fingerprint(X509* cert) {
   unsigned char md[EVP_MAX_MD_SIZE];

@@ -8,9 +8,7 @@
 #include <asio/experimental/as_tuple.hpp>
 #include <asio/ssl/error.hpp>
 #include <cerrno>
-#include <cstdint>
 #include <cstring>
-#include <limits>
 
 namespace twinstar::shell {
 namespace {
@@ -38,57 +36,49 @@ std::error_code failure(int ssl_error, int saved_errno) {
   }
 }
 
-// A socket BIO that sends with MSG_NOSIGNAL: OpenSSL's own uses write(),
-// which raises SIGPIPE when the peer has gone, and a library must not
-// depend on the process ignoring it.
-int fd_of(BIO* b) { return static_cast<int>(reinterpret_cast<std::intptr_t>(BIO_get_data(b))); }
-
-int transient(int err) { return err == EAGAIN || err == EWOULDBLOCK || err == EINTR; }
-
-int bio_write(BIO* b, const char* data, int len) {
-  BIO_clear_retry_flags(b);
-  ssize_t n = ::send(fd_of(b), data, static_cast<std::size_t>(len), MSG_NOSIGNAL);
-  if (n < 0 && transient(errno)) BIO_set_retry_write(b);
-  return static_cast<int>(n);
-}
-
-int bio_read(BIO* b, char* data, int len) {
-  BIO_clear_retry_flags(b);
-  ssize_t n = ::recv(fd_of(b), data, static_cast<std::size_t>(len), 0);
-  if (n < 0 && transient(errno)) BIO_set_retry_read(b);
-  return static_cast<int>(n);
-}
-
-long bio_ctrl(BIO* b, int cmd, long, void* ptr) {
-  switch (cmd) {
-    case BIO_CTRL_FLUSH:
-      return 1;
-    case BIO_C_GET_FD:
-      if (ptr) *static_cast<int*>(ptr) = fd_of(b);
-      return fd_of(b);
-    default:
-      return 0;
-  }
-}
-
-int bio_puts(BIO* b, const char* text) { return bio_write(b, text, static_cast<int>(std::strlen(text))); }
-
-const BIO_METHOD* socket_method() {
-  static BIO_METHOD* method = [] {
-    BIO_METHOD* m = BIO_meth_new(BIO_get_new_index() | BIO_TYPE_SOURCE_SINK | BIO_TYPE_DESCRIPTOR,
-                                 "twinstar socket");
-    if (m) {
-      BIO_meth_set_write(m, bio_write);
-      BIO_meth_set_read(m, bio_read);
-      BIO_meth_set_puts(m, bio_puts);
-      BIO_meth_set_ctrl(m, bio_ctrl);
-    }
-    return m;
-  }();
-  return method;
-}
+bool transient(int err) { return err == EAGAIN || err == EWOULDBLOCK || err == EINTR; }
 
 }  // namespace
+
+// The BIO under the SSL object: reads from the socket, writes into out_.
+struct tls_stream_bio {
+  static tls_stream& of(BIO* b) { return *static_cast<tls_stream*>(BIO_get_data(b)); }
+
+  static int write(BIO* b, const char* data, int len) {
+    BIO_clear_retry_flags(b);
+    of(b).out_.append(data, static_cast<std::size_t>(len));
+    return len;
+  }
+
+  static int read(BIO* b, char* data, int len) {
+    BIO_clear_retry_flags(b);
+    ssize_t n = ::recv(of(b).socket_.native_handle(), data, static_cast<std::size_t>(len), 0);
+    if (n < 0 && transient(errno)) BIO_set_retry_read(b);
+    return static_cast<int>(n);
+  }
+
+  static int puts(BIO* b, const char* text) { return write(b, text, static_cast<int>(std::strlen(text))); }
+
+  static long ctrl(BIO*, int cmd, long, void*) {
+    // OpenSSL flushes after each handshake flight; the stream sends before
+    // it waits, which covers that.
+    return cmd == BIO_CTRL_FLUSH ? 1 : 0;
+  }
+
+  static const BIO_METHOD* method() {
+    static BIO_METHOD* m = [] {
+      BIO_METHOD* made = BIO_meth_new(BIO_get_new_index() | BIO_TYPE_SOURCE_SINK, "twinstar stream");
+      if (made) {
+        BIO_meth_set_write(made, write);
+        BIO_meth_set_read(made, read);
+        BIO_meth_set_puts(made, puts);
+        BIO_meth_set_ctrl(made, ctrl);
+      }
+      return made;
+    }();
+    return m;
+  }
+};
 
 tls_stream::tls_stream(asio::ip::tcp::socket socket, SSL_CTX* ctx, role r)
     : socket_(std::move(socket)), ctx_(ctx), role_(r) {}
@@ -97,9 +87,9 @@ bool tls_stream::attach_ssl() {
   std::error_code ec;
   socket_.native_non_blocking(true, ec);
   std::unique_ptr<SSL, ssl_deleter> ssl(ec ? nullptr : SSL_new(ctx_));
-  BIO* bio = ssl && socket_method() ? BIO_new(socket_method()) : nullptr;
+  BIO* bio = ssl && tls_stream_bio::method() ? BIO_new(tls_stream_bio::method()) : nullptr;
   if (!bio) return false;
-  BIO_set_data(bio, reinterpret_cast<void*>(static_cast<std::intptr_t>(socket_.native_handle())));
+  BIO_set_data(bio, this);
   BIO_set_init(bio, 1);
   SSL_set_bio(ssl.get(), bio, bio);  // the SSL owns it now
   if (role_ == role::server)
@@ -108,6 +98,31 @@ bool tls_stream::attach_ssl() {
     SSL_set_connect_state(ssl.get());
   ssl_ = std::move(ssl);
   return true;
+}
+
+void tls_stream::send_now() {
+  if (out_.empty() || !socket_.is_open()) return;
+  ssize_t n = ::send(socket_.native_handle(), out_.data(), out_.size(), MSG_NOSIGNAL | MSG_DONTWAIT);
+  if (n > 0) out_.erase(0, static_cast<std::size_t>(n));
+}
+
+asio::awaitable<std::error_code> tls_stream::flush() {
+  std::size_t sent = 0;
+  while (sent < out_.size()) {
+    if (!socket_.is_open()) co_return asio::error::operation_aborted;
+    ssize_t n = ::send(socket_.native_handle(), out_.data() + sent, out_.size() - sent, MSG_NOSIGNAL);
+    if (n >= 0) {
+      sent += static_cast<std::size_t>(n);
+    } else if (transient(errno)) {
+      auto [ec] = co_await socket_.async_wait(asio::socket_base::wait_write, nothrow);
+      if (ec) co_return ec;
+    } else {
+      co_return std::error_code(errno, asio::error::get_system_category());
+    }
+  }
+  // Give the memory back: an idle connection keeps no output buffer.
+  std::string().swap(out_);
+  co_return std::error_code();
 }
 
 template <class Step>
@@ -123,18 +138,18 @@ asio::awaitable<std::pair<std::error_code, int>> tls_stream::drive(Step step) {
     if (r > 0) co_return std::pair{std::error_code(), r};
     int saved_errno = errno;
     int e = SSL_get_error(ssl_.get(), r);
-    asio::socket_base::wait_type wait;
-    if (e == SSL_ERROR_WANT_READ) {
-      wait = asio::socket_base::wait_read;
-    } else if (e == SSL_ERROR_WANT_WRITE) {
-      wait = asio::socket_base::wait_write;
-    } else {
+    if (e != SSL_ERROR_WANT_READ && e != SSL_ERROR_WANT_WRITE) {
       std::error_code ec = failure(e, saved_errno);
       ERR_clear_error();
+      send_now();  // the alert that says why, if the socket takes it
       co_return std::pair{ec, 0};
     }
-    auto [ec] = co_await socket_.async_wait(wait, nothrow);
-    if (ec) co_return std::pair{ec, 0};
+    // The peer may be waiting for what is pending before it says more.
+    if (auto ec = co_await flush()) co_return std::pair{ec, 0};
+    if (e == SSL_ERROR_WANT_READ) {
+      auto [ec] = co_await socket_.async_wait(asio::socket_base::wait_read, nothrow);
+      if (ec) co_return std::pair{ec, 0};
+    }
   }
 }
 
@@ -147,6 +162,7 @@ asio::awaitable<std::error_code> tls_stream::handshake() {
   }
   if (!socket_.is_open()) co_return asio::error::operation_aborted;
   if (!ssl_ && !attach_ssl()) co_return asio::error::no_memory;
+  // Success leaves the session ticket pending: it goes out with the response.
   auto [ec, r] = co_await drive([this] { return SSL_do_handshake(ssl_.get()); });
   co_return ec;
 }
@@ -158,12 +174,10 @@ asio::awaitable<std::pair<std::error_code, std::size_t>> tls_stream::read_some(a
 }
 
 asio::awaitable<std::pair<std::error_code, std::size_t>> tls_stream::write(asio::const_buffer from) {
-  // Without SSL_MODE_ENABLE_PARTIAL_WRITE, SSL_write_ex reports success only
-  // once all of it is written; after WANT_WRITE it is retried with the same
-  // arguments, as OpenSSL requires.
   if (from.size() == 0) co_return std::pair{std::error_code(), std::size_t{0}};
   std::size_t sent = 0;
   auto [ec, r] = co_await drive([&] { return SSL_write_ex(ssl_.get(), from.data(), from.size(), &sent); });
+  if (!ec && out_.size() >= flush_bytes) ec = co_await flush();
   co_return std::pair{ec, ec ? 0 : from.size()};
 }
 
@@ -176,7 +190,8 @@ asio::awaitable<std::error_code> tls_stream::shutdown() {
     int r = SSL_shutdown(ssl_.get());
     return r == 0 ? 1 : r;
   });
-  co_return ec;
+  if (ec) co_return ec;
+  co_return co_await flush();
 }
 
 }  // namespace twinstar::shell

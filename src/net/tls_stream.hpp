@@ -1,14 +1,19 @@
 #pragma once
-// A small TLS stream: OpenSSL reads and writes the non-blocking socket itself
-// (through a minimal BIO that sends with MSG_NOSIGNAL) and the coroutine
-// waits for readiness with socket.async_wait when OpenSSL says it must.
+// A small TLS stream: OpenSSL reads the non-blocking socket itself and writes
+// its records into a buffer of ours, which the stream sends when it must
+// (before waiting for the peer, when it grows large, on flush() and at
+// shutdown). The coroutine waits for readiness with socket.async_wait.
 //
 // Why not asio::ssl::stream: it keeps two 17 KB staging buffers and a BIO
 // pair of two more for the whole life of every connection, ~70 KB each even
-// while the connection idles. Here OpenSSL owns the only buffers and, with
-// SSL_MODE_RELEASE_BUFFERS, frees them whenever nothing is pending, so an
-// idle connection costs its SSL object and a coroutine frame. It also saves
-// a copy per record and lets each operation try the syscall before waiting.
+// while the connection idles. Here OpenSSL's read buffer is released when
+// empty (SSL_MODE_RELEASE_BUFFERS) and the output buffer after each send, so
+// an idle connection costs its SSL object and a coroutine frame.
+//
+// Why buffer the output: OpenSSL writes every record with its own syscall;
+// a Gemini answer is the server's handshake flight, the session ticket, the
+// response and close_notify, and gathered they leave in two send() calls
+// instead of six (and in fewer TCP segments).
 //
 // Thread-safety: like any Asio I/O object, one operation at a time, on the
 // socket's executor (a strand when the io_context has several threads).
@@ -18,6 +23,7 @@
 #include <openssl/ssl.h>
 
 #include <memory>
+#include <string>
 #include <system_error>
 #include <utility>
 
@@ -41,25 +47,33 @@ class tls_stream {
   // One SSL_read: bytes as soon as a record's worth is there; asio::error::eof
   // on close_notify or a clean TCP close.
   asio::awaitable<std::pair<std::error_code, std::size_t>> read_some(asio::mutable_buffer into);
-  // All of `from`, or the error that stopped it and how much went out.
+  // All of `from`, encrypted into the output buffer, which is sent once it
+  // holds flush_bytes or more; call flush() or shutdown() to send the rest.
   asio::awaitable<std::pair<std::error_code, std::size_t>> write(asio::const_buffer from);
-  // Send close_notify, without waiting for the peer's.
+  asio::awaitable<std::error_code> flush();
+  // close_notify, without waiting for the peer's, and everything pending.
   asio::awaitable<std::error_code> shutdown();
+
+  static constexpr std::size_t flush_bytes = 64 * 1024;
 
  private:
   struct ssl_deleter {
     void operator()(SSL* s) const { SSL_free(s); }
   };
-  // Runs `step` (an SSL_* call returning > 0 on success) until it succeeds,
-  // waiting for the readiness OpenSSL asks for in between.
-  template <class Step>
-  asio::awaitable<std::pair<std::error_code, int>> drive(Step step);
+  friend struct tls_stream_bio;
 
   bool attach_ssl();
+  // Runs `step` (an SSL_* call returning > 0 on success) until it succeeds,
+  // sending pending output and waiting for input whenever OpenSSL needs it.
+  template <class Step>
+  asio::awaitable<std::pair<std::error_code, int>> drive(Step step);
+  // What can be sent without waiting (an alert before giving up).
+  void send_now();
 
   asio::ip::tcp::socket socket_;
   SSL_CTX* ctx_;
   role role_;
+  std::string out_;  // ciphertext not yet sent
   std::unique_ptr<SSL, ssl_deleter> ssl_;
 };
 
