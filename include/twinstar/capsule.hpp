@@ -9,6 +9,7 @@
 #include <optional>
 #include <string>
 #include <variant>
+#include <vector>
 
 #include "twinstar/config.hpp"
 #include "twinstar/error.hpp"
@@ -30,6 +31,9 @@ struct serve_generated {
   // 10,000 articles is ~1 MB: copied per request it costs more than sending
   // a file). Read the body through text().
   std::shared_ptr<const std::string> shared = nullptr;
+  // Besides `directory`, what it was built from (an index page, the feed
+  // directories its {{latest}} lines list): answer caches watch them all.
+  std::vector<std::filesystem::path> sources = {};
   const std::string& text() const { return shared ? *shared : body; }
 };
 

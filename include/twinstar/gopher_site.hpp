@@ -6,6 +6,7 @@
 #include <filesystem>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "twinstar/config.hpp"
 #include "twinstar/gopher.hpp"
@@ -21,6 +22,8 @@ struct gopher_answer {
   std::filesystem::path file;      // else: send this file byte-exact
   std::uint64_t file_size = 0;
   std::string kind;                // for the access log: "menu", "text", "file", "error"
+  // What it was built from (answer_cache.hpp watches them); empty for errors.
+  std::vector<std::filesystem::path> sources = {};
 };
 
 struct gopher_site {

@@ -187,12 +187,15 @@ resolution with_markers(resolution res, const route_path& path, cache& feeds) {
   }
   const std::string page = read_whole(file->file, file->size);
   if (!has_marker(page)) return res;
+  std::vector<fs::path> sources{file->file};
   const auto expand = [&](const latest_marker& marker) -> std::optional<std::string> {
     const auto found = look_up(*path.host, marker.path, feeds);
     if (!found.snap) return std::nullopt;
+    sources.push_back(found.directory);
     return render_latest(*found.feed, found.snap->entries, marker.count.value_or(found.feed->latest));
   };
-  return serve_generated{"text/gemini", expand_markers(page, expand), file->file.parent_path()};
+  auto body = expand_markers(page, expand);
+  return serve_generated{"text/gemini", std::move(body), file->file.parent_path(), nullptr, std::move(sources)};
 }
 
 // The index file of a directory request, through resolve_on_disk's own checks

@@ -95,14 +95,28 @@ gopher_answer gopher_site::answer(std::string_view request_line) const {
     return std::nullopt;
   };
 
+  // What the answer is built from, for answer caches.
+  std::vector<std::filesystem::path> sources;
+  if (auto* f = std::get_if<serve_file>(&res)) sources.push_back(f->file);
+  if (auto* gen = std::get_if<serve_generated>(&res)) {
+    sources.push_back(gen->directory);
+    sources.insert(sources.end(), gen->sources.begin(), gen->sources.end());
+  }
+  auto made = [&sources](std::string body, std::filesystem::path file, std::uint64_t size, std::string kind) {
+    return gopher_answer{std::move(body), std::move(file), size, std::move(kind), std::move(sources)};
+  };
+
   if (directory) {
     // An existing gophermap wins, so Gopher-native content keeps working.
     std::filesystem::path dir = host.root;
     for (const auto& s : path.path.segments) dir /= s;
+    sources.push_back(dir);  // a gophermap appearing changes it
     std::error_code ec;
     auto map = dir / "gophermap";
-    if (std::filesystem::is_regular_file(map, ec))
-      return {gopher::gophermap_to_menu(read_small(map), page_path, context), {}, 0, "menu"};
+    if (std::filesystem::is_regular_file(map, ec)) {
+      sources.push_back(map);
+      return made(gopher::gophermap_to_menu(read_small(map), page_path, context), {}, 0, "menu");
+    }
     if (auto* gen = std::get_if<serve_generated>(&res)) {
       // A feed of 10,000 articles must not cost 10,000 disk lookups: its
       // articles are known to be files.
@@ -119,19 +133,19 @@ gopher_answer gopher_site::answer(std::string_view request_line) const {
         // Built once per snapshot and host:port: 10,000 links take milliseconds.
         const auto key = "gopher\n" + context.host + "\n" + std::to_string(context.port);
         auto menu = snap->derived(key, [&] { return gopher::gemtext_to_menu(gen->text(), page_path, context, known); });
-        return {*menu, {}, 0, "menu"};
+        return made(*menu, {}, 0, "menu");
       }
-      return {gopher::gemtext_to_menu(gen->text(), page_path, context, classify), {}, 0, "menu"};
+      return made(gopher::gemtext_to_menu(gen->text(), page_path, context, classify), {}, 0, "menu");
     }
     if (auto* f = std::get_if<serve_file>(&res); f && ends_with_gmi(f->file))
-      return {gopher::gemtext_to_menu(read_small(f->file), page_path, context, classify), {}, 0, "menu"};
+      return made(gopher::gemtext_to_menu(read_small(f->file), page_path, context, classify), {}, 0, "menu");
   }
   // A generated document that is no menu (a feed's atom.xml): sent as is.
-  if (auto* gen = std::get_if<serve_generated>(&res); gen && !directory) return {gen->text(), {}, 0, "file"};
+  if (auto* gen = std::get_if<serve_generated>(&res); gen && !directory) return made(gen->text(), {}, 0, "file");
   if (auto* f = std::get_if<serve_file>(&res)) {
     if (ends_with_gmi(f->file))
-      return {gopher::gemtext_to_text(read_small(f->file), gemini_base + page_path), {}, 0, "text"};
-    return {{}, f->file, f->size, "file"};
+      return made(gopher::gemtext_to_text(read_small(f->file), gemini_base + page_path), {}, 0, "text");
+    return made({}, f->file, f->size, "file");
   }
   return failure({errc::not_found, {}}, selector);
 }

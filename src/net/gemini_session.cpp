@@ -18,6 +18,9 @@ namespace {
 
 using namespace asio::experimental::awaitable_operators;
 
+// A body this small is copied behind the header: one TLS record, not two.
+constexpr std::size_t small_record_bytes = 16 * 1024;
+
 struct fd_guard {
   int fd = -1;
   ~fd_guard() {
@@ -54,6 +57,22 @@ struct request_context {
   std::optional<client_certificate> cert;
 };
 
+// A whole small file, or nullopt when it cannot be read.
+std::optional<std::string> read_small_file(const std::filesystem::path& path, std::uintmax_t size) {
+  fd_guard file{::open(path.c_str(), O_RDONLY | O_CLOEXEC)};
+  if (file.fd < 0) return std::nullopt;
+  std::string body(static_cast<std::size_t>(size), '\0');
+  std::size_t have = 0;
+  while (have < body.size()) {
+    ssize_t n = ::pread(file.fd, body.data() + have, body.size() - have, static_cast<off_t>(have));
+    if (n < 0) return std::nullopt;
+    if (n == 0) break;  // shorter than when it was resolved
+    have += static_cast<std::size_t>(n);
+  }
+  body.resize(have);
+  return body;
+}
+
 // What the handshake told us about the client's certificate, if it sent one.
 std::optional<client_certificate> peer_certificate(SSL* ssl) {
   X509* peer = SSL_get0_peer_certificate(ssl);
@@ -84,17 +103,48 @@ response decide(std::string_view line, const snapshot& site, shared_state& state
   const auto& where = std::get<route_path>(r);
   if (auto refused = check_client_certificate(*where.host, where.url_path, ctx.cert ? &*ctx.cert : nullptr))
     return from_error(*refused);
-  resolution res = feed::resolve(where, site.config->cert_dir, state.feeds,
-                                 feed::gemini_base_url(where.host->name, ctx.local_port));
-  if (auto* e = std::get_if<error>(&res)) return from_error(*e);
-  if (auto* red = std::get_if<route_redirect>(&res)) return {red->code, red->target, {}, -1, 0};
-  if (auto* gen = std::get_if<serve_generated>(&res))
-    return {gemini::status::success, gemini_meta_for(gen->mime, where.host->lang), std::move(gen->body), -1, 0,
-            std::move(gen->shared)};
-  const auto& file = std::get<serve_file>(res);
-  int fd = ::open(file.file.c_str(), O_RDONLY | O_CLOEXEC);
+  // Served from memory while nothing it was built from has changed.
+  const std::string key = where.host->name + '\n' + std::to_string(ctx.local_port) + '\n' + where.url_path;
+  const auto now = clock::now();
+  auto answer = site.gemini_answers->find(key, now);
+  if (!answer) {
+    resolution res = feed::resolve(where, site.config->cert_dir, state.feeds,
+                                   feed::gemini_base_url(where.host->name, ctx.local_port));
+    if (auto* e = std::get_if<error>(&res)) return from_error(*e);
+    if (auto* red = std::get_if<route_redirect>(&res)) return {red->code, red->target, {}, -1, 0};
+    gemini_answer made;
+    std::vector<std::filesystem::path> watched;
+    std::size_t bytes = 0;
+    if (auto* gen = std::get_if<serve_generated>(&res)) {
+      made.meta = gemini_meta_for(gen->mime, where.host->lang);
+      made.body = gen->shared ? gen->shared : std::make_shared<const std::string>(std::move(gen->body));
+      bytes = gen->shared ? 0 : made.body->size();  // a shared body is counted where it lives
+      watched.push_back(gen->directory);
+      watched.insert(watched.end(), gen->sources.begin(), gen->sources.end());
+    } else {
+      const auto& file = std::get<serve_file>(res);
+      made.meta = gemini_meta_for(file.mime, where.host->lang);
+      watched.push_back(file.file);
+      if (file.size <= cached_file_bytes) {
+        // Stamped before it is read: a change while reading shows next time.
+        auto pending = answer_cache<gemini_answer>::watch(std::move(watched), now);
+        auto body = read_small_file(file.file, file.size);
+        if (!body) return from_error({errc::unreadable, {}});
+        made.body = std::make_shared<const std::string>(std::move(*body));
+        answer = std::make_shared<const gemini_answer>(std::move(made));
+        site.gemini_answers->store(key, answer, std::move(pending), answer->body->size());
+        return {gemini::status::success, answer->meta, {}, -1, 0, answer->body};
+      }
+      made.file = file.file.string();
+      made.file_size = file.size;
+    }
+    answer = std::make_shared<const gemini_answer>(std::move(made));
+    site.gemini_answers->store(key, answer, answer_cache<gemini_answer>::watch(std::move(watched), now), bytes);
+  }
+  if (answer->body) return {gemini::status::success, answer->meta, {}, -1, 0, answer->body};
+  int fd = ::open(answer->file.c_str(), O_RDONLY | O_CLOEXEC);
   if (fd < 0) return from_error({errc::unreadable, {}});
-  return {gemini::status::success, gemini_meta_for(file.mime, where.host->lang), {}, fd, file.size};
+  return {gemini::status::success, answer->meta, {}, fd, answer->file_size};
 }
 
 asio::awaitable<void> exchange(tls_stream& stream, const snapshot& site, shared_state& state,
@@ -145,6 +195,10 @@ asio::awaitable<void> exchange(tls_stream& stream, const snapshot& site, shared_
   // also make progress within write_timeout, so a stalled reader goes early.
   std::string head = gemini::format_header(resp.code, resp.meta);
   head += resp.body;  // small bodies go out with the header in one record
+  if (resp.shared_body && resp.shared_body->size() <= small_record_bytes) {
+    head += *resp.shared_body;
+    resp.shared_body = nullptr;
+  }
   const std::uint64_t shared_size = resp.shared_body ? resp.shared_body->size() : 0;
   const auto all_done = write_deadline(config, head.size() + resp.file_size + shared_size);
   deadline.set(std::min(all_done, clock::now() + config.write_timeout));

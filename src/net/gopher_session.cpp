@@ -45,6 +45,8 @@ asio::awaitable<void> exchange(tcp::socket& socket, const snapshot& snap, const 
     else frame = {gopher::frame_state::complete, std::string_view(buf, have)};
   }
 
+  // An answer made here, or one shared from the cache.
+  std::shared_ptr<const gopher_answer> kept;
   gopher_answer answer;
   std::string client_ip = peer_address(socket);
   auto verdict = snap.limiter->admit(client_ip, clock::now());
@@ -64,14 +66,28 @@ asio::awaitable<void> exchange(tcp::socket& socket, const snapshot& snap, const 
     answer.kind = "slow-down";
   } else {
     out.selector = std::string(frame.line);
-    answer = site.answer(frame.line);
+    // Served from memory while nothing it was built from has changed.
+    const std::string key = host.name + '\n' + std::to_string(local_port) + '\n' + out.selector;
+    const auto now = clock::now();
+    kept = snap.gopher_answers->find(key, now);
+    if (!kept) {
+      answer = site.answer(frame.line);
+      if (answer.kind != "error" && !answer.sources.empty()) {
+        // Stamped after building: a change made meanwhile shows within max_age.
+        auto pending = answer_cache<gopher_answer>::watch(answer.sources, now);
+        kept = std::make_shared<const gopher_answer>(std::move(answer));
+        snap.gopher_answers->store(key, kept, std::move(pending), kept->body.size());
+      }
+    }
   }
+  if (kept) answer = {{}, kept->file, kept->file_size, kept->kind};
+  const std::string& body = kept ? kept->body : answer.body;
   out.kind = answer.kind;
 
-  const auto all_done = write_deadline(config, answer.body.size() + answer.file_size);
+  const auto all_done = write_deadline(config, body.size() + answer.file_size);
   deadline.set(std::min(all_done, clock::now() + config.write_timeout));
   if (answer.file.empty()) {
-    auto [ec, n] = co_await asio::async_write(socket, asio::buffer(answer.body), nothrow);
+    auto [ec, n] = co_await asio::async_write(socket, asio::buffer(body), nothrow);
     out.bytes += n;
     co_return;
   }

@@ -13,6 +13,8 @@
 #include <string>
 
 #include "twinstar/access_log.hpp"
+#include "twinstar/answer_cache.hpp"
+#include "twinstar/gopher_site.hpp"
 #include "twinstar/config.hpp"
 #include "twinstar/feed_cache.hpp"
 #include "twinstar/limits.hpp"
@@ -31,6 +33,17 @@ inline constexpr std::size_t file_chunk_bytes = 64 * 1024;
 // Upper bound on closing: discarding what the client already sent.
 inline constexpr std::chrono::milliseconds linger_drain{2000};
 
+// A Gemini answer kept in memory: the header's meta and either the body or,
+// for a file too large to keep, its path (opened per request).
+struct gemini_answer {
+  std::string meta;
+  std::shared_ptr<const std::string> body;
+  std::string file;
+  std::uint64_t file_size = 0;
+};
+// Files up to this size are served from memory.
+inline constexpr std::uintmax_t cached_file_bytes = 64 * 1024;
+
 // Everything built from one configuration. Immutable; a reload (SIGHUP)
 // builds a new one and swaps the pointer, and each connection keeps the
 // snapshot it started with until it ends.
@@ -41,6 +54,10 @@ struct snapshot {
   const host_config* gopher_host = nullptr;         // the host [server] gopher_listen serves
   std::uint16_t gemini_port = 0;                    // for Gopher text references to gemini:// URLs
   std::shared_ptr<rate_limiter> limiter;
+  // Answers of this configuration, per host, port and path (Gemini) or
+  // request line (Gopher); a reload starts with empty ones.
+  std::unique_ptr<answer_cache<gemini_answer>> gemini_answers = std::make_unique<answer_cache<gemini_answer>>();
+  std::unique_ptr<answer_cache<gopher_answer>> gopher_answers = std::make_unique<answer_cache<gopher_answer>>();
 
   // nullptr and `error` set when a certificate or key cannot be loaded.
   static std::shared_ptr<const snapshot> build(std::shared_ptr<const server_config> config,

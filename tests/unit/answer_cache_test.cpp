@@ -1,0 +1,114 @@
+// answer_cache: what invalidates an entry, and its bounds.
+#include "twinstar/answer_cache.hpp"
+
+#include <doctest/doctest.h>
+#include <unistd.h>
+
+#include <fstream>
+
+using namespace twinstar;
+namespace fs = std::filesystem;
+using namespace std::chrono_literals;
+
+namespace {
+
+struct temp_dir {
+  fs::path path = fs::temp_directory_path() / ("twinstar-answer-cache-" + std::to_string(::getpid()));
+  temp_dir() {
+    fs::remove_all(path);
+    fs::create_directories(path);
+  }
+  ~temp_dir() { fs::remove_all(path); }
+};
+
+void write(const fs::path& p, const std::string& text) { std::ofstream(p, std::ios::binary) << text; }
+
+using cache = answer_cache<std::string>;
+
+void put(cache& c, const std::string& key, const std::string& value, std::vector<fs::path> watched,
+         cache::clock::time_point now) {
+  c.store(key, std::make_shared<const std::string>(value), cache::watch(std::move(watched), now), value.size());
+}
+
+}  // namespace
+
+TEST_CASE("answer_cache: an entry lives while its watched paths keep their stamps") {
+  temp_dir dir;
+  const auto file = dir.path / "page.gmi";
+  write(file, "one");
+  cache c;
+  const auto t0 = cache::clock::now();
+  put(c, "k", "answer one", {file, dir.path}, t0);
+  REQUIRE(c.find("k", t0 + 10ms));
+  CHECK(*c.find("k", t0 + 10ms) == "answer one");
+  CHECK_FALSE(c.find("other", t0));
+
+  struct change {
+    const char* what;
+    void (*apply)(const fs::path& file, const fs::path& dir);
+  };
+  for (const change& ch : {
+           change{"rewritten with the same size", [](const fs::path& f, const fs::path&) {
+                    // Same size, so only the times tell; force a later mtime.
+                    write(f, "two");
+                    fs::last_write_time(f, fs::last_write_time(f) + 1s);
+                  }},
+           change{"rewritten longer", [](const fs::path& f, const fs::path&) { write(f, "three"); }},
+           change{"replaced by rename", [](const fs::path& f, const fs::path& d) {
+                    write(d / "new.tmp", "four");
+                    fs::rename(d / "new.tmp", f);
+                  }},
+           change{"a new file in the watched directory", [](const fs::path&, const fs::path& d) {
+                    write(d / ("extra" + std::to_string(cache::clock::now().time_since_epoch().count())), "x");
+                  }},
+           change{"deleted", [](const fs::path& f, const fs::path&) { fs::remove(f); }},
+       }) {
+    CAPTURE(ch.what);
+    if (!fs::exists(file)) write(file, "again");
+    put(c, "k", "answer", {file, dir.path}, t0);
+    REQUIRE(c.find("k", t0 + 10ms));
+    ch.apply(file, dir.path);
+    CHECK_FALSE(c.find("k", t0 + 10ms));
+    CHECK(c.size() == 0);  // the stale entry is gone, not kept
+  }
+}
+
+TEST_CASE("answer_cache: entries expire after max_age even when nothing changed") {
+  temp_dir dir;
+  cache c(cache::limits{500ms, 16, 1 << 20});
+  const auto t0 = cache::clock::now();
+  put(c, "k", "v", {dir.path}, t0);
+  CHECK(c.find("k", t0 + 499ms));
+  CHECK_FALSE(c.find("k", t0 + 500ms));
+}
+
+TEST_CASE("answer_cache: a path that did not exist is watched for appearing") {
+  temp_dir dir;
+  const auto map = dir.path / "gophermap";
+  cache c;
+  const auto t0 = cache::clock::now();
+  put(c, "k", "v", {map}, t0);
+  CHECK(c.find("k", t0));
+  write(map, "iHello\r\n");
+  CHECK_FALSE(c.find("k", t0));
+}
+
+TEST_CASE("answer_cache: over its entry or byte bound the cache starts afresh") {
+  temp_dir dir;
+  const auto t0 = cache::clock::now();
+  cache by_count(cache::limits{10s, 3, 1 << 20});
+  for (int i = 0; i < 3; ++i) put(by_count, "k" + std::to_string(i), "v", {dir.path}, t0);
+  CHECK(by_count.size() == 3);
+  put(by_count, "k3", "v", {dir.path}, t0);
+  CHECK(by_count.size() == 1);
+  CHECK(by_count.find("k3", t0));
+
+  cache by_bytes(cache::limits{10s, 100, 10});
+  put(by_bytes, "a", "123456", {dir.path}, t0);
+  put(by_bytes, "b", "123456", {dir.path}, t0);  // 12 > 10 bytes
+  CHECK(by_bytes.size() == 1);
+  CHECK(by_bytes.find("b", t0));
+  put(by_bytes, "huge", std::string(11, 'x'), {dir.path}, t0);  // larger than the bound: not kept
+  CHECK_FALSE(by_bytes.find("huge", t0));
+  CHECK(by_bytes.find("b", t0));
+}
