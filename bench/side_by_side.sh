@@ -2,7 +2,8 @@
 # Side by side (issue 7): twinstar with 1 and 2 workers, molly-brown (Debian
 # package) and bench/minimal_server.cpp (the least an OpenSSL 3.0 server can
 # do), serving the same 2 KB index.gmi with the same EC P-256 certificate,
-# driven by `twinstar bench` with full handshakes. Runs are interleaved
+# driven by `twinstar bench` with full handshakes; then twinstar's Gopher
+# menu beside the minimal server's plain-TCP mode sending the same bytes. Runs are interleaved
 # (A B C D, A B C D, ...) and the table gives medians per server and case,
 # with server CPU per request from /proc and ratios to the minimal server.
 #
@@ -62,6 +63,8 @@ wait_listening() {
 }
 names=() ports=() spids=()
 add_server() { names+=("$1"); ports+=("$2"); spids+=("$3"); pids+=("$3"); }
+gnames=() gports=() gpids=()  # the Gopher side: twinstar and a minimal plain-TCP server
+add_gopher() { gnames+=("$1"); gports+=("$2"); gpids+=("$3"); }
 
 mkfifo "$tmp/minimal.out"
 "$minimal" "$tmp/cert.pem" "$tmp/key.pem" "$root/index.gmi" 0 >"$tmp/minimal.out" 2>"$tmp/minimal.err" &
@@ -94,7 +97,21 @@ for workers in 1 2; do
     --cert "$tmp/cert.pem" --key "$tmp/key.pem" --workers "$workers"
   exec 3<&-
   add_server "twinstar, $workers worker$([ "$workers" = 1 ] || echo s)" "$gemini_port" "$server_pid"
+  add_gopher "twinstar, $workers worker$([ "$workers" = 1 ] || echo s)" "$gopher_port" "$server_pid"
 done
+
+# The minimal plain-TCP server answers every selector with twinstar's root menu.
+"$bin" get "gopher://localhost:${gports[0]}/" --connect "127.0.0.1:${gports[0]}" >"$tmp/menu.txt"
+mkfifo "$tmp/plain.out"
+"$minimal" --plain "$tmp/menu.txt" 0 >"$tmp/plain.out" 2>"$tmp/plain.err" &
+p=$!
+pids+=("$p")
+read -r -t 30 line <"$tmp/plain.out"
+line="${line#listening on gopher://127.0.0.1:}"
+gnames=("minimal plain-TCP server" "${gnames[@]}")
+gports=("${line%%/*}" "${gports[@]}")
+gpids=("$p" "${gpids[@]}")
+menu_size="$(wc -c <"$tmp/menu.txt")"
 
 # --- the runs ------------------------------------------------------------------------
 # One result file per server and case, one line per round: rps cpu p50 p99.
@@ -112,6 +129,18 @@ for ((r = 1; r <= rounds; r++)); do
         >>"$tmp/result.$i.${label// /_}"
       unset f
     done
+  done
+done
+
+for ((r = 1; r <= rounds; r++)); do
+  for i in "${!gnames[@]}"; do
+    echo "side_by_side: round $r/$rounds, Gopher menu, ${gnames[$i]}" >&2
+    line="$("$bin" bench --connect "127.0.0.1:${gports[$i]}" --concurrency 16 --duration "$duration" \
+      --server-pid "${gpids[$i]}" --timeout 30 "gopher://localhost:${gports[$i]}/" | grep '^bench: ' || true)"
+    declare -A f=()
+    for kv in ${line#bench: }; do f["${kv%%=*}"]="${kv#*=}"; done
+    echo "${f[rps]:-0} ${f[server_cpu_us_per_req]:-0} ${f[p50_ms]:-0} ${f[p99_ms]:-0} ${f[errors]:-?}" >>"$tmp/gopher.$i"
+    unset f
   done
 done
 
@@ -139,6 +168,18 @@ cpu="$(awk -F': ' '/^model name/ { print $2; exit }' /proc/cpuinfo 2>/dev/null |
       errors="$(awk '{ s += $5 } END { print s }' "$file")"
       echo "| $label | ${names[$i]} | $(col "$file" 1) | $cpu_us | $(ratio "$cpu_us" "$base") | $(col "$file" 3) | $(col "$file" 4) | $errors |"
     done
+  done
+  echo
+  echo "Gopher: the root menu (${menu_size} bytes, converted from the same index.gmi), concurrency 16, plain TCP."
+  echo
+  echo "| case | server | req/s | server CPU µs/req | CPU vs minimal | p50 ms | p99 ms | errors |"
+  echo "|---|---|--:|--:|--:|--:|--:|--:|"
+  gbase="$(col "$tmp/gopher.0" 2)"
+  for i in "${!gnames[@]}"; do
+    file="$tmp/gopher.$i"
+    cpu_us="$(col "$file" 2)"
+    errors="$(awk '{ s += $5 } END { print s }' "$file")"
+    echo "| Gopher menu c16 | ${gnames[$i]} | $(col "$file" 1) | $cpu_us | $(ratio "$cpu_us" "$gbase") | $(col "$file" 3) | $(col "$file" 4) | $errors |"
   done
 } | tee "$out"
 echo "side_by_side: written to $out" >&2

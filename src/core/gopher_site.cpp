@@ -110,7 +110,9 @@ gopher_answer gopher_site::answer(std::string_view request_line) const {
     // An existing gophermap wins, so Gopher-native content keeps working.
     std::filesystem::path dir = host.root;
     for (const auto& s : path.path.segments) dir /= s;
-    sources.push_back(dir);  // a gophermap appearing changes it
+    // A gophermap appearing changes the directory (a generated answer
+    // already watches it).
+    if (!std::holds_alternative<serve_generated>(res)) sources.push_back(dir);
     std::error_code ec;
     auto map = dir / "gophermap";
     if (std::filesystem::is_regular_file(map, ec)) {

@@ -147,7 +147,7 @@ response decide(std::string_view line, const snapshot& site, shared_state& state
   return {gemini::status::success, answer->meta, {}, fd, answer->file_size};
 }
 
-asio::awaitable<void> exchange(tls_stream& stream, const snapshot& site, shared_state& state,
+asio::awaitable<void> exchange(tls_stream& stream, const peer& client, const snapshot& site, shared_state& state,
                                session_deadline& deadline, outcome& out) {
   const server_config& config = *site.config;
   // Failed handshakes (TLS 1.1, a pinned certificate...) are the client's business.
@@ -172,7 +172,7 @@ asio::awaitable<void> exchange(tls_stream& stream, const snapshot& site, shared_
       auto& sock = stream.socket();
       std::error_code ec;
       auto local = sock.local_endpoint(ec);
-      request_context ctx{local.port(), local.address().to_string(), peer_address(sock),
+      request_context ctx{local.port(), local.address().to_string(), client.address,
                           peer_certificate(stream.native_handle())};
       resp = decide(frame.line, site, state, ctx, out);
       break;
@@ -241,15 +241,15 @@ asio::awaitable<void> exchange(tls_stream& stream, const snapshot& site, shared_
 
 }  // namespace
 
-asio::awaitable<void> serve_gemini(tcp::socket socket, std::shared_ptr<const snapshot> site, shared_state& state) {
+asio::awaitable<void> serve_gemini(tcp::socket socket, peer client, std::shared_ptr<const snapshot> site,
+                                   shared_state& state) {
   auto started = clock::now();
   clock::time_point answered{};
-  std::string client = peer_string(socket);
   outcome out;
   {
     tls_stream stream(std::move(socket), site->contexts->default_context(), tls_stream::role::server);
     session_deadline deadline(started + site->config->handshake_timeout);
-    co_await (exchange(stream, *site, state, deadline, out) || watchdog(deadline, stream.socket()));
+    co_await (exchange(stream, client, *site, state, deadline, out) || watchdog(deadline, stream.socket()));
     answered = clock::now();
     if (stream.socket().is_open()) {
       deadline.set(clock::now() + linger_drain);
@@ -258,7 +258,7 @@ asio::awaitable<void> serve_gemini(tcp::socket socket, std::shared_ptr<const sna
   }
   if (out.status != 0) {
     std::string status = std::to_string(out.status);
-    state.log->write({client, "gemini", out.host, out.path, status, out.bytes,
+    state.log->write({client.text, "gemini", out.host, out.path, status, out.bytes,
                       std::chrono::duration_cast<std::chrono::microseconds>(answered - started)});
   }
 }

@@ -19,7 +19,7 @@ struct outcome {
   std::uint64_t bytes = 0;
 };
 
-asio::awaitable<void> exchange(tcp::socket& socket, const snapshot& snap, const host_config& host,
+asio::awaitable<void> exchange(tcp::socket& socket, const peer& client, const snapshot& snap, const host_config& host,
                                shared_state& state, std::uint16_t local_port, session_deadline& deadline,
                                outcome& out) {
   const server_config& config = *snap.config;
@@ -48,7 +48,7 @@ asio::awaitable<void> exchange(tcp::socket& socket, const snapshot& snap, const 
   // An answer made here, or one shared from the cache.
   std::shared_ptr<const gopher_answer> kept;
   gopher_answer answer;
-  std::string client_ip = peer_address(socket);
+  const std::string& client_ip = client.address;
   auto verdict = snap.limiter->admit(client_ip, clock::now());
   if (frame.state == gopher::frame_state::too_long) {
     answer.body = gopher::error_menu(
@@ -115,7 +115,8 @@ asio::awaitable<void> exchange(tcp::socket& socket, const snapshot& snap, const 
 
 }  // namespace
 
-asio::awaitable<void> serve_gopher(tcp::socket socket, std::shared_ptr<const snapshot> site, shared_state& state,
+asio::awaitable<void> serve_gopher(tcp::socket socket, peer client, std::shared_ptr<const snapshot> site,
+                                   shared_state& state,
                                    std::uint16_t local_port, std::string host_name) {
   // After a reload the listener's host may be gone or Gopher-less: fall back
   // to the first Gopher host, or close.
@@ -124,17 +125,16 @@ asio::awaitable<void> serve_gopher(tcp::socket socket, std::shared_ptr<const sna
   if (host == nullptr) co_return;
   auto started = clock::now();
   clock::time_point answered{};
-  std::string client = peer_string(socket);
   outcome out;
   session_deadline deadline(started + site->config->request_timeout);
-  co_await (exchange(socket, *site, *host, state, local_port, deadline, out) || watchdog(deadline, socket));
+  co_await (exchange(socket, client, *site, *host, state, local_port, deadline, out) || watchdog(deadline, socket));
   answered = clock::now();
   if (socket.is_open()) {
     deadline.set(clock::now() + linger_drain);
     co_await (drain_and_close(socket) || watchdog(deadline, socket));
   }
   if (!out.kind.empty())
-    state.log->write({client, "gopher", host->name, out.selector, out.kind, out.bytes,
+    state.log->write({client.text, "gopher", host->name, out.selector, out.kind, out.bytes,
                       std::chrono::duration_cast<std::chrono::microseconds>(answered - started)});
 }
 

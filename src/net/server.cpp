@@ -21,7 +21,13 @@ std::string endpoint_info::url() const {
 }
 
 struct server::impl {
-  asio::io_context io;
+  // One io_context per worker thread, each run by its thread alone: no
+  // strands, no lock shared by every handler. `io` (the first) also runs the
+  // acceptors and the server's timers; accepted connections are dealt out
+  // round-robin.
+  asio::io_context io{1};
+  std::vector<std::unique_ptr<asio::io_context>> more_io;
+  std::size_t next_io = 0;
   shared_state state;
   std::vector<std::unique_ptr<tcp::acceptor>> acceptors;
   std::vector<endpoint_info> endpoints;
@@ -31,8 +37,18 @@ struct server::impl {
   unsigned workers = 1;
   std::uint16_t gemini_port = gemini::default_port;
 
+  void stop_all() {
+    io.stop();
+    for (auto& c : more_io) c->stop();
+  }
+
   void finish_if_drained() {
-    if (stopping && state.active.load() == 0) io.stop();
+    if (stopping && state.active.load() == 0) stop_all();
+  }
+
+  asio::io_context& pick_io() {
+    std::size_t i = next_io++ % (more_io.size() + 1);
+    return i == 0 ? io : *more_io[i - 1];
   }
 
   void begin_stop() {
@@ -43,7 +59,7 @@ struct server::impl {
     }
     if (pruner) pruner->cancel();
     grace = std::make_unique<asio::steady_timer>(io, state.current()->config->shutdown_grace);
-    grace->async_wait([this](std::error_code) { io.stop(); });
+    grace->async_wait([this](std::error_code) { stop_all(); });
     finish_if_drained();
   }
 
@@ -59,14 +75,16 @@ struct server::impl {
   }
 
   asio::awaitable<void> accept_loop(tcp::acceptor& acceptor, bool gopher, std::string gopher_host_name) {
-    const bool strands = workers > 1;
     bool backing_off = false;
+    std::error_code ignored;
+    const std::uint16_t port = acceptor.local_endpoint(ignored).port();
     for (;;) {
-      asio::any_io_executor exec = strands ? asio::any_io_executor(asio::make_strand(io)) : io.get_executor();
+      asio::any_io_executor exec = pick_io().get_executor();
       // (Under EMFILE a sanitizer build reports "invalid vptr" here: UBSan's
       // probe needs a free descriptor. It is not a bug in this code.)
       std::error_code ec;
-      tcp::socket socket = co_await acceptor.async_accept(exec, asio::redirect_error(asio::use_awaitable, ec));
+      tcp::endpoint from;
+      tcp::socket socket = co_await acceptor.async_accept(exec, from, asio::redirect_error(asio::use_awaitable, ec));
       if (ec) {
         if (!acceptor.is_open() || ec == asio::error::operation_aborted) co_return;
         // EMFILE/ENFILE and friends: back off instead of spinning, keep accepting.
@@ -78,11 +96,10 @@ struct server::impl {
       }
       if (backing_off) log_event("accepting again");
       backing_off = false;
-      std::error_code ignored;
       socket.set_option(tcp::no_delay(true), ignored);
-      std::uint16_t port = acceptor.local_endpoint(ignored).port();
       auto site = state.current();
-      std::string client = peer_address(socket);
+      peer who = peer::of(from);
+      const std::string client = who.address;
       if (site->limiter->banned(client, clock::now())) {
         if (gopher) asio::co_spawn(exec, refuse_gopher(std::move(socket), "Banned for a while: slow down"), asio::detached);
         continue;  // the socket closes as it goes out of scope
@@ -94,8 +111,8 @@ struct server::impl {
         continue;
       }
       ++state.active;
-      auto session = gopher ? serve_gopher(std::move(socket), site, state, port, gopher_host_name)
-                            : serve_gemini(std::move(socket), site, state);
+      auto session = gopher ? serve_gopher(std::move(socket), std::move(who), site, state, port, gopher_host_name)
+                            : serve_gemini(std::move(socket), std::move(who), site, state);
       asio::co_spawn(exec, std::move(session), [this, limits, client](std::exception_ptr e) {
         if (e) {
           try {
@@ -155,6 +172,7 @@ server::~server() = default;
 std::unique_ptr<server> server::create(std::shared_ptr<const server_config> config, std::string& error) {
   auto p = std::make_unique<impl>();
   p->workers = config->workers;
+  for (unsigned i = 1; i < p->workers; ++i) p->more_io.push_back(std::make_unique<asio::io_context>(1));
   p->state.log = std::make_unique<access_log>(config->access_log);
   if (!p->state.log->ok()) {
     error = "cannot open access log " + config->access_log;
@@ -207,8 +225,13 @@ void server::run() {
   p.schedule_prune();
   auto guard = asio::make_work_guard(p.io);  // keep run() alive until stop
   std::vector<std::thread> extra;
-  for (unsigned i = 1; i < p.workers; ++i) extra.emplace_back([&p] { p.io.run(); });
+  for (auto& c : p.more_io)
+    extra.emplace_back([c = c.get()] {
+      auto work = asio::make_work_guard(*c);
+      c->run();
+    });
   p.io.run();
+  p.stop_all();
   for (auto& t : extra) t.join();
 }
 
@@ -275,19 +298,11 @@ clock::time_point write_deadline(const server_config& config, std::uint64_t size
   return clock::now() + config.write_timeout + extra;
 }
 
-std::string peer_address(const tcp::socket& socket) {
-  std::error_code ec;
-  auto ep = socket.remote_endpoint(ec);
-  return ec ? std::string("-") : ep.address().to_string();
-}
-
-std::string peer_string(const tcp::socket& socket) {
-  std::error_code ec;
-  auto ep = socket.remote_endpoint(ec);
-  if (ec) return "-";
-  auto addr = ep.address().to_string();
-  if (ep.address().is_v6()) addr = "[" + addr + "]";
-  return addr + ":" + std::to_string(ep.port());
+peer peer::of(const tcp::endpoint& ep) {
+  peer p;
+  p.address = ep.address().to_string();
+  p.text = (ep.address().is_v6() ? "[" + p.address + "]" : p.address) + ":" + std::to_string(ep.port());
+  return p;
 }
 
 }  // namespace shell

@@ -113,13 +113,19 @@ asio::awaitable<void> watchdog(session_deadline& deadline, tcp::socket& socket);
 // Half-close, discard client bytes already received, close (bounded by linger_drain).
 asio::awaitable<void> drain_and_close(tcp::socket& socket);
 
-std::string peer_string(const tcp::socket& socket);
-std::string peer_address(const tcp::socket& socket);  // without the port
+// The client's address, as accept() reported it (no getpeername per use).
+struct peer {
+  std::string address;  // "192.0.2.1", "2001:db8::1": limits and rate limits
+  std::string text;     // "192.0.2.1:40000", "[2001:db8::1]:40000": the access log
+  static peer of(const tcp::endpoint& ep);
+};
 
-asio::awaitable<void> serve_gemini(tcp::socket socket, std::shared_ptr<const snapshot> site, shared_state& state);
+asio::awaitable<void> serve_gemini(tcp::socket socket, peer client, std::shared_ptr<const snapshot> site,
+                                   shared_state& state);
 // `host_name` is the host this listener serves (looked up in the snapshot,
 // so a reload that changes the host takes effect).
-asio::awaitable<void> serve_gopher(tcp::socket socket, std::shared_ptr<const snapshot> site, shared_state& state,
+asio::awaitable<void> serve_gopher(tcp::socket socket, peer client, std::shared_ptr<const snapshot> site,
+                                   shared_state& state,
                                    std::uint16_t local_port, std::string host_name);
 
 // The deadline for writing `size` bytes: write_timeout plus what the slowest
