@@ -114,33 +114,30 @@ gpids=("$p" "${gpids[@]}")
 menu_size="$(wc -c <"$tmp/menu.txt")"
 
 # --- the runs ------------------------------------------------------------------------
-# One result file per server and case, one line per round: rps cpu p50 p99.
+# measure RESULT_FILE PORT PID URL CONCURRENCY [bench flags...]: one run, one
+# line appended to RESULT_FILE: rps cpu_us p50 p99 errors.
+measure() {
+  local file="$1" port="$2" pid="$3" url="$4" conc="$5" line kv
+  shift 5
+  line="$("$bin" bench --connect "127.0.0.1:$port" --concurrency "$conc" --duration "$duration" \
+    --server-pid "$pid" --timeout 30 "$@" "$url" | grep '^bench: ' || true)"
+  local -A f=()
+  for kv in ${line#bench: }; do f["${kv%%=*}"]="${kv#*=}"; done
+  echo "${f[rps]:-0} ${f[server_cpu_us_per_req]:-0} ${f[p50_ms]:-0} ${f[p99_ms]:-0} ${f[errors]:-?}" >>"$file"
+}
 cases=("c16:16:" "c64:64:" "c16 resumed:16:--resume")
 for ((r = 1; r <= rounds; r++)); do
   for c in "${cases[@]}"; do
     label="${c%%:*}"; rest="${c#*:}"; conc="${rest%%:*}"; flags="${rest#*:}"
     for i in "${!names[@]}"; do
       echo "side_by_side: round $r/$rounds, $label, ${names[$i]}" >&2
-      line="$("$bin" bench -k --connect "127.0.0.1:${ports[$i]}" --concurrency "$conc" --duration "$duration" \
-        --server-pid "${spids[$i]}" --timeout 30 $flags "gemini://localhost:${ports[$i]}/" | grep '^bench: ' || true)"
-      declare -A f=()
-      for kv in ${line#bench: }; do f["${kv%%=*}"]="${kv#*=}"; done
-      echo "${f[rps]:-0} ${f[server_cpu_us_per_req]:-0} ${f[p50_ms]:-0} ${f[p99_ms]:-0} ${f[errors]:-?}" \
-        >>"$tmp/result.$i.${label// /_}"
-      unset f
+      measure "$tmp/result.$i.${label// /_}" "${ports[$i]}" "${spids[$i]}" "gemini://localhost:${ports[$i]}/" \
+        "$conc" -k $flags
     done
   done
-done
-
-for ((r = 1; r <= rounds; r++)); do
   for i in "${!gnames[@]}"; do
     echo "side_by_side: round $r/$rounds, Gopher menu, ${gnames[$i]}" >&2
-    line="$("$bin" bench --connect "127.0.0.1:${gports[$i]}" --concurrency 16 --duration "$duration" \
-      --server-pid "${gpids[$i]}" --timeout 30 "gopher://localhost:${gports[$i]}/" | grep '^bench: ' || true)"
-    declare -A f=()
-    for kv in ${line#bench: }; do f["${kv%%=*}"]="${kv#*=}"; done
-    echo "${f[rps]:-0} ${f[server_cpu_us_per_req]:-0} ${f[p50_ms]:-0} ${f[p99_ms]:-0} ${f[errors]:-?}" >>"$tmp/gopher.$i"
-    unset f
+    measure "$tmp/gopher.$i" "${gports[$i]}" "${gpids[$i]}" "gopher://localhost:${gports[$i]}/" 16
   done
 done
 
@@ -148,6 +145,17 @@ done
 median() { sort -g | awk '{ v[NR] = $1 } END { if (NR == 0) print 0; else if (NR % 2) print v[(NR + 1) / 2]; else print (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }
 col() { awk -v k="$2" '{ print $k }' "$1" | median; }
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (b > 0) printf "%.2f", a / b; else print "-" }'; }
+# row CASE SERVER RESULT_FILE BASE_CPU_US
+row() {
+  local cpu_us errors
+  cpu_us="$(col "$3" 2)"
+  errors="$(awk '{ s += $5 } END { print s }' "$3")"
+  echo "| $1 | $2 | $(col "$3" 1) | $cpu_us | $(ratio "$cpu_us" "$4") | $(col "$3" 3) | $(col "$3" 4) | $errors |"
+}
+header() {
+  echo "| case | server | req/s | server CPU µs/req | CPU vs minimal | p50 ms | p99 ms | errors |"
+  echo "|---|---|--:|--:|--:|--:|--:|--:|"
+}
 cpu="$(awk -F': ' '/^model name/ { print $2; exit }' /proc/cpuinfo 2>/dev/null || true)"
 {
   echo "# twinstar side by side, $(date -u '+%Y-%m-%d %H:%M UTC')"
@@ -157,29 +165,17 @@ cpu="$(awk -F': ' '/^model name/ { print $2; exit }' /proc/cpuinfo 2>/dev/null |
   echo "request, full TLS handshakes unless resumed; medians of $rounds interleaved ${duration}-second runs;"
   echo "server CPU per request from /proc/PID/stat; load generator: twinstar bench on the same 2 cores."
   echo
-  echo "| case | server | req/s | server CPU µs/req | CPU vs minimal | p50 ms | p99 ms | errors |"
-  echo "|---|---|--:|--:|--:|--:|--:|--:|"
+  header
   for c in "${cases[@]}"; do
     label="${c%%:*}"; key="${label// /_}"
     base="$(col "$tmp/result.0.$key" 2)"
-    for i in "${!names[@]}"; do
-      file="$tmp/result.$i.$key"
-      cpu_us="$(col "$file" 2)"
-      errors="$(awk '{ s += $5 } END { print s }' "$file")"
-      echo "| $label | ${names[$i]} | $(col "$file" 1) | $cpu_us | $(ratio "$cpu_us" "$base") | $(col "$file" 3) | $(col "$file" 4) | $errors |"
-    done
+    for i in "${!names[@]}"; do row "$label" "${names[$i]}" "$tmp/result.$i.$key" "$base"; done
   done
   echo
   echo "Gopher: the root menu (${menu_size} bytes, converted from the same index.gmi), concurrency 16, plain TCP."
   echo
-  echo "| case | server | req/s | server CPU µs/req | CPU vs minimal | p50 ms | p99 ms | errors |"
-  echo "|---|---|--:|--:|--:|--:|--:|--:|"
-  gbase="$(col "$tmp/gopher.0" 2)"
-  for i in "${!gnames[@]}"; do
-    file="$tmp/gopher.$i"
-    cpu_us="$(col "$file" 2)"
-    errors="$(awk '{ s += $5 } END { print s }' "$file")"
-    echo "| Gopher menu c16 | ${gnames[$i]} | $(col "$file" 1) | $cpu_us | $(ratio "$cpu_us" "$gbase") | $(col "$file" 3) | $(col "$file" 4) | $errors |"
-  done
+  header
+  base="$(col "$tmp/gopher.0" 2)"
+  for i in "${!gnames[@]}"; do row "Gopher menu c16" "${gnames[$i]}" "$tmp/gopher.$i" "$base"; done
 } | tee "$out"
 echo "side_by_side: written to $out" >&2
