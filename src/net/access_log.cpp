@@ -1,6 +1,7 @@
 #include "twinstar/access_log.hpp"
 
 #include <ctime>
+#include <utility>
 
 namespace twinstar {
 
@@ -17,15 +18,47 @@ access_log::access_log(const std::string& destination) {
   if (destination == "off") return;
   if (destination == "-" || destination.empty()) {
     file_ = stdout;
-    return;
+  } else {
+    file_ = std::fopen(destination.c_str(), "a");
+    owned_ = file_ != nullptr;
+    ok_ = owned_;
   }
-  file_ = std::fopen(destination.c_str(), "a");
-  owned_ = file_ != nullptr;
-  ok_ = owned_;
+  if (file_) writer_ = std::thread([this] { run(); });
 }
 
 access_log::~access_log() {
+  if (writer_.joinable()) {
+    {
+      std::lock_guard lock(mutex_);
+      closing_ = true;
+    }
+    wake_.notify_one();
+    writer_.join();
+  }
   if (owned_) std::fclose(file_);
+}
+
+void access_log::run() {
+  std::string batch;
+  for (;;) {
+    std::uint64_t dropped = 0;
+    bool last = false;
+    {
+      std::unique_lock lock(mutex_);
+      wake_.wait(lock, [this] { return closing_ || !pending_.empty(); });
+      batch.swap(pending_);
+      dropped = std::exchange(dropped_, 0);
+      last = closing_ && batch.empty();
+    }
+    if (last) return;
+    if (dropped > 0)
+      batch += iso8601(std::chrono::system_clock::now()) + " access log: " + std::to_string(dropped) +
+               " lines dropped (the destination was not keeping up)\n";
+    std::fwrite(batch.data(), 1, batch.size(), file_);
+    std::fflush(file_);
+    batch.clear();
+    if (batch.capacity() > max_pending_bytes / 4) std::string().swap(batch);
+  }
 }
 
 void access_log::write(const access_entry& e) {
@@ -54,9 +87,17 @@ void access_log::write(const access_entry& e) {
   add(std::to_string(e.bytes));
   add(std::to_string(e.duration.count()) + "us");
   line += '\n';
-  std::lock_guard lock(mutex_);
-  std::fwrite(line.data(), 1, line.size(), file_);
-  std::fflush(file_);
+  {
+    std::lock_guard lock(mutex_);
+    if (pending_.size() + line.size() > max_pending_bytes) {
+      ++dropped_;
+      return;
+    }
+    const bool was_empty = pending_.empty();
+    pending_ += line;
+    if (!was_empty) return;  // the writer is already due to wake
+  }
+  wake_.notify_one();
 }
 
 }  // namespace twinstar
