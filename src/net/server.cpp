@@ -25,8 +25,10 @@ struct server::impl {
   // strands, no lock shared by every handler. `io` (the first) also runs the
   // acceptors and the server's timers; accepted connections are dealt out
   // round-robin.
-  asio::io_context io{1};
+  // (more_io is declared first so it is destroyed last: a pending accept on
+  // `io` holds a socket that belongs to one of them.)
   std::vector<std::unique_ptr<asio::io_context>> more_io;
+  asio::io_context io{1};
   std::size_t next_io = 0;
   shared_state state;
   std::vector<std::unique_ptr<tcp::acceptor>> acceptors;
