@@ -120,8 +120,7 @@ asio::awaitable<std::error_code> tls_stream::flush() {
       co_return std::error_code(errno, asio::error::get_system_category());
     }
   }
-  // Give the memory back: an idle connection keeps no output buffer.
-  std::string().swap(out_);
+  out_.clear();
   co_return std::error_code();
 }
 
@@ -144,8 +143,10 @@ asio::awaitable<std::pair<std::error_code, int>> tls_stream::drive(Step step) {
       send_now();  // the alert that says why, if the socket takes it
       co_return std::pair{ec, 0};
     }
-    // The peer may be waiting for what is pending before it says more.
+    // The peer may be waiting for what is pending before it says more; and
+    // a connection about to wait keeps no output buffer.
     if (auto ec = co_await flush()) co_return std::pair{ec, 0};
+    std::string().swap(out_);
     if (e == SSL_ERROR_WANT_READ) {
       auto [ec] = co_await socket_.async_wait(asio::socket_base::wait_read, nothrow);
       if (ec) co_return std::pair{ec, 0};
