@@ -98,7 +98,9 @@ struct server::impl {
       }
       if (backing_off) log_event("accepting again");
       backing_off = false;
-      socket.set_option(tcp::no_delay(true), ignored);
+      // Gemini talks back and forth during the handshake; a Gopher answer is
+      // one write followed by close, which Nagle's algorithm never delays.
+      if (!gopher) socket.set_option(tcp::no_delay(true), ignored);
       auto site = state.current();
       peer who = peer::of(from);
       const std::string client = who.address;
@@ -268,6 +270,11 @@ asio::awaitable<void> drain_and_close(tcp::socket& socket) {
   // here, and close as soon as nothing is pending: a client that holds the
   // connection open (Amfora does, for a second) does not hold a slot.
   std::error_code ec;
+  // Nothing unread (the common case): close() alone sends the FIN.
+  if (socket.available(ec) == 0 && !ec) {
+    socket.close(ec);
+    co_return;
+  }
   socket.shutdown(tcp::socket::shutdown_send, ec);
   char sink[4096];
   while (!ec && socket.available(ec) > 0) {
