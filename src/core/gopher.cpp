@@ -219,6 +219,10 @@ char item_type_for_mime(std::string_view mime) {
   if (starts_with(base, "image/")) return 'I';
   if (starts_with(base, "audio/")) return 's';
   if (base == "application/pdf") return 'd';
+  // Text in all but name (a feed's atom.xml): readable as a text file.
+  if (base == "application/xml" || base == "application/json" || base.ends_with("+xml") ||
+      base.ends_with("+json"))
+    return '0';
   return '9';
 }
 

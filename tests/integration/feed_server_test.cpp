@@ -78,7 +78,8 @@ std::vector<std::string> text_items(const std::string& menu) {
     const std::string line = menu.substr(at, end - at);
     if (line.starts_with('0')) {
       const auto tab = line.find('\t');
-      selectors.push_back(line.substr(tab + 1, line.find('\t', tab + 1) - tab - 1));
+      auto selector = line.substr(tab + 1, line.find('\t', tab + 1) - tab - 1);
+      if (!selector.ends_with("/atom.xml")) selectors.push_back(std::move(selector));  // the feed, not an article
     }
     at = end + 2;
   }
@@ -139,6 +140,7 @@ TEST_CASE("feed over Gopher: the /news/ menu lists the same articles in the same
   std::vector<std::string> expected;
   for (const auto& file : expected_order) expected.push_back("/news/" + file);
   CHECK(text_items(menu) == expected);
+  CHECK(menu.find("0Atom feed\t/news/atom.xml\t") != std::string::npos);  // XML reads as text
   // The articles themselves are served as text, and atom.xml as a file.
   CHECK(gopher(*srv, "/news/" + putin + "\r\n").starts_with(putin_title + "\r\n"));
   const auto atom = gopher(*srv, "/news/atom.xml\r\n");
