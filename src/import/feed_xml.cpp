@@ -7,6 +7,7 @@
 #include <climits>
 #include <mutex>
 
+#include "twinstar/feed.hpp"  // xml_escape, shared with the Atom writer
 #include "twinstar/import/uri.hpp"
 
 namespace twinstar::news::detail {
@@ -59,39 +60,18 @@ bool is_void_element(std::string_view name) {
   return false;
 }
 
-void escape_into(std::string& out, std::string_view text, bool attribute_value) {
-  for (char c : text) {
-    switch (c) {
-      case '&':
-        out += "&amp;";
-        break;
-      case '<':
-        out += "&lt;";
-        break;
-      case '>':
-        out += "&gt;";
-        break;
-      case '"':
-        out += attribute_value ? "&quot;" : "\"";
-        break;
-      default:
-        out += c;
-    }
-  }
-}
-
 void write_html(const xmlNode* node, std::string& out, int depth) {
   if (depth > 256) return;
   for (const xmlNode* child = node->children; child != nullptr; child = child->next) {
     if (child->type == XML_TEXT_NODE || child->type == XML_CDATA_SECTION_NODE) {
-      escape_into(out, text_of(child), false);
+      out += feed::xml_escape(text_of(child));
     } else if (child->type == XML_ELEMENT_NODE) {
       const std::string_view name = local_name(child);
       out += "<" + std::string(name);
       for (const xmlAttr* attr = child->properties; attr != nullptr; attr = attr->next) {
         if (attr->ns != nullptr) continue;  // xlink:href, xml:lang, ...
         out += " " + std::string(reinterpret_cast<const char*>(attr->name)) + "=\"";
-        escape_into(out, attribute(child, reinterpret_cast<const char*>(attr->name)), true);
+        out += feed::xml_escape(attribute(child, reinterpret_cast<const char*>(attr->name)));
         out += "\"";
       }
       out += ">";
