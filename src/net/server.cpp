@@ -22,16 +22,15 @@ std::string endpoint_info::url() const {
 
 struct server::impl {
   // One io_context per worker thread, each run by its thread alone: no
-  // strands, no lock shared by every handler. `io` (the first) also runs the
-  // acceptors and the server's timers; accepted connections are dealt out
-  // round-robin.
-  // (more_io is declared first so it is destroyed last: a pending accept on
-  // `io` holds a socket that belongs to one of them.)
+  // strands, no lock shared by every handler, no hand-over between threads.
+  // Every listening address has one acceptor per worker (SO_REUSEPORT), so
+  // the kernel deals connections out and each is served where it was
+  // accepted. `io` (the first) also runs the server's timers.
   std::vector<std::unique_ptr<asio::io_context>> more_io;
   asio::io_context io{1};
-  std::size_t next_io = 0;
   shared_state state;
   std::vector<std::unique_ptr<tcp::acceptor>> acceptors;
+  std::vector<std::size_t> acceptor_endpoint;  // index into endpoints, per acceptor
   std::vector<endpoint_info> endpoints;
   std::atomic<bool> stopping{false};
   std::unique_ptr<asio::steady_timer> grace;
@@ -48,16 +47,16 @@ struct server::impl {
     if (stopping && state.active.load() == 0) stop_all();
   }
 
-  asio::io_context& pick_io() {
-    std::size_t i = next_io++ % (more_io.size() + 1);
-    return i == 0 ? io : *more_io[i - 1];
-  }
+  asio::io_context& worker_io(std::size_t i) { return i == 0 ? io : *more_io[i - 1]; }
 
   void begin_stop() {
     if (stopping.exchange(true)) return;
     for (auto& a : acceptors) {
-      std::error_code ec;
-      a->close(ec);
+      // Each acceptor belongs to its worker's thread: close it there.
+      asio::post(a->get_executor(), [a = a.get()] {
+        std::error_code ec;
+        a->close(ec);
+      });
     }
     if (pruner) pruner->cancel();
     grace = std::make_unique<asio::steady_timer>(io, state.current()->config->shutdown_grace);
@@ -80,19 +79,19 @@ struct server::impl {
     bool backing_off = false;
     std::error_code ignored;
     const std::uint16_t port = acceptor.local_endpoint(ignored).port();
+    const asio::any_io_executor exec = acceptor.get_executor();
     for (;;) {
-      asio::any_io_executor exec = pick_io().get_executor();
       // (Under EMFILE a sanitizer build reports "invalid vptr" here: UBSan's
       // probe needs a free descriptor. It is not a bug in this code.)
       std::error_code ec;
       tcp::endpoint from;
-      tcp::socket socket = co_await acceptor.async_accept(exec, from, asio::redirect_error(asio::use_awaitable, ec));
+      tcp::socket socket = co_await acceptor.async_accept(from, asio::redirect_error(asio::use_awaitable, ec));
       if (ec) {
         if (!acceptor.is_open() || ec == asio::error::operation_aborted) co_return;
         // EMFILE/ENFILE and friends: back off instead of spinning, keep accepting.
         if (!backing_off) log_event("accept failed: " + ec.message() + "; backing off");
         backing_off = true;
-        asio::steady_timer pause(io, std::chrono::milliseconds(50));
+        asio::steady_timer pause(exec, std::chrono::milliseconds(50));
         co_await pause.async_wait(nothrow);
         continue;
       }
@@ -153,19 +152,28 @@ struct server::impl {
       return false;
     }
     tcp::endpoint endpoint(address, where.port);
-    auto acceptor = std::make_unique<tcp::acceptor>(io);
-    acceptor->open(endpoint.protocol(), ec);
-    if (!ec && address.is_v6()) acceptor->set_option(asio::ip::v6_only(true), ec);
-    if (!ec) acceptor->set_option(tcp::acceptor::reuse_address(true), ec);
-    if (!ec) acceptor->bind(endpoint, ec);
-    if (!ec) acceptor->listen(asio::socket_base::max_listen_connections, ec);
-    if (ec) {
-      error = "cannot listen on " + where.to_string() + ": " + ec.message();
-      return false;
+    using reuse_port = asio::detail::socket_option::boolean<SOL_SOCKET, SO_REUSEPORT>;
+    for (unsigned w = 0; w < workers; ++w) {
+      auto acceptor = std::make_unique<tcp::acceptor>(worker_io(w));
+      acceptor->open(endpoint.protocol(), ec);
+      if (!ec && address.is_v6()) acceptor->set_option(asio::ip::v6_only(true), ec);
+      if (!ec) acceptor->set_option(tcp::acceptor::reuse_address(true), ec);
+      if (!ec && workers > 1) acceptor->set_option(reuse_port(true), ec);
+      if (!ec) acceptor->bind(endpoint, ec);
+      if (!ec) acceptor->listen(asio::socket_base::max_listen_connections, ec);
+      if (ec) {
+        error = "cannot listen on " + where.to_string() + ": " + ec.message();
+        return false;
+      }
+      if (w == 0) {
+        // Port 0 picked a port: the other workers' acceptors join that one.
+        auto bound = acceptor->local_endpoint(ec);
+        endpoint.port(bound.port());
+        endpoints.push_back({gopher ? "gopher" : "gemini", bound.address().to_string(), bound.port(), host});
+      }
+      acceptors.push_back(std::move(acceptor));
+      acceptor_endpoint.push_back(endpoints.size() - 1);
     }
-    auto bound = acceptor->local_endpoint(ec);
-    endpoints.push_back({gopher ? "gopher" : "gemini", bound.address().to_string(), bound.port(), host});
-    acceptors.push_back(std::move(acceptor));
     return true;
   }
 };
@@ -223,9 +231,11 @@ std::size_t server::open_connections() const { return impl_->state.connections->
 
 void server::run() {
   auto& p = *impl_;
-  for (std::size_t i = 0; i < p.acceptors.size(); ++i)
-    asio::co_spawn(p.io, p.accept_loop(*p.acceptors[i], p.endpoints[i].protocol == "gopher", p.endpoints[i].host),
+  for (std::size_t i = 0; i < p.acceptors.size(); ++i) {
+    const endpoint_info& ep = p.endpoints[p.acceptor_endpoint[i]];
+    asio::co_spawn(p.acceptors[i]->get_executor(), p.accept_loop(*p.acceptors[i], ep.protocol == "gopher", ep.host),
                    asio::detached);
+  }
   p.schedule_prune();
   auto guard = asio::make_work_guard(p.io);  // keep run() alive until stop
   std::vector<std::thread> extra;
