@@ -3,8 +3,8 @@
 // duration. Thread-safe; "-" is stdout, "off" disables, else appends to a file.
 //
 // write() never blocks on the destination: it formats the line and queues
-// it; a thread of the log's own writes the queue out (at once, in batches
-// under load). A destination that stops taking lines (a full disk, a pipe
+// it; a thread of the log's own writes the queue out in batches (at most
+// batch_delay after a line was queued). A destination that stops taking lines (a full disk, a pipe
 // nobody reads) costs at most max_pending_bytes of memory; past that, lines
 // are counted and dropped, and the count is logged once the writer catches
 // up. The destructor writes out what is queued.
@@ -39,6 +39,8 @@ class access_log {
   void write(const access_entry& e);
 
   static constexpr std::size_t max_pending_bytes = 4 * 1024 * 1024;
+  // How long queued lines wait for company before they are written.
+  static constexpr std::chrono::milliseconds batch_delay{50};
 
  private:
   void run();

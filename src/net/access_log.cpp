@@ -46,6 +46,9 @@ void access_log::run() {
     {
       std::unique_lock lock(mutex_);
       wake_.wait(lock, [this] { return closing_ || !pending_.empty(); });
+      // Let lines gather for a moment: one wake-up and one write per batch,
+      // not per request (that would cost more than writing in place).
+      wake_.wait_for(lock, batch_delay, [this] { return closing_; });
       batch.swap(pending_);
       dropped = std::exchange(dropped_, 0);
       last = closing_ && batch.empty();
