@@ -153,6 +153,20 @@ struct server::impl {
     }
     tcp::endpoint endpoint(address, where.port);
     using reuse_port = asio::detail::socket_option::boolean<SOL_SOCKET, SO_REUSEPORT>;
+    if (workers > 1 && where.port != 0) {
+      // SO_REUSEPORT would let a second twinstar (same user, several
+      // workers) join this port and take half its connections. A plain bind
+      // first makes "already in use" an error, as it is with one worker.
+      tcp::acceptor probe(io);
+      probe.open(endpoint.protocol(), ec);
+      if (!ec && address.is_v6()) probe.set_option(asio::ip::v6_only(true), ec);
+      if (!ec) probe.set_option(tcp::acceptor::reuse_address(true), ec);
+      if (!ec) probe.bind(endpoint, ec);
+      if (ec) {
+        error = "cannot listen on " + where.to_string() + ": " + ec.message();
+        return false;
+      }
+    }
     for (unsigned w = 0; w < workers; ++w) {
       auto acceptor = std::make_unique<tcp::acceptor>(worker_io(w));
       acceptor->open(endpoint.protocol(), ec);

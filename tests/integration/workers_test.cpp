@@ -53,3 +53,17 @@ TEST_CASE("workers: three io_contexts serve concurrent clients on both protocols
   // The fixture's destructor stops the server and joins run(): a worker left
   // running would hang here (and the test's timeout would say so).
 }
+
+TEST_CASE("workers: a port in use by another server is an error even with several workers") {
+  auto first = test::start_test_server("workers-first", [](server_config& c) { c.workers = 2; });
+  auto config = std::make_shared<server_config>(*first->config);
+  config->listen = {{"127.0.0.1", first->gemini_port}};
+  config->gopher_listen = {};
+  for (auto& h : config->hosts) h.gopher_listen = {};
+  std::string error;
+  auto second = server::create(config, error);
+  CHECK(second == nullptr);
+  CHECK(error.find("cannot listen on 127.0.0.1:" + std::to_string(first->gemini_port)) != std::string::npos);
+  // The first server still answers every request itself.
+  for (int i = 0; i < 4; ++i) CHECK(first->get(first->base() + "/page.gmi\r\n").status == 20);
+}
