@@ -44,6 +44,10 @@ using resolution = std::variant<serve_file, serve_generated, route_redirect, err
 // else a generated index (unless listing is off for that host/path: 51).
 resolution resolve_on_disk(const route_path& path, const std::filesystem::path& cert_dir = {});
 
+// The first `limit` bytes of a file (all of a shorter one); nullopt when it
+// cannot be opened. For pages read whole: answers, menus, index pages.
+std::optional<std::string> read_file_prefix(const std::filesystem::path& file, std::uintmax_t limit);
+
 // The generated index page of a directory (gemtext): "# Index of /path/",
 // a ".." link except at the root, directories first then files, each sorted
 // by name; .gmi entries labelled with their first heading; dotfiles and the

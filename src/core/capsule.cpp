@@ -178,6 +178,17 @@ resolution resolve_on_disk(const route_path& path, const fs::path& cert_dir) {
   return error{errc::not_found, {}};
 }
 
+std::optional<std::string> read_file_prefix(const fs::path& file, std::uintmax_t limit) {
+  std::ifstream in(file, std::ios::binary | std::ios::ate);
+  if (!in) return std::nullopt;
+  const std::streamoff end = in.tellg();
+  in.seekg(0);
+  std::string text(static_cast<std::size_t>(std::min<std::uintmax_t>(end > 0 ? end : 0, limit)), '\0');
+  in.read(text.data(), static_cast<std::streamsize>(text.size()));
+  text.resize(static_cast<std::size_t>(std::max<std::streamsize>(in.gcount(), 0)));
+  return text;
+}
+
 std::string generate_index(const fs::path& directory, std::string_view url_path,
                            const host_config& host) {
   return generate_index(directory, url_path, host, {});

@@ -4,7 +4,6 @@
 #include <sys/stat.h>
 
 #include <algorithm>
-#include <fstream>
 #include <optional>
 #include <system_error>
 #include <unordered_map>
@@ -64,14 +63,6 @@ std::shared_ptr<const snapshot> build(const fs::path& directory, const feed_conf
   next->listing = std::move(listing);
   next->directory_mtime_ns = directory_mtime;
   return next;
-}
-
-std::string read_whole(const fs::path& file, std::uintmax_t size) {
-  std::string text(static_cast<std::size_t>(size), '\0');
-  std::ifstream in(file, std::ios::binary);
-  in.read(text.data(), static_cast<std::streamsize>(text.size()));
-  text.resize(static_cast<std::size_t>(std::max<std::streamsize>(in.gcount(), 0)));
-  return text;
 }
 
 std::string author_of(const host_config& host, const feed_config& feed) {
@@ -185,7 +176,7 @@ resolution with_markers(resolution res, const route_path& path, cache& feeds) {
       file->size > max_marker_page_bytes) {
     return res;
   }
-  const std::string page = read_whole(file->file, file->size);
+  const std::string page = read_file_prefix(file->file, file->size).value_or("");
   if (!has_marker(page)) return res;
   std::vector<fs::path> sources{file->file};
   const auto expand = [&](const latest_marker& marker) -> std::optional<std::string> {

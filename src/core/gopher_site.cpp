@@ -1,6 +1,5 @@
 #include "twinstar/gopher_site.hpp"
 
-#include <fstream>
 #include <iterator>
 #include <variant>
 
@@ -15,14 +14,7 @@ namespace {
 // Menus and pages are small; a bound keeps a huge index.gmi from being slurped.
 constexpr std::uintmax_t max_rendered_bytes = 4u << 20;
 
-std::string read_small(const std::filesystem::path& p) {
-  std::ifstream in(p, std::ios::binary);
-  std::string s;
-  s.resize(max_rendered_bytes);
-  in.read(s.data(), static_cast<std::streamsize>(s.size()));
-  s.resize(static_cast<std::size_t>(in.gcount()));
-  return s;
-}
+std::string read_small(const std::filesystem::path& p) { return read_file_prefix(p, max_rendered_bytes).value_or(""); }
 
 bool ends_with_gmi(const std::filesystem::path& p) {
   auto ext = p.extension().string();

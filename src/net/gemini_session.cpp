@@ -57,22 +57,6 @@ struct request_context {
   std::optional<client_certificate> cert;
 };
 
-// A whole small file, or nullopt when it cannot be read.
-std::optional<std::string> read_small_file(const std::filesystem::path& path, std::uintmax_t size) {
-  fd_guard file{::open(path.c_str(), O_RDONLY | O_CLOEXEC)};
-  if (file.fd < 0) return std::nullopt;
-  std::string body(static_cast<std::size_t>(size), '\0');
-  std::size_t have = 0;
-  while (have < body.size()) {
-    ssize_t n = ::pread(file.fd, body.data() + have, body.size() - have, static_cast<off_t>(have));
-    if (n < 0) return std::nullopt;
-    if (n == 0) break;  // shorter than when it was resolved
-    have += static_cast<std::size_t>(n);
-  }
-  body.resize(have);
-  return body;
-}
-
 // What the handshake told us about the client's certificate, if it sent one.
 std::optional<client_certificate> peer_certificate(SSL* ssl) {
   X509* peer = SSL_get0_peer_certificate(ssl);
@@ -128,7 +112,7 @@ response decide(std::string_view line, const snapshot& site, shared_state& state
       if (file.size <= cached_file_bytes) {
         // Stamped before it is read: a change while reading shows next time.
         auto pending = answer_cache<gemini_answer>::watch(std::move(watched), now);
-        auto body = read_small_file(file.file, file.size);
+        auto body = read_file_prefix(file.file, file.size);
         if (!body) return from_error({errc::unreadable, {}});
         made.body = std::make_shared<const std::string>(std::move(*body));
         answer = std::make_shared<const gemini_answer>(std::move(made));
