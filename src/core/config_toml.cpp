@@ -8,6 +8,7 @@
 #include "config_feed.hpp"
 #include "config_fields.hpp"
 #include "twinstar/config.hpp"
+#include "twinstar/ascii.hpp"
 
 namespace twinstar {
 namespace {
@@ -18,12 +19,6 @@ using detail::quoted;
 using detail::source_pos;
 using detail::string_item;
 
-std::string lower(std::string text) {
-  for (char& c : text) {
-    if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
-  }
-  return text;
-}
 
 bool has_control(std::string_view text) {
   return std::any_of(text.begin(), text.end(),
@@ -157,7 +152,7 @@ class config_reader : detail::field_reader {
   std::optional<std::string> read_host_name(const toml::table& table, std::string_view key) {
     auto name = read_string(table, key);
     if (!name) return std::nullopt;
-    std::string folded = lower(*name);
+    std::string folded = ascii_lower(*name);
     if (!detail::is_valid_host_name(folded)) {
       error(*table.get(key), quoted(key) + " is not a valid host name: '" + *name + "'");
       return std::nullopt;
@@ -176,7 +171,7 @@ class config_reader : detail::field_reader {
     if (auto name = read_host_name(table, "name")) out.name = *name;
     if (auto aliases = read_strings(table, "aliases")) {
       for (const string_item& alias : *aliases) {
-        std::string folded = lower(alias.text);
+        std::string folded = ascii_lower(alias.text);
         if (!detail::is_valid_host_name(folded)) {
           error(alias.at, "alias '" + alias.text + "' is not a valid host name");
           continue;
@@ -248,7 +243,7 @@ class config_reader : detail::field_reader {
     const toml::table* table = node.as_table();
     if (table == nullptr) return error(node, "'mime' must be a table of \"ext\" = \"type\"");
     for (auto&& [key, value] : *table) {
-      std::string ext = lower(std::string(key.str()));
+      std::string ext = ascii_lower(std::string(key.str()));
       if (ext.starts_with('.')) ext.erase(0, 1);
       if (ext.empty() || ext.find('/') != std::string::npos || has_control(ext)) {
         error(pos_of(key.source()), "MIME extension '" + std::string(key.str()) + "' is not valid");
@@ -314,7 +309,7 @@ class config_reader : detail::field_reader {
     if (auto prints = read_strings(table, "allowed_fingerprints")) {
       for (const string_item& item : *prints) {
         // Accept "SHA256:hex" or bare hex, any case; store the form tls::fingerprint gives.
-        std::string hex = lower(item.text.starts_with("SHA256:") || item.text.starts_with("sha256:")
+        std::string hex = ascii_lower(item.text.starts_with("SHA256:") || item.text.starts_with("sha256:")
                                     ? item.text.substr(7) : item.text);
         hex.erase(std::remove(hex.begin(), hex.end(), ':'), hex.end());
         if (hex.size() != 64 || hex.find_first_not_of("0123456789abcdef") != std::string::npos) {

@@ -1,6 +1,7 @@
 // Feed scanning: which files of a directory are articles, and what the head
 // of each says (date, title, first paragraph). Rendering is feed_render.cpp.
 #include "twinstar/feed.hpp"
+#include "twinstar/ascii.hpp"
 
 #include <sys/stat.h>
 
@@ -52,15 +53,6 @@ std::string_view trim(std::string_view text) {
   return text;
 }
 
-bool starts_with_nocase(std::string_view text, std::string_view prefix) {
-  if (text.size() < prefix.size()) return false;
-  for (std::size_t i = 0; i < prefix.size(); ++i) {
-    char c = text[i];
-    if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
-    if (c != prefix[i]) return false;
-  }
-  return true;
-}
 
 // "2025-09-02 · Source", "Date: 2025-09-02", "Published: 2025-09-02".
 std::optional<std::string> date_line(std::string_view text) {

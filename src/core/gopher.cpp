@@ -1,6 +1,7 @@
 // Gopher requests and menu lines (RFC 1436), the Gopher face of error kinds,
 // text layout, and gophermaps. Gemtext rendering is in gopher_render.cpp.
 #include "twinstar/gopher.hpp"
+#include "twinstar/ascii.hpp"
 
 #include <charconv>
 
@@ -211,7 +212,7 @@ char item_type_for_mime(std::string_view mime) {
   std::string base;
   for (char c : mime) {
     if (c == ' ' || c == '\t') continue;
-    base += (c >= 'A' && c <= 'Z') ? static_cast<char>(c - 'A' + 'a') : c;
+    base += ascii_lower(c);
   }
   if (base == "text/html") return 'h';
   if (starts_with(base, "text/")) return '0';

@@ -1,4 +1,5 @@
 #include "twinstar/mime.hpp"
+#include "twinstar/ascii.hpp"
 
 #include <algorithm>
 #include <array>
@@ -76,14 +77,6 @@ inline constexpr std::array<mime_entry, 1> builtin_names{{
     {"atom.xml", "application/atom+xml"},
 }};
 
-std::string to_lower(std::string_view text) {
-  std::string out(text);
-  std::transform(out.begin(), out.end(), out.begin(), [](unsigned char c) {
-    return static_cast<char>(c >= 'A' && c <= 'Z' ? c - 'A' + 'a' : c);
-  });
-  return out;
-}
-
 std::string_view trim(std::string_view text) {
   while (!text.empty() && (text.front() == ' ' || text.front() == '\t')) text.remove_prefix(1);
   while (!text.empty() && (text.back() == ' ' || text.back() == '\t')) text.remove_suffix(1);
@@ -107,7 +100,7 @@ const std::string* find_override(const std::map<std::string, std::string>& overr
   for (const auto& [key, mime] : overrides) {
     std::string_view k = key;
     if (!k.empty() && k.front() == '.') k.remove_prefix(1);
-    if (to_lower(k) == lowered_ext) return &mime;
+    if (ascii_lower(k) == lowered_ext) return &mime;
   }
   return nullptr;
 }
@@ -119,7 +112,7 @@ bool has_parameter(std::string_view mime, std::string_view name) {
     semi = mime.find(';');
     const auto param = trim(mime.substr(0, semi));
     const auto eq = param.find('=');
-    if (to_lower(trim(param.substr(0, eq))) == name) return true;
+    if (ascii_lower(trim(param.substr(0, eq))) == name) return true;
   }
   return false;
 }
@@ -131,12 +124,12 @@ std::string mime_for_path(std::string_view file_name,
   if (const auto slash = file_name.find_last_of("/\\"); slash != std::string_view::npos) {
     file_name.remove_prefix(slash + 1);
   }
-  const auto ext = to_lower(extension_of(file_name));
+  const auto ext = ascii_lower(extension_of(file_name));
   if (!ext.empty()) {
     if (const auto* mime = find_override(overrides, ext)) return *mime;
   }
 
-  const auto lowered_name = to_lower(file_name);
+  const auto lowered_name = ascii_lower(file_name);
   for (const auto& entry : builtin_names) {
     if (entry.extension == lowered_name) return std::string(entry.mime);
   }
@@ -154,7 +147,7 @@ std::string gemini_meta_for(std::string_view mime, std::string_view lang) {
   // A 20 with an empty meta breaks clients (Kristall), so never produce one.
   if (mime.empty()) return std::string(default_mime);
 
-  const auto base = to_lower(trim(mime.substr(0, mime.find(';'))));
+  const auto base = ascii_lower(trim(mime.substr(0, mime.find(';'))));
   std::string meta(mime);
   if (base.rfind("text/", 0) != 0) return meta;
 

@@ -1,6 +1,7 @@
 // URI reference resolution, RFC 3986 section 5.2, written after the spec's
 // pseudo-code so each step can be checked against it.
 #include "twinstar/reference.hpp"
+#include "twinstar/ascii.hpp"
 
 namespace twinstar {
 
@@ -66,11 +67,7 @@ reference_parts split_reference(std::string_view reference) {
 std::string scheme_of(std::string_view reference) {
   const auto parts = split_reference(reference);
   if (!parts.scheme) return {};
-  std::string out(*parts.scheme);
-  for (char& c : out) {
-    if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
-  }
-  return out;
+  return ascii_lower(*parts.scheme);
 }
 
 std::string remove_dot_segments(std::string_view in) {

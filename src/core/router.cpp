@@ -1,4 +1,5 @@
 #include "twinstar/router.hpp"
+#include "twinstar/ascii.hpp"
 
 #include <arpa/inet.h>
 
@@ -10,11 +11,10 @@
 namespace twinstar {
 namespace {
 
-char lower(char c) { return c >= 'A' && c <= 'Z' ? static_cast<char>(c - 'A' + 'a') : c; }
 
 bool iequals(std::string_view a, std::string_view b) {
   return a.size() == b.size() &&
-         std::equal(a.begin(), a.end(), b.begin(), [](char x, char y) { return lower(x) == lower(y); });
+         std::equal(a.begin(), a.end(), b.begin(), [](char x, char y) { return ascii_lower(x) == ascii_lower(y); });
 }
 
 bool starts_with(std::string_view text, std::string_view prefix) {

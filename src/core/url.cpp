@@ -2,6 +2,7 @@
 // Everything here is string work: the result of split_path is what the router
 // may join under a root, so every traversal spelling is refused here.
 #include "twinstar/url.hpp"
+#include "twinstar/ascii.hpp"
 
 #include <algorithm>
 #include <cstdint>
@@ -31,13 +32,7 @@ bool is_sub_delim(char c) {
   return std::string_view("!$&'()*+,;=").find(c) != std::string_view::npos;
 }
 
-char to_lower(char c) { return (c >= 'A' && c <= 'Z') ? static_cast<char>(c - 'A' + 'a') : c; }
 
-std::string lower(std::string_view text) {
-  std::string out(text);
-  std::transform(out.begin(), out.end(), out.begin(), to_lower);
-  return out;
-}
 
 bool percent_escapes_ok(std::string_view text) {
   for (std::size_t i = 0; i < text.size(); ++i) {
@@ -136,7 +131,7 @@ result<std::string, error> parse_reg_name(std::string_view text) {
     }
     const bool ok = is_unreserved(c) || is_sub_delim(c) || static_cast<unsigned char>(c) >= 0x80;
     if (!ok) return fail(error{errc::bad_host, {}});
-    out += to_lower(c);
+    out += ascii_lower(c);
   }
   if (!is_valid_utf8(out)) return fail(error{errc::bad_host, {}});
   return out;
@@ -201,14 +196,14 @@ result<url, error> parse_url(std::string_view text) {
   if (authority.find('@') != std::string_view::npos) return fail(error{errc::userinfo, {}});
 
   url out;
-  out.scheme = lower(scheme);
+  out.scheme = ascii_lower(scheme);
   std::string_view port_text;
   if (authority.starts_with('[')) {
     const std::size_t close = authority.find(']');
     if (close == std::string_view::npos) return fail(error{errc::bad_host, {}});
     const std::string_view literal = authority.substr(1, close - 1);
     if (!valid_ipv6(literal)) return fail(error{errc::bad_host, {}});
-    out.host = lower(literal);
+    out.host = ascii_lower(literal);
     const std::string_view tail = authority.substr(close + 1);
     if (!tail.empty()) {
       if (tail[0] != ':') return fail(error{errc::bad_host, {}});

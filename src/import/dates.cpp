@@ -1,6 +1,7 @@
 // Feed dates (RFC 3339 / W3C-DTF and the many spellings of RFC 822) -> a UTC
 // calendar day.
 #include "twinstar/import/dates.hpp"
+#include "twinstar/ascii.hpp"
 
 #include <array>
 #include <cstdio>
@@ -121,13 +122,6 @@ std::optional<std::string> parse_rfc3339(std::string_view text) {
   return to_utc_day(d, *hour, *minute, parse_offset(zone));
 }
 
-std::string ascii_lower(std::string_view text) {
-  std::string out(text);
-  for (char& c : out) {
-    if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
-  }
-  return out;
-}
 
 // Longer prefixes first where they overlap ("juin" before "jun").
 constexpr std::pair<std::string_view, int> month_prefixes[] = {

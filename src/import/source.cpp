@@ -1,5 +1,6 @@
 // One input document -> articles: format detection, dates, bylines.
 #include "twinstar/import/source.hpp"
+#include "twinstar/ascii.hpp"
 
 #include <fstream>
 
@@ -19,20 +20,9 @@ std::string lower_extension(std::string_view file_name) {
   if (slash != std::string_view::npos) file_name.remove_prefix(slash + 1);
   const auto dot = file_name.find_last_of('.');
   if (dot == std::string_view::npos) return "";
-  std::string ext(file_name.substr(dot + 1));
-  for (char& c : ext) c = static_cast<char>(c >= 'A' && c <= 'Z' ? c - 'A' + 'a' : c);
-  return ext;
+  return ascii_lower(file_name.substr(dot + 1));
 }
 
-bool starts_with_ignoring_case(std::string_view text, std::string_view prefix) {
-  if (text.size() < prefix.size()) return false;
-  for (std::size_t i = 0; i < prefix.size(); ++i) {
-    char c = text[i];
-    if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
-    if (c != prefix[i]) return false;
-  }
-  return true;
-}
 
 // "An untitled item's first words ..." for items without a title.
 std::string title_from_body(const std::vector<gemtext::line>& body) {
@@ -80,7 +70,7 @@ source_format detect_format(std::string_view file_name, std::string_view content
          (head.front() == ' ' || head.front() == '\n' || head.front() == '\r' || head.front() == '\t')) {
     head.remove_prefix(1);
   }
-  if (starts_with_ignoring_case(head, "<!doctype html") || starts_with_ignoring_case(head, "<html")) {
+  if (starts_with_nocase(head, "<!doctype html") || starts_with_nocase(head, "<html")) {
     return source_format::html;
   }
   return source_format::text;

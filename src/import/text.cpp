@@ -1,5 +1,6 @@
 // Plain-text articles -> article; the rules are listed in text.hpp.
 #include "twinstar/import/text.hpp"
+#include "twinstar/ascii.hpp"
 
 #include <algorithm>
 #include <array>
@@ -47,9 +48,7 @@ std::size_t char_count(std::string_view text) {
 }
 
 bool is_small_word(std::string_view word) {
-  std::string lower(word);
-  for (char& c : lower) c = static_cast<char>(c >= 'A' && c <= 'Z' ? c - 'A' + 'a' : c);
-  return std::find(small_words.begin(), small_words.end(), lower) != small_words.end();
+  return std::find(small_words.begin(), small_words.end(), ascii_lower(word)) != small_words.end();
 }
 
 bool is_heading(std::string_view text) {

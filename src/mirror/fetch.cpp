@@ -6,6 +6,7 @@
 #include <mutex>
 
 #include "twinstar/import/mirror.hpp"
+#include "twinstar/ascii.hpp"
 
 namespace twinstar::news {
 namespace {
@@ -38,13 +39,7 @@ std::size_t on_body(char* data, std::size_t size, std::size_t count, void* user)
 }
 
 bool header_is(std::string_view line, std::string_view name) {
-  if (line.size() <= name.size() || line[name.size()] != ':') return false;
-  for (std::size_t i = 0; i < name.size(); ++i) {
-    char c = line[i];
-    if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
-    if (c != name[i]) return false;
-  }
-  return true;
+  return line.size() > name.size() && line[name.size()] == ':' && starts_with_nocase(line, name);
 }
 
 std::string header_value(std::string_view line, std::size_t name_size) {

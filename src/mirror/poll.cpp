@@ -5,6 +5,7 @@
 #include <fstream>
 
 #include "twinstar/import/dates.hpp"
+#include "twinstar/ascii.hpp"
 #include "twinstar/import/feed.hpp"
 #include "twinstar/import/mirror.hpp"
 #include "twinstar/import/store.hpp"
@@ -12,11 +13,6 @@
 namespace twinstar::news {
 namespace {
 
-std::string ascii_lower(std::string_view text) {
-  std::string out(text);
-  for (char& c : out) c = static_cast<char>(c >= 'A' && c <= 'Z' ? c - 'A' + 'a' : c);
-  return out;
-}
 
 // Tabs and line ends would break the state file's lines.
 std::string state_field(std::string_view text) {
