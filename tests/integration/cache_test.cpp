@@ -16,11 +16,7 @@ std::string gemini_body(const test::running_server& s, const std::string& path) 
 }
 
 std::string gopher_body(const test::running_server& s, const std::string& selector) {
-  client::options o;
-  o.timeout = std::chrono::seconds(10);
-  auto r = client::send_gopher("127.0.0.1", s.gopher_port, selector + "\r\n", o);
-  if (!r) throw std::runtime_error("gopher request failed: " + r.error());
-  return r->body;
+  return s.gopher(selector + "\r\n");
 }
 
 }  // namespace

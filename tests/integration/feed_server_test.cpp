@@ -50,14 +50,6 @@ std::unique_ptr<test::running_server> start_feed_server(const std::string& tag) 
   return s;
 }
 
-std::string gopher(const test::running_server& s, const std::string& request) {
-  client::options o;
-  o.timeout = std::chrono::seconds(10);
-  auto r = client::send_gopher("127.0.0.1", s.gopher_port, request, o);
-  if (!r) throw std::runtime_error("gopher request failed: " + r.error());
-  return r->body;
-}
-
 // Targets of the link lines whose label starts with an ISO 8601 date: what a
 // client subscribing to the page (the companion note) takes as entries.
 std::vector<std::string> dated_links(const std::string& page) {
@@ -132,7 +124,7 @@ TEST_CASE("feed over Gemini: /news/atom.xml is valid Atom with absolute gemini l
 
 TEST_CASE("feed over Gopher: the /news/ menu lists the same articles in the same order") {
   auto srv = start_feed_server("feed-gopher");
-  const auto menu = gopher(*srv, "/news/\r\n");
+  const auto menu = srv->gopher("/news/\r\n");
   CAPTURE(menu);
   CHECK(menu.ends_with(".\r\n"));
   CHECK(menu.find("iNews\t") != std::string::npos);
@@ -142,8 +134,8 @@ TEST_CASE("feed over Gopher: the /news/ menu lists the same articles in the same
   CHECK(text_items(menu) == expected);
   CHECK(menu.find("0Atom feed\t/news/atom.xml\t") != std::string::npos);  // XML reads as text
   // The articles themselves are served as text, and atom.xml as a file.
-  CHECK(gopher(*srv, "/news/" + putin + "\r\n").starts_with(putin_title + "\r\n"));
-  const auto atom = gopher(*srv, "/news/atom.xml\r\n");
+  CHECK(srv->gopher("/news/" + putin + "\r\n").starts_with(putin_title + "\r\n"));
+  const auto atom = srv->gopher("/news/atom.xml\r\n");
   CHECK(test::check_atom(atom, TWINSTAR_TEST_DATA "/atom/atom.rng").problems.empty());
 }
 
@@ -159,7 +151,7 @@ TEST_CASE("feed: the {{latest}} marker of the home page expands over Gemini and 
             "\n"
             "=> /news/2025-08-30-older.gmi 2025-08-30 An older story\n"
             "\n=> news/ All news\n");
-  const auto menu = gopher(*srv, "\r\n");
+  const auto menu = srv->gopher("\r\n");
   CHECK(menu.find("{{latest") == std::string::npos);
   CHECK(text_items(menu) == std::vector<std::string>{"/news/" + putin, "/news/2025-08-30-older.gmi"});
   CHECK(menu.find("1All news\t/news/\t") != std::string::npos);
@@ -180,5 +172,5 @@ TEST_CASE("feed: a new article shows at once in the index and the feed and the h
   CHECK(atom.entries[0].title == "Fresh news");
   CHECK(srv->get(srv->base() + "/\r\n").body.find("=> /news/2025-09-03-fresh.gmi 2025-09-03 Fresh news\n") !=
         std::string::npos);
-  CHECK(text_items(gopher(*srv, "/news/\r\n")).front() == "/news/2025-09-03-fresh.gmi");
+  CHECK(text_items(srv->gopher("/news/\r\n")).front() == "/news/2025-09-03-fresh.gmi");
 }

@@ -85,6 +85,15 @@ struct running_server {
     return r.value();
   }
 
+  // The whole answer to a raw Gopher request ("/page.gmi\r\n").
+  std::string gopher(const std::string& raw_request) const {
+    client::options o;
+    o.timeout = std::chrono::seconds(10);
+    auto r = client::send_gopher("127.0.0.1", gopher_port, raw_request, o);
+    if (!r) throw std::runtime_error("gopher request failed: " + r.error());
+    return r->body;
+  }
+
   // "gemini://localhost:<port>" + path
   std::string base(const std::string& host = "localhost") const {
     return "gemini://" + host + ":" + std::to_string(gemini_port);

@@ -15,14 +15,6 @@ using twinstar::test::start_test_server;
 
 namespace {
 
-std::string gopher(const test::running_server& s, const std::string& request) {
-  client::options o;
-  o.timeout = std::chrono::seconds(10);
-  auto r = client::send_gopher("127.0.0.1", s.gopher_port, request, o);
-  if (!r) throw std::runtime_error("gopher request failed: " + r.error());
-  return r->body;
-}
-
 std::vector<std::string> crlf_lines(const std::string& body) {
   std::vector<std::string> lines;
   std::size_t at = 0;
@@ -68,7 +60,7 @@ TEST_CASE("gopher: root menu is the index.gmi converted / in RFC 1436 format") {
   auto srv = start_test_server("gopher-root");
   for (const char* request : {"\r\n", "/\r\n", "\n"}) {
     CAPTURE(request);
-    auto body = gopher(*srv, request);
+    auto body = srv->gopher(request);
     check_menu_format(body, srv->gopher_port);
     CHECK(body.find("iTest capsule\t") != std::string::npos);
     CHECK(body.find("0A page\t/page.gmi\tlocalhost\t") != std::string::npos);
@@ -79,7 +71,7 @@ TEST_CASE("gopher: a directory without index is the generated listing as a menu"
   auto srv = start_test_server("gopher-dir");
   for (const char* request : {"/listed/\r\n", "/listed\r\n", "/listed/\n"}) {
     CAPTURE(request);
-    auto body = gopher(*srv, request);
+    auto body = srv->gopher(request);
     check_menu_format(body, srv->gopher_port);
     CHECK(body.find("1inner/\t/listed/inner/\t") != std::string::npos);
     CHECK(body.find("0Bee\t/listed/b.gmi\t") != std::string::npos);
@@ -89,7 +81,7 @@ TEST_CASE("gopher: a directory without index is the generated listing as a menu"
 
 TEST_CASE("gopher: a gophermap is served as the directory's menu") {
   auto srv = start_test_server("gopher-map");
-  auto body = gopher(*srv, "/holes/\r\n");
+  auto body = srv->gopher("/holes/\r\n");
   check_menu_format(body, srv->gopher_port);
   CHECK(body.find("iWelcome to the hole\t") != std::string::npos);
   CHECK(body.find("1Up\t/\tlocalhost\t") != std::string::npos);
@@ -98,17 +90,17 @@ TEST_CASE("gopher: a gophermap is served as the directory's menu") {
 
 TEST_CASE("gopher: a .gmi page requested as a document is text") {
   auto srv = start_test_server("gopher-text");
-  auto body = gopher(*srv, "/page.gmi\r\n");
+  auto body = srv->gopher("/page.gmi\r\n");
   CHECK(body == "A page\r\n======\r\nText.\r\n.\r\n");
-  auto dots = gopher(*srv, "/dots.gmi\r\n");
+  auto dots = srv->gopher("/dots.gmi\r\n");
   CHECK(dots.find("\r\n..leading dot\r\n") != std::string::npos);  // RFC 1436 dot-stuffing
   CHECK(dots.ends_with("\r\n.\r\n"));
 }
 
 TEST_CASE("gopher: other files are byte-exact") {
   auto srv = start_test_server("gopher-binary");
-  CHECK(gopher(*srv, "/blob.bin\r\n") == test::binary_blob(300'000));
-  CHECK(gopher(*srv, "/plain.txt\r\n") == "plain text\n");
+  CHECK(srv->gopher("/blob.bin\r\n") == test::binary_blob(300'000));
+  CHECK(srv->gopher("/plain.txt\r\n") == "plain text\n");
 }
 
 TEST_CASE("gopher: missing and refused selectors get a type 3 error item") {
@@ -124,18 +116,18 @@ TEST_CASE("gopher: missing and refused selectors get a type 3 error item") {
   for (const char* r : requests) {
     std::string request(r);
     CAPTURE(request);
-    auto body = gopher(*srv, request);
+    auto body = srv->gopher(request);
     CHECK(body.starts_with("3"));
     CHECK(body.ends_with("\r\n.\r\n"));
     CHECK(body.find("outside the root") == std::string::npos);
   }
   std::string nul("/a\0b\r\n", 6);
-  CHECK(gopher(*srv, nul).starts_with("3"));
-  auto huge = gopher(*srv, std::string(4096, 'a') + "\r\n");
+  CHECK(srv->gopher(nul).starts_with("3"));
+  auto huge = srv->gopher(std::string(4096, 'a') + "\r\n");
   CHECK(huge.starts_with("3"));
   CHECK(huge.ends_with(".\r\n"));
   // The server still answers afterwards.
-  CHECK(gopher(*srv, "/page.gmi\r\n").starts_with("A page"));
+  CHECK(srv->gopher("/page.gmi\r\n").starts_with("A page"));
 }
 
 TEST_CASE("gopher: 20 concurrent requests are all served") {
@@ -192,7 +184,7 @@ TEST_CASE("gopher: each host can have its own Gopher listener") {
   auto other = client::send_gopher("127.0.0.1", other_port, "/\r\n", o);
   REQUIRE(other.ok());
   CHECK(other->body.find("iOther host\t\texample.test\t" + std::to_string(other_port)) != std::string::npos);
-  auto first = gopher(*srv, "/\r\n");
+  auto first = srv->gopher("/\r\n");
   CHECK(first.find("iTest capsule\t\tlocalhost\t" + std::to_string(srv->gopher_port)) != std::string::npos);
   CHECK(first.find("Other host") == std::string::npos);
 }
