@@ -2,9 +2,8 @@
 #include "twinstar/answer_cache.hpp"
 
 #include <doctest/doctest.h>
-#include <unistd.h>
 
-#include <fstream>
+#include "temp_files.hpp"
 
 using namespace twinstar;
 namespace fs = std::filesystem;
@@ -13,15 +12,11 @@ using namespace std::chrono_literals;
 namespace {
 
 struct temp_dir {
-  fs::path path = fs::temp_directory_path() / ("twinstar-answer-cache-" + std::to_string(::getpid()));
-  temp_dir() {
-    fs::remove_all(path);
-    fs::create_directories(path);
-  }
+  fs::path path = test::fresh_temp_dir("answer-cache");
   ~temp_dir() { fs::remove_all(path); }
 };
 
-void write(const fs::path& p, const std::string& text) { std::ofstream(p, std::ios::binary) << text; }
+void write(const fs::path& p, const std::string& text) { test::write_file(p, text); }
 
 using cache = answer_cache<std::string>;
 

@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "../atom_check.hpp"
+#include "temp_files.hpp"
 #include "twinstar/router.hpp"
 
 using namespace twinstar;
@@ -20,21 +21,10 @@ using namespace twinstar::feed;
 namespace fs = std::filesystem;
 using namespace std::chrono_literals;
 
+using test::fresh_temp_dir;
+using test::write_file;
+
 namespace {
-
-void write_file(const fs::path& file, std::string_view content) {
-  fs::create_directories(file.parent_path());
-  std::ofstream out(file, std::ios::binary);
-  out.write(content.data(), static_cast<std::streamsize>(content.size()));
-}
-
-fs::path fresh_temp_dir(std::string_view tag) {
-  const auto stamp = std::chrono::steady_clock::now().time_since_epoch().count();
-  auto dir = fs::temp_directory_path() / ("twinstar-" + std::string(tag) + "-" + std::to_string(::getpid()) +
-                                          "-" + std::to_string(stamp));
-  fs::create_directories(dir);
-  return fs::canonical(dir);
-}
 
 // Moves a directory's mtime an hour back: older than racy_window, so the
 // cache trusts it (as it would for any directory not touched just now).

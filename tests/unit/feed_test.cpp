@@ -9,25 +9,16 @@
 #include <string>
 #include <vector>
 
+#include "temp_files.hpp"
+
 using namespace twinstar;
 using namespace twinstar::feed;
 namespace fs = std::filesystem;
 
+using test::fresh_temp_dir;
+using test::write_file;
+
 namespace {
-
-void write_file(const fs::path& file, std::string_view content) {
-  fs::create_directories(file.parent_path());
-  std::ofstream out(file, std::ios::binary);
-  out.write(content.data(), static_cast<std::streamsize>(content.size()));
-}
-
-fs::path fresh_temp_dir(std::string_view tag) {
-  const auto stamp = std::chrono::steady_clock::now().time_since_epoch().count();
-  auto dir = fs::temp_directory_path() / ("twinstar-" + std::string(tag) + "-" + std::to_string(::getpid()) +
-                                          "-" + std::to_string(stamp));
-  fs::create_directories(dir);
-  return fs::canonical(dir);
-}
 
 // Midnight UTC of `day` as a file time.
 fs::file_time_type file_time(std::chrono::year_month_day day) {
