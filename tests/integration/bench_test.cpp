@@ -47,29 +47,10 @@ void check_clean_run(const bench::stats& s, std::uint64_t reply_bytes) {
 
 // Like start_test_server, with a Gopher listener as well.
 std::unique_ptr<running_server> start_gopher_server() {
-  auto s = std::make_unique<running_server>();
-  s->dir = fresh_temp_dir("bench-gopher");
-  auto root = s->dir / "root";
-  write_file(root / "index.gmi", "# Bench capsule\n\n=> page.gmi A page\n=> plain.txt Plain\n");
-  write_file(root / "page.gmi", "# A page\nText.\n");
-  write_file(root / "plain.txt", "plain text\n");
-  auto cfg = std::make_shared<server_config>();
-  cfg->listen = {{"127.0.0.1", 0}};
-  cfg->gopher_listen = {{"127.0.0.1", 0}};
-  cfg->cert_dir = s->dir / "certs";
-  cfg->access_log = "off";
-  host_config h;
-  h.name = "localhost";
-  h.aliases = {"127.0.0.1"};
-  h.root = root;
-  h.cert = cfg->cert_dir / "localhost.crt";
-  h.key = cfg->cert_dir / "localhost.key";
-  cfg->hosts = {h};
-  auto problems = tls::prepare_certificates(*cfg, nullptr);
-  if (!problems.empty()) throw std::runtime_error(problems.front());
-  s->config = cfg;
-  s->start();
-  return s;
+  return test::start_one_host_server("bench-gopher",
+                                     {{"index.gmi", "# Bench capsule\n\n=> page.gmi A page\n=> plain.txt Plain\n"},
+                                      {"page.gmi", "# A page\nText.\n"},
+                                      {"plain.txt", "plain text\n"}});
 }
 
 // "bench: a=1 b=x" -> {a: 1, b: x}

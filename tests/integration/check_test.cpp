@@ -17,32 +17,16 @@ namespace {
 // Like start_test_server, plus a Gopher listener and a home page that links
 // to a directory, so no check has a reason to skip.
 std::unique_ptr<running_server> start_check_server() {
-  auto s = std::make_unique<running_server>();
-  s->dir = fresh_temp_dir("check");
-  auto root = s->dir / "root";
-  write_file(root / "index.gmi", "# Check capsule\n\n=> docs/ Documents\n=> page.gmi A page\n");
-  write_file(root / "page.gmi", "# A page\n");
-  write_file(root / "docs" / "index.gmi", "# Documents\n");
-  auto cfg = std::make_shared<server_config>();
-  cfg->listen = {{"127.0.0.1", 0}};
-  cfg->gopher_listen = {{"127.0.0.1", 0}};
-  cfg->cert_dir = s->dir / "certs";
-  cfg->access_log = "off";
-  cfg->request_timeout = std::chrono::milliseconds(1500);
-  cfg->handshake_timeout = std::chrono::milliseconds(1500);  // bounds the silent-client check
-  cfg->shutdown_grace = std::chrono::milliseconds(2000);
-  host_config h;
-  h.name = "localhost";
-  h.aliases = {"127.0.0.1"};
-  h.root = root;
-  h.cert = cfg->cert_dir / "localhost.crt";
-  h.key = cfg->cert_dir / "localhost.key";
-  cfg->hosts = {h};
-  auto problems = tls::prepare_certificates(*cfg, nullptr);
-  if (!problems.empty()) throw std::runtime_error(problems.front());
-  s->config = cfg;
-  s->start();
-  return s;
+  return test::start_one_host_server("check",
+                                     {{"index.gmi", "# Check capsule\n\n=> docs/ Documents\n=> page.gmi A page\n"},
+                                      {"page.gmi", "# A page\n"},
+                                      {"docs/index.gmi", "# Documents\n"}},
+                                     [](server_config& c) {
+                                       c.request_timeout = std::chrono::milliseconds(1500);
+                                       // bounds the silent-client check
+                                       c.handshake_timeout = std::chrono::milliseconds(1500);
+                                       c.shutdown_grace = std::chrono::milliseconds(2000);
+                                     });
 }
 
 check::suite_options options_for(std::uint16_t port, bool slow = false) {

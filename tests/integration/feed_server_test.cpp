@@ -20,34 +20,17 @@ const std::string putin_title = "Putin and Xi Issue Joint Statement on WWII Lega
 // A capsule whose /news/ is a feed without index.gmi and whose home page
 // holds a {{latest}} marker.
 std::unique_ptr<test::running_server> start_feed_server(const std::string& tag) {
-  auto s = std::make_unique<test::running_server>();
-  s->dir = test::fresh_temp_dir(tag);
-  const auto root = s->dir / "root";
-  write_file(root / "index.gmi", "# Home\n\n## Latest\n\n{{latest /news/ 2}}\n\n=> news/ All news\n");
-  write_file(root / "news" / putin,
-             "# " + putin_title + "\n\n2025-09-02 \xc2\xb7 Source: RT\n\nOn the eve of Beijing's parade.\n");
-  write_file(root / "news" / "2025-08-30-older.gmi", "# An older story\n\nText.\n");
-  write_file(root / "news" / "undated.gmi", "# Undated & <odd>\n\nPublished: 2025-07-04\n\nBody.\n");
-
-  auto cfg = std::make_shared<server_config>();
-  cfg->listen = {{"127.0.0.1", 0}};
-  cfg->gopher_listen = {{"127.0.0.1", 0}};
-  cfg->cert_dir = s->dir / "certs";
-  cfg->access_log = "off";
-  host_config h;
-  h.name = "localhost";
-  h.aliases = {"127.0.0.1"};
-  h.root = root;
-  h.lang = "en";
-  h.cert = cfg->cert_dir / "localhost.crt";
-  h.key = cfg->cert_dir / "localhost.key";
-  h.feeds = {{"/news/", "News"}};
-  cfg->hosts = {h};
-  auto problems = tls::prepare_certificates(*cfg, nullptr);
-  if (!problems.empty()) throw std::runtime_error(problems.front());
-  s->config = cfg;
-  s->start();
-  return s;
+  return test::start_one_host_server(
+      tag,
+      {{"index.gmi", "# Home\n\n## Latest\n\n{{latest /news/ 2}}\n\n=> news/ All news\n"},
+       {"news/" + putin,
+        "# " + putin_title + "\n\n2025-09-02 \xc2\xb7 Source: RT\n\nOn the eve of Beijing's parade.\n"},
+       {"news/2025-08-30-older.gmi", "# An older story\n\nText.\n"},
+       {"news/undated.gmi", "# Undated & <odd>\n\nPublished: 2025-07-04\n\nBody.\n"}},
+      [](server_config& c) {
+        c.hosts[0].lang = "en";
+        c.hosts[0].feeds = {{"/news/", "News"}};
+      });
 }
 
 // Targets of the link lines whose label starts with an ISO 8601 date: what a

@@ -3,6 +3,8 @@
 // in a fresh temporary directory, with certificates generated for the test.
 #include <filesystem>
 #include <functional>
+#include <utility>
+#include <vector>
 #include <fstream>
 #include <memory>
 #include <random>
@@ -59,6 +61,14 @@ struct running_server {
     }
     std::error_code ec;
     std::filesystem::remove_all(dir, ec);
+  }
+
+  // Generate the missing certificates of `cfg`, then start.
+  void launch(std::shared_ptr<server_config> cfg) {
+    auto problems = tls::prepare_certificates(*cfg, nullptr);
+    if (!problems.empty()) throw std::runtime_error(problems.front());
+    config = std::move(cfg);
+    start();
   }
 
   void start() {
@@ -147,15 +157,40 @@ inline std::unique_ptr<running_server> start_test_server(const std::string& tag 
   b.key = cfg->cert_dir / "example.test.key";
   cfg->hosts = {a, b};
   if (tweak) tweak(*cfg);
-  auto problems = tls::prepare_certificates(*cfg, nullptr);
-  if (!problems.empty()) throw std::runtime_error(problems.front());
-  s->config = cfg;
-  s->start();
+  s->launch(cfg);
   return s;
 }
 
 // The bundled twinstar.toml, moved to loopback port 0, with its certificate
 // in a temporary directory: the capsule exactly as a user serves it.
+// One host, "localhost" (alias 127.0.0.1), serving a capsule of `files`
+// (path inside the root -> content) over Gemini and Gopher on ephemeral
+// loopback ports; `tweak` may change the configuration (and the host, as
+// hosts[0]) before the server starts.
+inline std::unique_ptr<running_server> start_one_host_server(
+    const std::string& tag, const std::vector<std::pair<std::string, std::string>>& files,
+    const std::function<void(server_config&)>& tweak = {}) {
+  auto s = std::make_unique<running_server>();
+  s->dir = fresh_temp_dir(tag);
+  const auto root = s->dir / "root";
+  for (const auto& [path, content] : files) write_file(root / path, content);
+  auto cfg = std::make_shared<server_config>();
+  cfg->listen = {{"127.0.0.1", 0}};
+  cfg->gopher_listen = {{"127.0.0.1", 0}};
+  cfg->cert_dir = s->dir / "certs";
+  cfg->access_log = "off";
+  host_config h;
+  h.name = "localhost";
+  h.aliases = {"127.0.0.1"};
+  h.root = root;
+  h.cert = cfg->cert_dir / "localhost.crt";
+  h.key = cfg->cert_dir / "localhost.key";
+  cfg->hosts = {h};
+  if (tweak) tweak(*cfg);
+  s->launch(cfg);
+  return s;
+}
+
 inline std::unique_ptr<running_server> start_bundled_server(const std::string& tag) {
   auto loaded = load_config(TWINSTAR_SOURCE_DIR "/twinstar.toml");
   if (!loaded) throw std::runtime_error(loaded.error().front().to_string());
@@ -171,10 +206,7 @@ inline std::unique_ptr<running_server> start_bundled_server(const std::string& t
     h.key = s->dir / (h.name + ".key");
     h.gopher_port = 0;  // menus name the port we really listen on
   }
-  auto problems = tls::prepare_certificates(*cfg, nullptr);
-  if (!problems.empty()) throw std::runtime_error(problems.front());
-  s->config = cfg;
-  s->start();
+  s->launch(cfg);
   return s;
 }
 
