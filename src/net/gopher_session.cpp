@@ -25,10 +25,6 @@ asio::awaitable<void> exchange(tcp::socket& socket, const peer& client, const sn
   const server_config& config = *snap.config;
   gopher::menu_context context{host.gopher_host.empty() ? host.name : host.gopher_host,
                                host.gopher_port ? host.gopher_port : local_port};
-  std::string gemini_base = "gemini://" + host.name;
-  if (snap.gemini_port != gemini::default_port) gemini_base += ":" + std::to_string(snap.gemini_port);
-  gopher_site site{*snap.routes, host, context, config.cert_dir, gemini_base, &state.feeds};
-
   char buf[gopher::max_selector_bytes + 2];
   std::size_t have = 0;
   gopher::frame frame{gopher::frame_state::need_more, {}};
@@ -71,6 +67,10 @@ asio::awaitable<void> exchange(tcp::socket& socket, const peer& client, const sn
     const auto now = clock::now();
     kept = snap.gopher_answers->find(key, now);
     if (!kept) {
+      // Only a miss builds the site (and its strings).
+      std::string gemini_base = "gemini://" + host.name;
+      if (snap.gemini_port != gemini::default_port) gemini_base += ":" + std::to_string(snap.gemini_port);
+      const gopher_site site{*snap.routes, host, context, config.cert_dir, gemini_base, &state.feeds};
       answer = site.answer(frame.line);
       if (answer.kind != "error" && !answer.sources.empty()) {
         // Stamped after building: a change made meanwhile shows within max_age.
