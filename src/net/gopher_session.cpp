@@ -1,7 +1,18 @@
 // One Gopher connection: read a selector line (CRLF or bare LF), let the
 // pure core decide, send the answer, close.
+//
+// Most Gopher requests need no waiting at all: the selector has arrived by
+// the time the connection is accepted, and a menu fits the socket's send
+// buffer. `serve_gopher_now` serves those on the spot, without a coroutine,
+// a timer or an epoll registration (a third of the server's cost per menu);
+// the first time anything would block, it hands what it has to the
+// coroutine `serve_gopher`, which carries on with deadlines.
 #include <fcntl.h>
+#include <sys/ioctl.h>
+#include <sys/socket.h>
 #include <unistd.h>
+
+#include <cerrno>
 
 #include "shell.hpp"
 #include "twinstar/gemini.hpp"
@@ -13,90 +24,126 @@ namespace {
 
 using namespace asio::experimental::awaitable_operators;
 
-struct outcome {
-  std::string selector;
-  std::string kind;
-  std::uint64_t bytes = 0;
+struct request_buffer {
+  char bytes[gopher::max_selector_bytes + 2];
+  std::size_t have = 0;
+  static constexpr std::size_t capacity = sizeof bytes;
+  std::string_view view() const { return {bytes, have}; }
 };
 
-asio::awaitable<void> exchange(tcp::socket& socket, const peer& client, const snapshot& snap, const host_config& host,
-                               shared_state& state, std::uint16_t local_port, session_deadline& deadline,
-                               outcome& out) {
-  const server_config& config = *snap.config;
-  gopher::menu_context context{host.gopher_host.empty() ? host.name : host.gopher_host,
-                               host.gopher_port ? host.gopher_port : local_port};
-  char buf[gopher::max_selector_bytes + 2];
-  std::size_t have = 0;
-  gopher::frame frame{gopher::frame_state::need_more, {}};
-  while (frame.state == gopher::frame_state::need_more && have < sizeof buf) {
-    auto [ec, n] = co_await socket.async_read_some(asio::buffer(buf + have, sizeof buf - have), nothrow);
-    if (ec) break;
-    have += n;
-    frame = gopher::find_selector_line(std::string_view(buf, have));
-  }
-  if (frame.state == gopher::frame_state::need_more) {
-    if (have == 0) co_return;  // nothing sent: just close
-    if (have == sizeof buf) frame.state = gopher::frame_state::too_long;
-    // EOF without a terminator: answer what was sent (some clients half-close).
-    else frame = {gopher::frame_state::complete, std::string_view(buf, have)};
-  }
+// The listener's host, or after a reload that removed it (or its Gopher
+// face) the first Gopher host; nullptr: none is left, close.
+const host_config* gopher_host_for(const snapshot& site, const std::string& host_name) {
+  const host_config* host = site.routes->find_host(host_name);
+  if (host == nullptr || !host->gopher) host = site.gopher_host;
+  return host;
+}
 
-  // An answer made here, or one shared from the cache.
-  std::shared_ptr<const gopher_answer> kept;
-  gopher_answer answer;
+gopher::menu_context context_of(const host_config& host, std::uint16_t local_port) {
+  return {host.gopher_host.empty() ? host.name : host.gopher_host, host.gopher_port ? host.gopher_port : local_port};
+}
+
+// The answer to what the client sent: a complete line, a line too long, or
+// (at EOF) whatever arrived. Fills the selector and kind for the log.
+std::shared_ptr<const gopher_answer> decide(gopher::frame frame, const request_buffer& buf, const peer& client,
+                                            const snapshot& snap, const host_config& host, shared_state& state,
+                                            std::uint16_t local_port, gopher_start& start) {
+  const gopher::menu_context context = context_of(host, local_port);
   const std::string& client_ip = client.address;
   auto verdict = snap.limiter->admit(client_ip, clock::now());
+  std::shared_ptr<const gopher_answer> kept;
   if (frame.state == gopher::frame_state::too_long) {
-    answer.body = gopher::error_menu(
-        gopher::gopher_error_item({errc::request_too_long, "selector longer than 255 bytes"}, {}), context);
-    answer.kind = "error";
-    out.selector = std::string(buf, std::min<std::size_t>(have, 64)) + "...";
+    start.selector = std::string(buf.bytes, std::min<std::size_t>(buf.have, 64)) + "...";
+    kept = std::make_shared<const gopher_answer>(gopher_answer{
+        gopher::error_menu(
+            gopher::gopher_error_item({errc::request_too_long, "selector longer than 255 bytes"}, {}), context),
+        {}, 0, "error"});
   } else if (!verdict.allowed) {
     if (verdict.log)
       log_event("rate limit: " + client_ip + (verdict.banned ? " banned for " : " told to wait ") +
                 std::to_string(verdict.retry_after.count()) + " s");
-    out.selector = std::string(frame.line);
-    answer.body = gopher::error_menu(
-        gopher::gopher_error_item({errc::slow_down, std::to_string(verdict.retry_after.count())}, out.selector),
-        context);
-    answer.kind = "slow-down";
+    start.selector = std::string(frame.line);
+    kept = std::make_shared<const gopher_answer>(gopher_answer{
+        gopher::error_menu(
+            gopher::gopher_error_item({errc::slow_down, std::to_string(verdict.retry_after.count())}, start.selector),
+            context),
+        {}, 0, "slow-down"});
   } else {
-    out.selector = std::string(frame.line);
+    start.selector = std::string(frame.line);
     // Served from memory while nothing it was built from has changed.
-    const std::string key = host.name + '\n' + std::to_string(local_port) + '\n' + out.selector;
+    const std::string key = host.name + '\n' + std::to_string(local_port) + '\n' + start.selector;
     const auto now = clock::now();
     kept = snap.gopher_answers->find(key, now);
     if (!kept) {
       // Only a miss builds the site (and its strings).
       std::string gemini_base = "gemini://" + host.name;
       if (snap.gemini_port != gemini::default_port) gemini_base += ":" + std::to_string(snap.gemini_port);
-      const gopher_site site{*snap.routes, host, context, config.cert_dir, gemini_base, &state.feeds};
-      answer = site.answer(frame.line);
-      if (answer.kind != "error" && !answer.sources.empty()) {
-        // Stamped after building: a change made meanwhile shows within max_age.
-        auto pending = answer_cache<gopher_answer>::watch(answer.sources, now);
-        kept = std::make_shared<const gopher_answer>(std::move(answer));
-        snap.gopher_answers->store(key, kept, std::move(pending), kept->body.size());
-      }
+      const gopher_site site{*snap.routes, host, context, snap.config->cert_dir, gemini_base, &state.feeds};
+      gopher_answer answer = site.answer(frame.line);
+      const bool cacheable = answer.kind != "error" && !answer.sources.empty();
+      // Stamped after building: a change made meanwhile shows within max_age.
+      auto pending = cacheable ? answer_cache<gopher_answer>::watch(answer.sources, now)
+                               : answer_cache<gopher_answer>::pending{};
+      kept = std::make_shared<const gopher_answer>(std::move(answer));
+      if (cacheable) snap.gopher_answers->store(key, kept, std::move(pending), kept->body.size());
     }
   }
-  if (kept) answer = {{}, kept->file, kept->file_size, kept->kind};
-  const std::string& body = kept ? kept->body : answer.body;
-  out.kind = answer.kind;
+  start.kind = kept->kind;
+  return kept;
+}
 
-  const auto all_done = write_deadline(config, body.size() + answer.file_size);
+// Where a request line stands after `buf` grew: complete, too long, or
+// still short (nullopt). At EOF (`ended`) what arrived is the request.
+std::optional<gopher::frame> frame_of(const request_buffer& buf, bool ended) {
+  gopher::frame frame = gopher::find_selector_line(buf.view());
+  if (frame.state != gopher::frame_state::need_more) return frame;
+  if (buf.have == buf.capacity) return gopher::frame{gopher::frame_state::too_long, {}};
+  // EOF without a terminator: answer what was sent (some clients half-close).
+  if (ended) return gopher::frame{gopher::frame_state::complete, buf.view()};
+  return std::nullopt;
+}
+
+void log_exchange(shared_state& state, const peer& client, const host_config& host, const gopher_start& start,
+                  clock::time_point answered) {
+  if (start.kind.empty()) return;  // nothing was asked
+  state.log->write({client.text, "gopher", host.name, start.selector, start.kind, start.sent,
+                    std::chrono::duration_cast<std::chrono::microseconds>(answered - start.started)});
+}
+
+asio::awaitable<void> exchange(tcp::socket& socket, const peer& client, const snapshot& snap, const host_config& host,
+                               shared_state& state, std::uint16_t local_port, session_deadline& deadline,
+                               gopher_start& start) {
+  const server_config& config = *snap.config;
+  if (!start.answer) {
+    request_buffer buf;
+    buf.have = std::min(start.received.size(), buf.capacity);
+    std::copy_n(start.received.data(), buf.have, buf.bytes);
+    std::optional<gopher::frame> frame = frame_of(buf, false);
+    while (!frame) {
+      auto [ec, n] =
+          co_await socket.async_read_some(asio::buffer(buf.bytes + buf.have, buf.capacity - buf.have), nothrow);
+      buf.have += n;
+      if (ec && buf.have == 0) co_return;  // nothing sent: just close
+      frame = frame_of(buf, bool(ec));
+    }
+    start.answer = decide(*frame, buf, client, snap, host, state, local_port, start);
+  }
+  const gopher_answer& answer = *start.answer;
+
+  const auto all_done = write_deadline(config, answer.body.size() - start.sent + answer.file_size);
   deadline.set(std::min(all_done, clock::now() + config.write_timeout));
   if (answer.file.empty()) {
-    auto [ec, n] = co_await asio::async_write(socket, asio::buffer(body), nothrow);
-    out.bytes += n;
+    auto [ec, n] = co_await asio::async_write(socket, asio::buffer(answer.body) + start.sent, nothrow);
+    start.sent += n;
     co_return;
   }
   int fd = ::open(answer.file.c_str(), O_RDONLY | O_CLOEXEC);
   if (fd < 0) {
-    std::string body = gopher::error_menu(gopher::gopher_error_item({errc::unreadable, {}}, out.selector), context);
+    std::string body =
+        gopher::error_menu(gopher::gopher_error_item({errc::unreadable, {}}, start.selector), context_of(host, local_port));
     auto [ec, n] = co_await asio::async_write(socket, asio::buffer(body), nothrow);
-    out.bytes += n;
-    out.kind = "error";
+    start.sent += n;
+    start.kind = "error";
     co_return;
   }
   std::vector<char> chunk(file_chunk_bytes);
@@ -107,7 +154,7 @@ asio::awaitable<void> exchange(tcp::socket& socket, const peer& client, const sn
     offset += n;
     deadline.set(std::min(all_done, clock::now() + config.write_timeout));
     auto [ec, sent] = co_await asio::async_write(socket, asio::buffer(chunk.data(), n), nothrow);
-    out.bytes += sent;
+    start.sent += sent;
     if (ec) break;
   }
   ::close(fd);
@@ -115,27 +162,54 @@ asio::awaitable<void> exchange(tcp::socket& socket, const peer& client, const sn
 
 }  // namespace
 
+std::optional<gopher_start> serve_gopher_now(int fd, const peer& client, const snapshot& site, shared_state& state,
+                                             std::uint16_t local_port, const std::string& host_name) {
+  gopher_start start;
+  start.started = clock::now();
+  const host_config* host = gopher_host_for(site, host_name);
+  request_buffer buf;
+  ssize_t n = host ? ::recv(fd, buf.bytes, buf.capacity, 0) : 0;
+  if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) return start;  // not here yet: wait for it
+  if (n <= 0) {  // no host left, nothing sent, or an error: close
+    ::close(fd);
+    return std::nullopt;
+  }
+  buf.have = static_cast<std::size_t>(n);
+  std::optional<gopher::frame> frame = frame_of(buf, false);
+  if (!frame) {  // part of a line: the coroutine reads the rest
+    start.received.assign(buf.bytes, buf.have);
+    return start;
+  }
+  start.answer = decide(*frame, buf, client, site, *host, state, local_port, start);
+  if (!start.answer->file.empty()) return start;  // files are read and sent with deadlines
+  const std::string& body = start.answer->body;
+  ssize_t sent = ::send(fd, body.data(), body.size(), MSG_NOSIGNAL | MSG_DONTWAIT);
+  if (sent < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) return start;
+  if (sent >= 0) start.sent = static_cast<std::size_t>(sent);
+  if (start.sent < body.size() && sent >= 0) return start;  // the rest when the socket drains
+  // All sent (or the client is gone). Unread client bytes would turn close()
+  // into a reset that can destroy the answer in flight: then the coroutine
+  // drains them first.
+  int unread = 0;
+  if (sent >= 0 && ::ioctl(fd, FIONREAD, &unread) == 0 && unread > 0) return start;
+  ::close(fd);
+  log_exchange(state, client, *host, start, clock::now());
+  return std::nullopt;
+}
+
 asio::awaitable<void> serve_gopher(tcp::socket socket, peer client, std::shared_ptr<const snapshot> site,
-                                   shared_state& state,
-                                   std::uint16_t local_port, std::string host_name) {
-  // After a reload the listener's host may be gone or Gopher-less: fall back
-  // to the first Gopher host, or close.
-  const host_config* host = site->routes->find_host(host_name);
-  if (host == nullptr || !host->gopher) host = site->gopher_host;
+                                   shared_state& state, std::uint16_t local_port, std::string host_name,
+                                   gopher_start start) {
+  const host_config* host = gopher_host_for(*site, host_name);
   if (host == nullptr) co_return;
-  auto started = clock::now();
-  clock::time_point answered{};
-  outcome out;
-  session_deadline deadline(started + site->config->request_timeout);
-  co_await (exchange(socket, client, *site, *host, state, local_port, deadline, out) || watchdog(deadline, socket));
-  answered = clock::now();
+  session_deadline deadline(start.started + site->config->request_timeout);
+  co_await (exchange(socket, client, *site, *host, state, local_port, deadline, start) || watchdog(deadline, socket));
+  const auto answered = clock::now();
   if (socket.is_open()) {
     deadline.set(clock::now() + linger_drain);
     co_await (drain_and_close(socket) || watchdog(deadline, socket));
   }
-  if (!out.kind.empty())
-    state.log->write({client.text, "gopher", host->name, out.selector, out.kind, out.bytes,
-                      std::chrono::duration_cast<std::chrono::microseconds>(answered - started)});
+  log_exchange(state, client, *host, start, answered);
 }
 
 }  // namespace twinstar::shell

@@ -2,6 +2,10 @@
 #include "twinstar/server.hpp"
 
 #include <malloc.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <sys/socket.h>
+#include <unistd.h>
 
 #include <csignal>
 #include <cstdio>
@@ -75,59 +79,108 @@ struct server::impl {
     socket.close(ec);
   }
 
+  // The session of one accepted connection has ended.
+  void session_done(const std::shared_ptr<connection_limits>& limits, const std::string& client) {
+    limits->release(client);
+    --state.active;
+    finish_if_drained();
+  }
+
+  // Takes one accepted connection (`fd`, non-blocking) through the bans and
+  // caps to its session.
+  void admit(int fd, const tcp::endpoint& from, const asio::any_io_executor& exec, bool gopher, std::uint16_t port,
+             const std::string& gopher_host_name) {
+    std::error_code ignored;
+    tcp::socket socket(exec);
+    auto site = state.current();
+    peer who = peer::of(from);
+    const std::string client = who.address;
+    bool refused = site->limiter->banned(client, clock::now());
+    const char* why = "Banned for a while: slow down";
+    auto limits = state.connections;
+    if (!refused && limits->acquire(client) != connection_limits::admission::ok) {
+      refused = true;
+      why = "Too many connections, retry later";
+    }
+    if (refused && !gopher) {
+      ::close(fd);
+      return;
+    }
+    std::optional<gopher_start> start;
+    if (gopher && !refused) {
+      ++state.active;
+      start = serve_gopher_now(fd, who, *site, state, port, gopher_host_name);
+      if (!start) return session_done(limits, client);
+    }
+    socket.assign(from.protocol(), fd, ignored);
+    if (ignored) {  // cannot happen to a fresh socket object; never leak
+      ::close(fd);
+      if (!refused) session_done(limits, client);
+      return;
+    }
+    if (refused) {
+      asio::co_spawn(exec, refuse_gopher(std::move(socket), why), asio::detached);
+      return;
+    }
+    if (!gopher) {
+      ++state.active;
+      // Gemini talks back and forth during the handshake.
+      socket.set_option(tcp::no_delay(true), ignored);
+    }
+    auto session = gopher ? serve_gopher(std::move(socket), std::move(who), site, state, port, gopher_host_name,
+                                         std::move(*start))
+                          : serve_gemini(std::move(socket), std::move(who), site, state);
+    asio::co_spawn(exec, std::move(session), [this, limits, client](std::exception_ptr e) {
+      if (e) {
+        try {
+          std::rethrow_exception(e);
+        } catch (const std::exception& ex) {
+          log_event(std::string("session error: ") + ex.what());
+        }
+      }
+      session_done(limits, client);
+    });
+  }
+
+  // Accepts with accept4() itself (non-blocking sockets from the start, no
+  // epoll registration until a session has to wait), and waits for the
+  // listening socket only after accept4() said there is nothing: the same
+  // thread runs this loop and the reactor, so no readiness is missed.
   asio::awaitable<void> accept_loop(tcp::acceptor& acceptor, bool gopher, std::string gopher_host_name) {
     bool backing_off = false;
     std::error_code ignored;
     const std::uint16_t port = acceptor.local_endpoint(ignored).port();
     const asio::any_io_executor exec = acceptor.get_executor();
+    unsigned in_a_row = 0;
+    acceptor.non_blocking(true, ignored);
     for (;;) {
-      // (Under EMFILE a sanitizer build reports "invalid vptr" here: UBSan's
-      // probe needs a free descriptor. It is not a bug in this code.)
-      std::error_code ec;
       tcp::endpoint from;
-      tcp::socket socket = co_await acceptor.async_accept(from, asio::redirect_error(asio::use_awaitable, ec));
-      if (ec) {
-        if (!acceptor.is_open() || ec == asio::error::operation_aborted) co_return;
-        // EMFILE/ENFILE and friends: back off instead of spinning, keep accepting.
-        if (!backing_off) log_event("accept failed: " + ec.message() + "; backing off");
-        backing_off = true;
-        asio::steady_timer pause(exec, std::chrono::milliseconds(50));
-        co_await pause.async_wait(nothrow);
+      socklen_t length = static_cast<socklen_t>(from.capacity());
+      int fd = ::accept4(acceptor.native_handle(), from.data(), &length, SOCK_NONBLOCK | SOCK_CLOEXEC);
+      if (fd >= 0) {
+        if (backing_off) log_event("accepting again");
+        backing_off = false;
+        from.resize(length);
+        admit(fd, from, exec, gopher, port, gopher_host_name);
+        if (++in_a_row % 64 == 0) co_await asio::post(exec, asio::use_awaitable);  // let sessions run too
         continue;
       }
-      if (backing_off) log_event("accepting again");
-      backing_off = false;
-      // Gemini talks back and forth during the handshake; a Gopher answer is
-      // one write followed by close, which Nagle's algorithm never delays.
-      if (!gopher) socket.set_option(tcp::no_delay(true), ignored);
-      auto site = state.current();
-      peer who = peer::of(from);
-      const std::string client = who.address;
-      if (site->limiter->banned(client, clock::now())) {
-        if (gopher) asio::co_spawn(exec, refuse_gopher(std::move(socket), "Banned for a while: slow down"), asio::detached);
-        continue;  // the socket closes as it goes out of scope
-      }
-      auto limits = state.connections;
-      auto admission = limits->acquire(client);
-      if (admission != connection_limits::admission::ok) {
-        if (gopher) asio::co_spawn(exec, refuse_gopher(std::move(socket), "Too many connections, retry later"), asio::detached);
+      const int error = errno;
+      if (error == EINTR || error == ECONNABORTED) continue;
+      if (error == EAGAIN || error == EWOULDBLOCK) {
+        auto [ec] = co_await acceptor.async_wait(tcp::acceptor::wait_read, nothrow);
+        if (ec || !acceptor.is_open()) co_return;  // closed by stop
         continue;
       }
-      ++state.active;
-      auto session = gopher ? serve_gopher(std::move(socket), std::move(who), site, state, port, gopher_host_name)
-                            : serve_gemini(std::move(socket), std::move(who), site, state);
-      asio::co_spawn(exec, std::move(session), [this, limits, client](std::exception_ptr e) {
-        if (e) {
-          try {
-            std::rethrow_exception(e);
-          } catch (const std::exception& ex) {
-            log_event(std::string("session error: ") + ex.what());
-          }
-        }
-        limits->release(client);
-        --state.active;
-        finish_if_drained();
-      });
+      if (!acceptor.is_open() || error == EBADF || error == EINVAL) co_return;
+      // EMFILE/ENFILE and friends: back off instead of spinning, keep accepting.
+      // (Under EMFILE a sanitizer build reports "invalid vptr" around here:
+      // UBSan's probe needs a free descriptor. It is not a bug in this code.)
+      if (!backing_off) log_event("accept failed: " + std::error_code(error, std::system_category()).message() +
+                                  "; backing off");
+      backing_off = true;
+      asio::steady_timer pause(exec, std::chrono::milliseconds(50));
+      co_await pause.async_wait(nothrow);
     }
   }
 
@@ -174,6 +227,16 @@ struct server::impl {
       if (!ec) acceptor->set_option(tcp::acceptor::reuse_address(true), ec);
       if (!ec && workers > 1) acceptor->set_option(reuse_port(true), ec);
       if (!ec) acceptor->bind(endpoint, ec);
+      if (!ec && gopher) {
+        // A Gopher client speaks first: the kernel hands the connection over
+        // once its selector is here (or after about a second without one),
+        // so serve_gopher_now answers it in one go. A client that says
+        // nothing costs no memory of ours meanwhile; it then meets
+        // request_timeout as usual. Best effort: without it, the same code
+        // just waits more often.
+        int seconds = 1;
+        ::setsockopt(acceptor->native_handle(), IPPROTO_TCP, TCP_DEFER_ACCEPT, &seconds, sizeof seconds);
+      }
       if (!ec) acceptor->listen(asio::socket_base::max_listen_connections, ec);
       if (ec) {
         error = "cannot listen on " + where.to_string() + ": " + ec.message();

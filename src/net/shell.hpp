@@ -10,6 +10,7 @@
 #include <chrono>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <string>
 
 #include "twinstar/access_log.hpp"
@@ -122,11 +123,26 @@ struct peer {
 
 asio::awaitable<void> serve_gemini(tcp::socket socket, peer client, std::shared_ptr<const snapshot> site,
                                    shared_state& state);
+// Where a Gopher connection stands when it first has to wait.
+struct gopher_start {
+  clock::time_point started;
+  std::string received;                         // request bytes read, no complete line yet
+  std::shared_ptr<const gopher_answer> answer;  // decided (null: not yet)
+  std::size_t sent = 0;                         // bytes of the answer sent
+  std::string selector, kind;                   // for the access log
+};
+
+// Serves a just-accepted Gopher connection (non-blocking `fd`) on the spot
+// if nothing has to wait: the selector is here and the answer goes out in
+// one send. Then it closes `fd`, logs, and returns nullopt. Otherwise `fd`
+// is still open and the result goes to serve_gopher with it.
 // `host_name` is the host this listener serves (looked up in the snapshot,
 // so a reload that changes the host takes effect).
+std::optional<gopher_start> serve_gopher_now(int fd, const peer& client, const snapshot& site, shared_state& state,
+                                             std::uint16_t local_port, const std::string& host_name);
 asio::awaitable<void> serve_gopher(tcp::socket socket, peer client, std::shared_ptr<const snapshot> site,
-                                   shared_state& state,
-                                   std::uint16_t local_port, std::string host_name);
+                                   shared_state& state, std::uint16_t local_port, std::string host_name,
+                                   gopher_start start);
 
 // The deadline for writing `size` bytes: write_timeout plus what the slowest
 // acceptable reader (min_write_rate) needs, so a large file on a slow link

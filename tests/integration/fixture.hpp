@@ -104,6 +104,16 @@ struct running_server {
     return r->body;
   }
 
+  // Waits (bounded, 10 s) until the server counts `n` open connections.
+  bool settles_at(std::size_t n) const {
+    const auto until = std::chrono::steady_clock::now() + std::chrono::seconds(10);
+    while (std::chrono::steady_clock::now() < until) {
+      if (srv->open_connections() == n) return true;
+      std::this_thread::yield();
+    }
+    return srv->open_connections() == n;
+  }
+
   // "gemini://localhost:<port>" + path
   std::string base(const std::string& host = "localhost") const {
     return "gemini://" + host + ":" + std::to_string(gemini_port);

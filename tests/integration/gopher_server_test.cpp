@@ -3,6 +3,8 @@
 
 #include <doctest/doctest.h>
 
+#include <asio.hpp>
+
 #include <algorithm>
 #include <atomic>
 #include <cstring>
@@ -95,6 +97,60 @@ TEST_CASE("gopher: a .gmi page requested as a document is text") {
   auto dots = srv->gopher("/dots.gmi\r\n");
   CHECK(dots.find("\r\n..leading dot\r\n") != std::string::npos);  // RFC 1436 dot-stuffing
   CHECK(dots.ends_with("\r\n.\r\n"));
+}
+
+// Most requests are answered on the spot (selector already here, answer out
+// in one send); these take the other road, where the connection waits.
+TEST_CASE("gopher: the answer is whole however the request arrives and however slowly it is read") {
+  auto srv = start_test_server("gopher-pieces");
+  std::string big_page;
+  for (int i = 1; i <= 40'000; ++i) big_page += "line " + std::to_string(1'000'000 + i) + "\n";
+  test::write_file(srv->dir / "root" / "big.gmi", big_page);  // ~540 KB of text, answered from memory
+  const std::string page = srv->gopher("/page.gmi\r\n");
+  REQUIRE(page == "A page\r\n======\r\nText.\r\n.\r\n");
+
+  asio::io_context io;
+  auto connect = [&](int receive_buffer) {
+    asio::ip::tcp::socket s(io);
+    s.open(asio::ip::tcp::v4());
+    if (receive_buffer) s.set_option(asio::socket_base::receive_buffer_size(receive_buffer));
+    s.connect({asio::ip::make_address("127.0.0.1"), srv->gopher_port});
+    return s;
+  };
+  auto read_all = [](asio::ip::tcp::socket& s) {
+    std::string out;
+    std::error_code ec;
+    char buf[4096];
+    while (!ec) out.append(buf, s.read_some(asio::buffer(buf), ec));
+    CHECK(ec == asio::error::eof);  // a FIN, not a reset
+    return out;
+  };
+
+  SUBCASE("in two pieces with the server holding the connection in between") {
+    auto s = connect(0);
+    asio::write(s, asio::buffer(std::string("/page")));
+    REQUIRE(srv->settles_at(1));  // accepted, part of the line read, waiting for the rest
+    asio::write(s, asio::buffer(std::string(".gmi\r\n")));
+    CHECK(read_all(s) == page);
+  }
+  SUBCASE("with bytes after the line") {
+    auto s = connect(0);
+    asio::write(s, asio::buffer(std::string("/page.gmi\r\nand then some more")));
+    CHECK(read_all(s) == page);
+  }
+  SUBCASE("by a client with a 4 KB receive window") {
+    auto s = connect(4096);
+    asio::write(s, asio::buffer(std::string("/big.gmi\r\n")));
+    const std::string body = read_all(s);
+    auto lines = crlf_lines(body);
+    REQUIRE(lines.size() == 40'001);
+    CHECK(lines.back() == ".");
+    bool in_order = true;
+    for (int i = 0; i < 40'000 && in_order; ++i) in_order = lines[i] == "line " + std::to_string(1'000'001 + i);
+    CHECK(in_order);
+    CHECK(body == srv->gopher("/big.gmi\r\n"));
+  }
+  CHECK(srv->settles_at(0));  // every slot comes back
 }
 
 TEST_CASE("gopher: other files are byte-exact") {

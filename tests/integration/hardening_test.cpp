@@ -21,15 +21,6 @@ client::options patient() {
   return o;
 }
 
-// Wait (bounded) until the server counts `n` open connections.
-bool settles_at(const test::running_server& s, std::size_t n) {
-  auto until = std::chrono::steady_clock::now() + 10s;
-  while (std::chrono::steady_clock::now() < until) {
-    if (s.srv->open_connections() == n) return true;
-    std::this_thread::yield();
-  }
-  return false;
-}
 
 }  // namespace
 
@@ -73,7 +64,7 @@ TEST_CASE("slow clients are closed within the configured time / Gemini and Gophe
   auto half = client::send_gopher("127.0.0.1", srv->gopher_port, "/page", patient());
   REQUIRE(half.ok());
   CHECK(half->elapsed < 10s);
-  CHECK(settles_at(*srv, 0));  // no slot leaked
+  CHECK(srv->settles_at(0));  // no slot leaked
   CHECK(srv->get(srv->base() + "/\r\n").status == 20);
 }
 
@@ -88,7 +79,7 @@ TEST_CASE("per-IP connection cap: refused cheaply / slots come back") {
     held.emplace_back(io);
     held.back().connect({asio::ip::make_address("127.0.0.1"), srv->gemini_port});
   }
-  REQUIRE(settles_at(*srv, 3));
+  REQUIRE(srv->settles_at(3));
   // Gemini past the cap: closed at once, long before the handshake timeout.
   auto refused = client::send_gopher("127.0.0.1", srv->gemini_port, "", patient());
   REQUIRE(refused.ok());
@@ -99,7 +90,7 @@ TEST_CASE("per-IP connection cap: refused cheaply / slots come back") {
   REQUIRE(item.ok());
   CHECK(item->body.starts_with("3Too many connections"));
   for (auto& s : held) s.close();
-  CHECK(settles_at(*srv, 0));
+  CHECK(srv->settles_at(0));
   CHECK(srv->get(srv->base() + "/page.gmi\r\n").status == 20);
 }
 
