@@ -81,7 +81,9 @@ struct tls_stream_bio {
 };
 
 tls_stream::tls_stream(asio::ip::tcp::socket socket, SSL_CTX* ctx, role r)
-    : socket_(std::move(socket)), ctx_(ctx), role_(r) {}
+    : socket_(std::move(socket)), ctx_(ctx), role_(r) {
+  if (role_ == role::client) attach_ssl();  // failure shows as handshake()'s no_memory
+}
 
 bool tls_stream::attach_ssl() {
   std::error_code ec;

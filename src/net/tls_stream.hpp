@@ -33,12 +33,13 @@ class tls_stream {
  public:
   enum class role { client, server };
 
-  // `ctx` must outlive the stream. The SSL object is created by handshake().
+  // `ctx` must outlive the stream. A client's SSL object is created here (set
+  // SNI or a session on it before handshake()), a server's by handshake().
   tls_stream(asio::ip::tcp::socket socket, SSL_CTX* ctx, role r);
   tls_stream(const tls_stream&) = delete;
   tls_stream& operator=(const tls_stream&) = delete;
 
-  SSL* native_handle() { return ssl_.get(); }  // nullptr before handshake()
+  SSL* native_handle() { return ssl_.get(); }  // a server's: nullptr before handshake()
   asio::ip::tcp::socket& socket() { return socket_; }
 
   // The server side first waits for the client's first bytes, so a silent
