@@ -161,12 +161,22 @@ int on_ticket_key(SSL*, unsigned char key_name[16], unsigned char* iv, EVP_CIPHE
 // accepted at the TLS layer and judged by fingerprint and dates afterwards.
 int accept_any_certificate(int, X509_STORE_CTX*) { return 1; }
 
+// AEAD suites only, AES-128-GCM first: as strong as needed and ~20% less
+// CPU per byte than AES-256-GCM (OpenSSL's first choice) for a large file.
+// A client that puts ChaCha20 first (no AES hardware) gets ChaCha20
+// (SSL_OP_PRIORITIZE_CHACHA). TLS 1.2: Mozilla's "intermediate" list.
+constexpr const char* tls13_suites = "TLS_AES_128_GCM_SHA256:TLS_CHACHA20_POLY1305_SHA256:TLS_AES_256_GCM_SHA384";
+constexpr const char* tls12_ciphers =
+    "ECDHE-ECDSA-AES128-GCM-SHA256:ECDHE-RSA-AES128-GCM-SHA256:ECDHE-ECDSA-CHACHA20-POLY1305:"
+    "ECDHE-RSA-CHACHA20-POLY1305:ECDHE-ECDSA-AES256-GCM-SHA384:ECDHE-RSA-AES256-GCM-SHA384";
+
 bool configure_common(SSL_CTX* ctx) {
   if (SSL_CTX_set_min_proto_version(ctx, TLS1_2_VERSION) != 1) return false;
   // Needed for session resumption once client certificates may be requested.
   static const unsigned char sid_context[] = "twinstar";
   SSL_CTX_set_session_id_context(ctx, sid_context, sizeof sid_context - 1);
-  SSL_CTX_set_options(ctx, SSL_OP_NO_RENEGOTIATION | SSL_OP_CIPHER_SERVER_PREFERENCE);
+  SSL_CTX_set_options(ctx, SSL_OP_NO_RENEGOTIATION | SSL_OP_CIPHER_SERVER_PREFERENCE | SSL_OP_PRIORITIZE_CHACHA);
+  if (SSL_CTX_set_ciphersuites(ctx, tls13_suites) != 1 || SSL_CTX_set_cipher_list(ctx, tls12_ciphers) != 1) return false;
   SSL_CTX_set_mode(ctx, SSL_MODE_RELEASE_BUFFERS);
   // Read whole TCP segments, not a record header and then its body.
   SSL_CTX_set_read_ahead(ctx, 1);

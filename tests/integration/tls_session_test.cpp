@@ -90,3 +90,51 @@ TEST_CASE("tls: tickets under the previous key still resume and older ones do no
   REQUIRE(after_one.session);  // sealed under the key that is now the previous one
   CHECK(fetch(*srv, after_one.session.get()).resumed);
 }
+
+// Which suite the server picks from what a client offers: AES-128-GCM over
+// OpenSSL's default AES-256-GCM, ChaCha20 for a client that prefers it, and
+// no non-AEAD suite on TLS 1.2.
+TEST_CASE("tls: the server's suite preference") {
+  auto srv = test::start_test_server("tls-suites");
+  struct row {
+    const char* name;
+    int version;
+    const char* offered;  // TLS 1.3 suites or TLS 1.2 cipher list, in the client's order
+    const char* chosen;   // nullptr: no handshake
+  };
+  const row rows[] = {
+      {"TLS 1.3, OpenSSL's default order", TLS1_3_VERSION, nullptr, "TLS_AES_128_GCM_SHA256"},
+      {"TLS 1.3, AES-256 first", TLS1_3_VERSION, "TLS_AES_256_GCM_SHA384:TLS_AES_128_GCM_SHA256",
+       "TLS_AES_128_GCM_SHA256"},
+      {"TLS 1.3, ChaCha20 first", TLS1_3_VERSION, "TLS_CHACHA20_POLY1305_SHA256:TLS_AES_128_GCM_SHA256",
+       "TLS_CHACHA20_POLY1305_SHA256"},
+      {"TLS 1.3, AES-256 only", TLS1_3_VERSION, "TLS_AES_256_GCM_SHA384", "TLS_AES_256_GCM_SHA384"},
+      {"TLS 1.2, OpenSSL's default list", TLS1_2_VERSION, nullptr, "ECDHE-ECDSA-AES128-GCM-SHA256"},
+      {"TLS 1.2, CBC only", TLS1_2_VERSION, "ECDHE-ECDSA-AES128-SHA:ECDHE-ECDSA-AES256-SHA", nullptr},
+  };
+  for (const auto& r : rows) {
+    CAPTURE(r.name);
+    asio::io_context io;
+    asio::ssl::context ctx(asio::ssl::context::tls_client);
+    SSL_CTX_set_min_proto_version(ctx.native_handle(), r.version);
+    SSL_CTX_set_max_proto_version(ctx.native_handle(), r.version);
+    if (r.offered && r.version == TLS1_3_VERSION) REQUIRE(SSL_CTX_set_ciphersuites(ctx.native_handle(), r.offered) == 1);
+    if (r.offered && r.version == TLS1_2_VERSION) REQUIRE(SSL_CTX_set_cipher_list(ctx.native_handle(), r.offered) == 1);
+    asio::ssl::stream<tcp::socket> stream(io, ctx);
+    stream.next_layer().connect({asio::ip::make_address("127.0.0.1"), srv->gemini_port});
+    SSL_set_tlsext_host_name(stream.native_handle(), "localhost");
+    std::error_code ec;
+    stream.handshake(asio::ssl::stream_base::client, ec);
+    if (r.chosen == nullptr) {
+      CHECK(ec);
+      continue;
+    }
+    REQUIRE_FALSE(ec);
+    CHECK(std::string(SSL_get_cipher_name(stream.native_handle())) == r.chosen);
+    std::string request = srv->base() + "/page.gmi\r\n";
+    asio::write(stream, asio::buffer(request));
+    std::string reply;
+    asio::read(stream, asio::dynamic_buffer(reply), ec);
+    CHECK(reply.starts_with("20 "));
+  }
+}
