@@ -4,17 +4,25 @@
 // gemtext), kept in memory and served again while nothing they were built
 // from has changed. No sockets.
 //
-// Each entry watches the files and directories it was built from by their
-// stat stamp (device, inode, size, mtime, ctime): a write, a rename over it
-// (how the importer updates articles), a new or removed entry in a watched
-// directory, or a deletion shows at the next request. What no stamp sees,
-// such as a symlink retargeted further up the path or a change to another
-// file a menu merely links to, shows within max_age.
+// Each entry watches the files and directories it was built from: a write,
+// a rename over it (how the importer updates articles), a new or removed
+// entry in a watched directory, or a deletion shows at the next request.
+// Two ways, one result:
+// - inotify (Linux): the directories holding those paths are watched, and
+//   any event in any of them makes every entry stale (changes are rare,
+//   requests are not). A lookup costs one non-blocking read, however many
+//   paths the entry has (a page with {{latest}} lines watches three or more).
+// - stat stamps (device, inode, size, mtime, ctime) of each path, compared
+//   at every lookup: where inotify is unavailable or out of watches.
+// What neither sees, such as a symlink retargeted further up the path, a
+// change made on another machine of a network file system, or a change to
+// another file a menu merely links to, shows within max_age.
 #include <chrono>
 #include <cstdint>
 #include <filesystem>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <unordered_map>
 #include <vector>
@@ -30,6 +38,34 @@ struct file_stamp {
   bool operator==(const file_stamp&) const = default;
 };
 
+// The inotify side: a generation counter that any event in a watched
+// directory moves on. Thread-safe.
+class change_watch {
+ public:
+  change_watch();
+  ~change_watch();
+  change_watch(const change_watch&) = delete;
+  change_watch& operator=(const change_watch&) = delete;
+
+  // Watches the directory of each path, each path that is a directory, and
+  // the directory of a symlink's target; returns the generation as of now,
+  // or nullopt when something cannot be watched (no inotify, a missing
+  // directory, the watch limit): then use stamps.
+  std::optional<std::uint64_t> watch(const std::vector<std::filesystem::path>& paths);
+  // Takes in pending events (one read when there are none): the generation now.
+  std::uint64_t generation();
+
+  static constexpr std::size_t max_directories = 4096;
+
+ private:
+  void drain();  // with mutex_ held
+  int fd_ = -1;
+  std::mutex mutex_;
+  std::uint64_t generation_ = 0;
+  std::unordered_map<int, std::string> directories_;  // watch descriptor -> directory
+  std::unordered_map<std::string, int> by_directory_;
+};
+
 template <class T>
 class answer_cache {
  public:
@@ -39,6 +75,7 @@ class answer_cache {
     std::chrono::milliseconds max_age{2000};
     std::size_t max_entries = 4096;
     std::size_t max_bytes = 64 * 1024 * 1024;  // summed over entries, as `store` is told
+    bool inotify = true;                        // false: stat stamps only
   };
 
   answer_cache() = default;
@@ -55,8 +92,11 @@ class answer_cache {
       e = it->second;
     }
     bool fresh = now - e->stored < limits_.max_age;
-    for (std::size_t i = 0; fresh && i < e->watched.size(); ++i)
-      fresh = file_stamp::of(e->watched[i]) == e->stamps[i];  // outside the lock: a syscall each
+    if (fresh && e->generation)
+      fresh = changes_->generation() == *e->generation;
+    else
+      for (std::size_t i = 0; fresh && i < e->watched.size(); ++i)
+        fresh = file_stamp::of(e->watched[i]) == e->stamps[i];  // outside the lock: a syscall each
     if (fresh) return e->value;
     std::lock_guard lock(mutex_);
     auto it = entries_.find(key);
@@ -70,17 +110,21 @@ class answer_cache {
   struct pending {
     std::vector<std::filesystem::path> watched;
     std::vector<file_stamp> stamps;
+    std::optional<std::uint64_t> generation;  // set: inotify watches these, no stamps
     clock::time_point at;
   };
-  static pending watch(std::vector<std::filesystem::path> watched, clock::time_point now) {
-    pending p{std::move(watched), {}, now};
+  pending watch(std::vector<std::filesystem::path> watched, clock::time_point now) {
+    pending p{std::move(watched), {}, std::nullopt, now};
+    if (limits_.inotify) p.generation = changes_->watch(p.watched);
+    if (p.generation) return p;
     p.stamps.reserve(p.watched.size());
     for (const auto& w : p.watched) p.stamps.push_back(file_stamp::of(w));
     return p;
   }
   void store(const std::string& key, std::shared_ptr<const T> value, pending p, std::size_t bytes) {
     if (bytes > limits_.max_bytes) return;
-    auto e = std::make_shared<entry>(entry{std::move(value), std::move(p.watched), std::move(p.stamps), p.at, bytes});
+    auto e = std::make_shared<entry>(
+        entry{std::move(value), std::move(p.watched), std::move(p.stamps), p.generation, p.at, bytes});
     std::lock_guard lock(mutex_);
     if (auto it = entries_.find(key); it != entries_.end()) erase(it);
     if (entries_.size() >= limits_.max_entries || bytes_ + bytes > limits_.max_bytes) {
@@ -101,6 +145,7 @@ class answer_cache {
     std::shared_ptr<const T> value;
     std::vector<std::filesystem::path> watched;
     std::vector<file_stamp> stamps;
+    std::optional<std::uint64_t> generation;
     clock::time_point stored;
     std::size_t bytes = 0;
   };
@@ -111,6 +156,7 @@ class answer_cache {
   }
 
   limits limits_{};
+  std::unique_ptr<change_watch> changes_ = std::make_unique<change_watch>();
   mutable std::mutex mutex_;
   map entries_;
   std::size_t bytes_ = 0;

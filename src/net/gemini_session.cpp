@@ -111,7 +111,7 @@ response decide(std::string_view line, const snapshot& site, shared_state& state
       watched.push_back(file.file);
       if (file.size <= cached_file_bytes) {
         // Stamped before it is read: a change while reading shows next time.
-        auto pending = answer_cache<gemini_answer>::watch(std::move(watched), now);
+        auto pending = site.gemini_answers->watch(std::move(watched), now);
         auto body = read_file_prefix(file.file, file.size);
         if (!body) return from_error({errc::unreadable, {}});
         made.body = std::make_shared<const std::string>(std::move(*body));
@@ -123,7 +123,7 @@ response decide(std::string_view line, const snapshot& site, shared_state& state
       made.file_size = file.size;
     }
     answer = std::make_shared<const gemini_answer>(std::move(made));
-    site.gemini_answers->store(key, answer, answer_cache<gemini_answer>::watch(std::move(watched), now), bytes);
+    site.gemini_answers->store(key, answer, site.gemini_answers->watch(std::move(watched), now), bytes);
   }
   if (answer->body) return {gemini::status::success, answer->meta, {}, -1, 0, answer->body};
   int fd = ::open(answer->file.c_str(), O_RDONLY | O_CLOEXEC);

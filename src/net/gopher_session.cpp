@@ -82,7 +82,7 @@ std::shared_ptr<const gopher_answer> decide(gopher::frame frame, const request_b
       gopher_answer answer = site.answer(frame.line);
       const bool cacheable = answer.kind != "error" && !answer.sources.empty();
       // Stamped after building: a change made meanwhile shows within max_age.
-      auto pending = cacheable ? answer_cache<gopher_answer>::watch(answer.sources, now)
+      auto pending = cacheable ? snap.gopher_answers->watch(answer.sources, now)
                                : answer_cache<gopher_answer>::pending{};
       kept = std::make_shared<const gopher_answer>(std::move(answer));
       if (cacheable) snap.gopher_answers->store(key, kept, std::move(pending), kept->body.size());

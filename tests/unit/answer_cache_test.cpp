@@ -3,6 +3,8 @@
 
 #include <doctest/doctest.h>
 
+#include <fstream>
+
 #include "temp_files.hpp"
 
 using namespace twinstar;
@@ -22,49 +24,59 @@ using cache = answer_cache<std::string>;
 
 void put(cache& c, const std::string& key, const std::string& value, std::vector<fs::path> watched,
          cache::clock::time_point now) {
-  c.store(key, std::make_shared<const std::string>(value), cache::watch(std::move(watched), now), value.size());
+  c.store(key, std::make_shared<const std::string>(value), c.watch(std::move(watched), now), value.size());
+}
+
+// Both ways of noticing changes, for the tables below.
+cache::limits with(bool inotify) {
+  cache::limits l;
+  l.inotify = inotify;
+  return l;
 }
 
 }  // namespace
 
-TEST_CASE("answer_cache: an entry lives while its watched paths keep their stamps") {
-  temp_dir dir;
-  const auto file = dir.path / "page.gmi";
-  write(file, "one");
-  cache c;
-  const auto t0 = cache::clock::now();
-  put(c, "k", "answer one", {file, dir.path}, t0);
-  REQUIRE(c.find("k", t0 + 10ms));
-  CHECK(*c.find("k", t0 + 10ms) == "answer one");
-  CHECK_FALSE(c.find("other", t0));
-
-  struct change {
-    const char* what;
-    void (*apply)(const fs::path& file, const fs::path& dir);
-  };
-  for (const change& ch : {
-           change{"rewritten with the same size", [](const fs::path& f, const fs::path&) {
-                    // Same size, so only the times tell; force a later mtime.
-                    write(f, "two");
-                    fs::last_write_time(f, fs::last_write_time(f) + 1s);
-                  }},
-           change{"rewritten longer", [](const fs::path& f, const fs::path&) { write(f, "three"); }},
-           change{"replaced by rename", [](const fs::path& f, const fs::path& d) {
-                    write(d / "new.tmp", "four");
-                    fs::rename(d / "new.tmp", f);
-                  }},
-           change{"a new file in the watched directory", [](const fs::path&, const fs::path& d) {
-                    write(d / ("extra" + std::to_string(cache::clock::now().time_since_epoch().count())), "x");
-                  }},
-           change{"deleted", [](const fs::path& f, const fs::path&) { fs::remove(f); }},
-       }) {
-    CAPTURE(ch.what);
-    if (!fs::exists(file)) write(file, "again");
-    put(c, "k", "answer", {file, dir.path}, t0);
+TEST_CASE("answer_cache: an entry lives while its watched paths are unchanged / inotify and stamps") {
+  for (bool inotify : {true, false}) {
+    CAPTURE(inotify);
+    temp_dir dir;
+    const auto file = dir.path / "page.gmi";
+    write(file, "one");
+    cache c(with(inotify));
+    const auto t0 = cache::clock::now();
+    put(c, "k", "answer one", {file, dir.path}, t0);
     REQUIRE(c.find("k", t0 + 10ms));
-    ch.apply(file, dir.path);
-    CHECK_FALSE(c.find("k", t0 + 10ms));
-    CHECK(c.size() == 0);  // the stale entry is gone, not kept
+    CHECK(*c.find("k", t0 + 10ms) == "answer one");
+    CHECK_FALSE(c.find("other", t0));
+
+    struct change {
+      const char* what;
+      void (*apply)(const fs::path& file, const fs::path& dir);
+    };
+    for (const change& ch : {
+             change{"rewritten with the same size", [](const fs::path& f, const fs::path&) {
+                      // Same size, so only the times tell; force a later mtime.
+                      write(f, "two");
+                      fs::last_write_time(f, fs::last_write_time(f) + 1s);
+                    }},
+             change{"rewritten longer", [](const fs::path& f, const fs::path&) { write(f, "three"); }},
+             change{"replaced by rename", [](const fs::path& f, const fs::path& d) {
+                      write(d / "new.tmp", "four");
+                      fs::rename(d / "new.tmp", f);
+                    }},
+             change{"a new file in the watched directory", [](const fs::path&, const fs::path& d) {
+                      write(d / ("extra" + std::to_string(cache::clock::now().time_since_epoch().count())), "x");
+                    }},
+             change{"deleted", [](const fs::path& f, const fs::path&) { fs::remove(f); }},
+         }) {
+      CAPTURE(ch.what);
+      if (!fs::exists(file)) write(file, "again");
+      put(c, "k", "answer", {file, dir.path}, t0);
+      REQUIRE(c.find("k", t0 + 10ms));
+      ch.apply(file, dir.path);
+      CHECK_FALSE(c.find("k", t0 + 10ms));
+      CHECK(c.size() == 0);  // the stale entry is gone, not kept
+    }
   }
 }
 
@@ -77,15 +89,58 @@ TEST_CASE("answer_cache: entries expire after max_age even when nothing changed"
   CHECK_FALSE(c.find("k", t0 + 500ms));
 }
 
-TEST_CASE("answer_cache: a path that did not exist is watched for appearing") {
-  temp_dir dir;
-  const auto map = dir.path / "gophermap";
-  cache c;
-  const auto t0 = cache::clock::now();
-  put(c, "k", "v", {map}, t0);
-  CHECK(c.find("k", t0));
-  write(map, "iHello\r\n");
-  CHECK_FALSE(c.find("k", t0));
+TEST_CASE("answer_cache: a path that did not exist is watched for appearing / inotify and stamps") {
+  for (bool inotify : {true, false}) {
+    CAPTURE(inotify);
+    temp_dir dir;
+    const auto map = dir.path / "gophermap";
+    cache c(with(inotify));
+    const auto t0 = cache::clock::now();
+    put(c, "k", "v", {map}, t0);
+    CHECK(c.find("k", t0));
+    write(map, "iHello\r\n");
+    CHECK_FALSE(c.find("k", t0));
+  }
+}
+
+TEST_CASE("answer_cache: through a symlink the target is watched / and reading is not a change") {
+  for (bool inotify : {true, false}) {
+    CAPTURE(inotify);
+    temp_dir dir;
+    const auto real = dir.path / "elsewhere" / "real.gmi";
+    write(real, "one");
+    fs::create_directories(dir.path / "capsule");
+    const auto link = dir.path / "capsule" / "page.gmi";
+    fs::create_symlink(real, link);
+    cache c(with(inotify));
+    const auto t0 = cache::clock::now();
+    put(c, "k", "v", {link}, t0);
+    {
+      std::ifstream in(link);
+      std::string text;
+      std::getline(in, text);
+      CHECK(text == "one");
+    }
+    CHECK(c.find("k", t0));  // read, not changed
+    write(real, "two, longer");
+    CHECK_FALSE(c.find("k", t0));
+  }
+}
+
+TEST_CASE("answer_cache: with inotify any change in a watched directory makes entries stale") {
+  // The price of one read per lookup instead of a stat per path: a change
+  // next to a watched file counts too. Stamps watch only the file.
+  for (bool inotify : {true, false}) {
+    CAPTURE(inotify);
+    temp_dir dir;
+    const auto file = dir.path / "page.gmi";
+    write(file, "one");
+    cache c(with(inotify));
+    const auto t0 = cache::clock::now();
+    put(c, "k", "v", {file}, t0);
+    write(dir.path / "neighbour.txt", "x");
+    CHECK(bool(c.find("k", t0)) == !inotify);
+  }
 }
 
 TEST_CASE("answer_cache: over its entry or byte bound the cache starts afresh") {
