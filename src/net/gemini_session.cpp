@@ -16,7 +16,6 @@
 namespace twinstar::shell {
 namespace {
 
-using namespace asio::experimental::awaitable_operators;
 
 // A body this small is copied behind the header: one TLS record, not two.
 constexpr std::size_t small_record_bytes = 16 * 1024;
@@ -138,16 +137,19 @@ asio::awaitable<void> exchange(tls_stream& stream, const peer& client, const sna
   if (co_await stream.handshake()) co_return;
   deadline.set(clock::now() + config.request_timeout);
 
-  char buf[request_buffer_bytes];
+  // The request buffer exists once the request has begun to arrive: a
+  // connection idling after its handshake holds none.
+  const std::error_code idle = co_await stream.wait_readable();
+  const auto buf = std::make_unique_for_overwrite<char[]>(request_buffer_bytes);
   std::size_t have = 0;
   gemini::frame frame{gemini::frame_state::need_more, {}};
-  while (frame.state == gemini::frame_state::need_more && have < sizeof buf) {
-    auto [ec, n] = co_await stream.read_some(asio::buffer(buf + have, sizeof buf - have));
+  while (!idle && frame.state == gemini::frame_state::need_more && have < request_buffer_bytes) {
+    auto [ec, n] = co_await stream.read_some(asio::buffer(buf.get() + have, request_buffer_bytes - have));
     if (ec) break;
     have += n;
-    frame = gemini::find_request_line(std::string_view(buf, have));
+    frame = gemini::find_request_line(std::string_view(buf.get(), have));
   }
-  if (frame.state == gemini::frame_state::need_more && have == sizeof buf)
+  if (frame.state == gemini::frame_state::need_more && have == request_buffer_bytes)
     frame.state = gemini::frame_state::too_long;
 
   response resp;
@@ -226,18 +228,18 @@ asio::awaitable<void> exchange(tls_stream& stream, const peer& client, const sna
 }  // namespace
 
 asio::awaitable<void> serve_gemini(tcp::socket socket, peer client, std::shared_ptr<const snapshot> site,
-                                   shared_state& state) {
+                                   shared_state& state, deadline_sweeper& sweeper) {
   auto started = clock::now();
   clock::time_point answered{};
   outcome out;
   {
     tls_stream stream(std::move(socket), site->contexts->default_context(), tls_stream::role::server);
-    session_deadline deadline(started + site->config->handshake_timeout);
-    co_await (exchange(stream, client, *site, state, deadline, out) || watchdog(deadline, stream.socket()));
+    session_deadline deadline(sweeper, stream.socket(), started + site->config->handshake_timeout);
+    co_await exchange(stream, client, *site, state, deadline, out);
     answered = clock::now();
     if (stream.socket().is_open()) {
       deadline.set(clock::now() + linger_drain);
-      co_await (drain_and_close(stream.socket()) || watchdog(deadline, stream.socket()));
+      co_await drain_and_close(stream.socket());
     }
   }
   if (out.status != 0) {

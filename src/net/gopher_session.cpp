@@ -22,8 +22,6 @@
 namespace twinstar::shell {
 namespace {
 
-using namespace asio::experimental::awaitable_operators;
-
 struct request_buffer {
   char bytes[gopher::max_selector_bytes + 2];
   std::size_t have = 0;
@@ -198,16 +196,16 @@ std::optional<gopher_start> serve_gopher_now(int fd, const peer& client, const s
 }
 
 asio::awaitable<void> serve_gopher(tcp::socket socket, peer client, std::shared_ptr<const snapshot> site,
-                                   shared_state& state, std::uint16_t local_port, std::string host_name,
-                                   gopher_start start) {
+                                   shared_state& state, deadline_sweeper& sweeper, std::uint16_t local_port,
+                                   std::string host_name, gopher_start start) {
   const host_config* host = gopher_host_for(*site, host_name);
   if (host == nullptr) co_return;
-  session_deadline deadline(start.started + site->config->request_timeout);
-  co_await (exchange(socket, client, *site, *host, state, local_port, deadline, start) || watchdog(deadline, socket));
+  session_deadline deadline(sweeper, socket, start.started + site->config->request_timeout);
+  co_await exchange(socket, client, *site, *host, state, local_port, deadline, start);
   const auto answered = clock::now();
   if (socket.is_open()) {
     deadline.set(clock::now() + linger_drain);
-    co_await (drain_and_close(socket) || watchdog(deadline, socket));
+    co_await drain_and_close(socket);
   }
   log_exchange(state, client, *host, start, answered);
 }

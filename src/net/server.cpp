@@ -30,11 +30,15 @@ struct server::impl {
   // Every listening address has one acceptor per worker (SO_REUSEPORT), so
   // the kernel deals connections out and each is served where it was
   // accepted. `io` (the first) also runs the server's timers.
+  // Declared before the io_contexts: sessions still open when those are
+  // destroyed take their deadlines off these lists.
+  std::vector<std::unique_ptr<deadline_sweeper>> sweepers;  // one per worker
   std::vector<std::unique_ptr<asio::io_context>> more_io;
   asio::io_context io{1};
   shared_state state;
   std::vector<std::unique_ptr<tcp::acceptor>> acceptors;
   std::vector<std::size_t> acceptor_endpoint;  // index into endpoints, per acceptor
+  std::vector<unsigned> acceptor_worker;       // whose io_context, per acceptor
   std::vector<endpoint_info> endpoints;
   std::atomic<bool> stopping{false};
   std::unique_ptr<asio::steady_timer> grace;
@@ -88,8 +92,8 @@ struct server::impl {
 
   // Takes one accepted connection (`fd`, non-blocking) through the bans and
   // caps to its session.
-  void admit(int fd, const tcp::endpoint& from, const asio::any_io_executor& exec, bool gopher, std::uint16_t port,
-             const std::string& gopher_host_name) {
+  void admit(int fd, const tcp::endpoint& from, const asio::any_io_executor& exec, deadline_sweeper& sweeper,
+             bool gopher, std::uint16_t port, const std::string& gopher_host_name) {
     std::error_code ignored;
     tcp::socket socket(exec);
     auto site = state.current();
@@ -127,9 +131,9 @@ struct server::impl {
       // Gemini talks back and forth during the handshake.
       socket.set_option(tcp::no_delay(true), ignored);
     }
-    auto session = gopher ? serve_gopher(std::move(socket), std::move(who), site, state, port, gopher_host_name,
-                                         std::move(*start))
-                          : serve_gemini(std::move(socket), std::move(who), site, state);
+    auto session = gopher ? serve_gopher(std::move(socket), std::move(who), site, state, sweeper, port,
+                                         gopher_host_name, std::move(*start))
+                          : serve_gemini(std::move(socket), std::move(who), site, state, sweeper);
     asio::co_spawn(exec, std::move(session), [this, limits, client](std::exception_ptr e) {
       if (e) {
         try {
@@ -146,7 +150,8 @@ struct server::impl {
   // epoll registration until a session has to wait), and waits for the
   // listening socket only after accept4() said there is nothing: the same
   // thread runs this loop and the reactor, so no readiness is missed.
-  asio::awaitable<void> accept_loop(tcp::acceptor& acceptor, bool gopher, std::string gopher_host_name) {
+  asio::awaitable<void> accept_loop(tcp::acceptor& acceptor, deadline_sweeper& sweeper, bool gopher,
+                                    std::string gopher_host_name) {
     bool backing_off = false;
     std::error_code ignored;
     const std::uint16_t port = acceptor.local_endpoint(ignored).port();
@@ -161,7 +166,7 @@ struct server::impl {
         if (backing_off) log_event("accepting again");
         backing_off = false;
         from.resize(length);
-        admit(fd, from, exec, gopher, port, gopher_host_name);
+        admit(fd, from, exec, sweeper, gopher, port, gopher_host_name);
         if (++in_a_row % 64 == 0) co_await asio::post(exec, asio::use_awaitable);  // let sessions run too
         continue;
       }
@@ -250,6 +255,7 @@ struct server::impl {
       }
       acceptors.push_back(std::move(acceptor));
       acceptor_endpoint.push_back(endpoints.size() - 1);
+      acceptor_worker.push_back(w);
     }
     return true;
   }
@@ -262,6 +268,7 @@ std::unique_ptr<server> server::create(std::shared_ptr<const server_config> conf
   auto p = std::make_unique<impl>();
   p->workers = config->workers;
   for (unsigned i = 1; i < p->workers; ++i) p->more_io.push_back(std::make_unique<asio::io_context>(1));
+  for (unsigned i = 0; i < p->workers; ++i) p->sweepers.push_back(std::make_unique<deadline_sweeper>());
   p->state.log = std::make_unique<access_log>(config->access_log);
   if (!p->state.log->ok()) {
     error = "cannot open access log " + config->access_log;
@@ -310,9 +317,11 @@ void server::run() {
   auto& p = *impl_;
   for (std::size_t i = 0; i < p.acceptors.size(); ++i) {
     const endpoint_info& ep = p.endpoints[p.acceptor_endpoint[i]];
-    asio::co_spawn(p.acceptors[i]->get_executor(), p.accept_loop(*p.acceptors[i], ep.protocol == "gopher", ep.host),
+    asio::co_spawn(p.acceptors[i]->get_executor(),
+                   p.accept_loop(*p.acceptors[i], *p.sweepers[p.acceptor_worker[i]], ep.protocol == "gopher", ep.host),
                    asio::detached);
   }
+  for (unsigned w = 0; w < p.workers; ++w) asio::co_spawn(p.worker_io(w), p.sweepers[w]->run(), asio::detached);
   p.schedule_prune();
   auto guard = asio::make_work_guard(p.io);  // keep run() alive until stop
   std::vector<std::thread> extra;
@@ -332,23 +341,53 @@ void server::stop() {
 
 namespace shell {
 
-asio::awaitable<void> watchdog(session_deadline& deadline, tcp::socket& socket) {
-  asio::steady_timer timer(co_await asio::this_coro::executor);
-  deadline.attach(&timer);
-  auto cs = co_await asio::this_coro::cancellation_state;
-  while (clock::now() < deadline.at()) {
-    timer.expires_at(deadline.at());
-    co_await timer.async_wait(nothrow);  // an error here is a cancellation, judged below
-    // Cancelled by `||` (the work finished): stop. Cancelled because the
-    // deadline moved earlier: wait again for the new time.
-    if (cs.cancelled() != asio::cancellation_type::none) {
-      deadline.attach(nullptr);
-      co_return;
-    }
+session_deadline::session_deadline(deadline_sweeper& sweeper, tcp::socket& socket, clock::time_point at)
+    : sweeper_(sweeper), socket_(socket), at_(at) {
+  sweeper_.add(*this);
+}
+
+session_deadline::~session_deadline() { sweeper_.remove(*this); }
+
+void deadline_sweeper::add(session_deadline& d) {
+  const bool was_empty = empty();
+  d.next_ = head_;
+  if (head_) head_->prev_ = &d;
+  head_ = &d;
+  if (was_empty && idle_timer_) idle_timer_->cancel();  // start sweeping
+}
+
+void deadline_sweeper::remove(session_deadline& d) {
+  (d.prev_ ? d.prev_->next_ : head_) = d.next_;
+  if (d.next_) d.next_->prev_ = d.prev_;
+  d.prev_ = d.next_ = nullptr;
+}
+
+void deadline_sweeper::sweep(clock::time_point now) {
+  for (session_deadline* d = head_; d; d = d->next_) {
+    if (d->at_ > now || !d->socket_.is_open()) continue;
+    std::error_code ignored;
+    d->socket_.close(ignored);  // the session's pending operation ends with operation_aborted
   }
-  deadline.attach(nullptr);
-  std::error_code ignored;
-  socket.close(ignored);
+}
+
+asio::awaitable<void> deadline_sweeper::run() {
+  asio::steady_timer timer(co_await asio::this_coro::executor);
+  struct forget {  // the timer dies with this frame
+    asio::steady_timer*& slot;
+    ~forget() { slot = nullptr; }
+  } guard{idle_timer_};
+  for (;;) {
+    if (empty()) {
+      idle_timer_ = &timer;
+      timer.expires_at(clock::time_point::max());
+      co_await timer.async_wait(nothrow);  // cancelled by the first add()
+      idle_timer_ = nullptr;
+      continue;
+    }
+    timer.expires_after(interval);
+    co_await timer.async_wait(nothrow);
+    sweep(clock::now());
+  }
 }
 
 asio::awaitable<void> drain_and_close(tcp::socket& socket) {

@@ -3,7 +3,6 @@
 // for timeouts. Not part of the public headers.
 #include <asio.hpp>
 #include <asio/experimental/as_tuple.hpp>
-#include <asio/experimental/awaitable_operators.hpp>
 #include <asio/ssl.hpp>
 
 #include <atomic>
@@ -88,28 +87,53 @@ struct shared_state {
 // One line to stderr, for events worth an operator's eye (limits, reloads).
 void log_event(const std::string& line);
 
+class deadline_sweeper;
+
 // When a connection must be done with its current phase. The session moves
-// it (later or earlier) as phases change; moving it earlier wakes the
-// watchdog so the new time holds at once.
+// it (later or earlier) as phases change; its worker's deadline_sweeper
+// closes the socket once it has passed, which ends whatever the session
+// was waiting for (operation_aborted).
 class session_deadline {
  public:
-  explicit session_deadline(clock::time_point at) : at_(at) {}
+  session_deadline(deadline_sweeper& sweeper, tcp::socket& socket, clock::time_point at);
+  ~session_deadline();
+  session_deadline(const session_deadline&) = delete;
+  session_deadline& operator=(const session_deadline&) = delete;
   clock::time_point at() const { return at_; }
-  void set(clock::time_point at) {
-    bool earlier = at < at_;
-    at_ = at;
-    if (earlier && timer_) timer_->cancel();
-  }
-  void attach(asio::steady_timer* timer) { timer_ = timer; }
+  void set(clock::time_point at) { at_ = at; }
 
  private:
+  friend class deadline_sweeper;
+  deadline_sweeper& sweeper_;
+  tcp::socket& socket_;
   clock::time_point at_;
-  asio::steady_timer* timer_ = nullptr;
+  session_deadline* prev_ = nullptr;
+  session_deadline* next_ = nullptr;
 };
 
-// Closes `socket` when the deadline passes. Run it as
-// `co_await (work() || watchdog(...))`: it returns as soon as the work does.
-asio::awaitable<void> watchdog(session_deadline& deadline, tcp::socket& socket);
+// One per worker (io_context), used only by that worker's thread: the
+// deadlines of its open sessions, in a list, swept every `interval` while
+// there are any. One timer per worker instead of a timer and a second
+// coroutine per connection (`work() || watchdog()`): less memory per idle
+// connection and no timer syscalls per request. Deadlines hold to within
+// `interval`.
+class deadline_sweeper {
+ public:
+  static constexpr std::chrono::milliseconds interval{50};
+
+  // Closes the socket of every session whose deadline is at or before `now`.
+  void sweep(clock::time_point now);
+  bool empty() const { return head_ == nullptr; }
+  // The worker's sweeping coroutine; never returns (it ends with its io_context).
+  asio::awaitable<void> run();
+
+ private:
+  friend class session_deadline;
+  void add(session_deadline& d);
+  void remove(session_deadline& d);
+  session_deadline* head_ = nullptr;
+  asio::steady_timer* idle_timer_ = nullptr;  // run() sleeping with nothing to sweep
+};
 
 // Half-close, discard client bytes already received, close (bounded by linger_drain).
 asio::awaitable<void> drain_and_close(tcp::socket& socket);
@@ -122,7 +146,7 @@ struct peer {
 };
 
 asio::awaitable<void> serve_gemini(tcp::socket socket, peer client, std::shared_ptr<const snapshot> site,
-                                   shared_state& state);
+                                   shared_state& state, deadline_sweeper& sweeper);
 // Where a Gopher connection stands when it first has to wait.
 struct gopher_start {
   clock::time_point started;
@@ -141,8 +165,8 @@ struct gopher_start {
 std::optional<gopher_start> serve_gopher_now(int fd, const peer& client, const snapshot& site, shared_state& state,
                                              std::uint16_t local_port, const std::string& host_name);
 asio::awaitable<void> serve_gopher(tcp::socket socket, peer client, std::shared_ptr<const snapshot> site,
-                                   shared_state& state, std::uint16_t local_port, std::string host_name,
-                                   gopher_start start);
+                                   shared_state& state, deadline_sweeper& sweeper, std::uint16_t local_port,
+                                   std::string host_name, gopher_start start);
 
 // The deadline for writing `size` bytes: write_timeout plus what the slowest
 // acceptable reader (min_write_rate) needs, so a large file on a slow link

@@ -176,6 +176,13 @@ asio::awaitable<std::pair<std::error_code, std::size_t>> tls_stream::read_some(a
   co_return std::pair{ec, ec ? 0 : got};
 }
 
+asio::awaitable<std::error_code> tls_stream::wait_readable() {
+  char byte = 0;
+  std::size_t got = 0;
+  auto [ec, r] = co_await drive([&] { return SSL_peek_ex(ssl_.get(), &byte, 1, &got); });
+  co_return ec;
+}
+
 asio::awaitable<std::pair<std::error_code, std::size_t>> tls_stream::write(asio::const_buffer from) {
   if (from.size() == 0) co_return std::pair{std::error_code(), std::size_t{0}};
   std::size_t sent = 0;

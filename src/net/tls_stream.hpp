@@ -17,7 +17,7 @@
 //
 // Thread-safety: like any Asio I/O object, one operation at a time, on the
 // socket's executor (a strand when the io_context has several threads).
-// Closing the socket (the watchdog does) aborts a pending wait; the stream
+// Closing the socket (the deadline sweeper does) aborts a pending wait; the stream
 // then never touches the descriptor number again, which may have been reused.
 #include <asio.hpp>
 #include <openssl/ssl.h>
@@ -48,6 +48,9 @@ class tls_stream {
   // One SSL_read: bytes as soon as a record's worth is there; asio::error::eof
   // on close_notify or a clean TCP close.
   asio::awaitable<std::pair<std::error_code, std::size_t>> read_some(asio::mutable_buffer into);
+  // Until application data can be read without waiting (it peeks one byte),
+  // so a caller idling for a request holds no read buffer meanwhile.
+  asio::awaitable<std::error_code> wait_readable();
   // All of `from`, encrypted into the output buffer, which is sent once it
   // holds flush_bytes or more; call flush() or shutdown() to send the rest.
   asio::awaitable<std::pair<std::error_code, std::size_t>> write(asio::const_buffer from);

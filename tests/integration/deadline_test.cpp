@@ -1,0 +1,71 @@
+// The network shell's deadlines: one sweeper per worker closes the sockets
+// of sessions whose deadline has passed.
+#include <doctest/doctest.h>
+
+#include <asio.hpp>
+
+#include "../../src/net/shell.hpp"
+
+using namespace twinstar::shell;
+using namespace std::chrono_literals;
+
+namespace {
+
+// A connected loopback pair; the server side is what a session would hold.
+struct pair {
+  tcp::socket client, server;
+  explicit pair(asio::io_context& io) : client(io), server(io) {
+    tcp::acceptor acceptor(io, {asio::ip::make_address("127.0.0.1"), 0});
+    client.connect(acceptor.local_endpoint());
+    acceptor.accept(server);
+  }
+};
+
+}  // namespace
+
+TEST_CASE("deadline sweeper: closes exactly the sessions whose deadline passed") {
+  deadline_sweeper sweeper;
+  asio::io_context io;
+  pair a(io), b(io), c(io);
+  const auto now = clock::now();
+  CHECK(sweeper.empty());
+  {
+    session_deadline da(sweeper, a.server, now + 1h);
+    session_deadline db(sweeper, b.server, now - 1ms);
+    session_deadline dc(sweeper, c.server, now + 1h);
+    sweeper.sweep(now);
+    CHECK(a.server.is_open());
+    CHECK_FALSE(b.server.is_open());
+    CHECK(c.server.is_open());
+    dc.set(now);  // moved earlier: holds at the next sweep
+    sweeper.sweep(now);
+    CHECK_FALSE(c.server.is_open());
+    CHECK(a.server.is_open());
+    CHECK_FALSE(sweeper.empty());
+  }
+  CHECK(sweeper.empty());  // a session's end takes its deadline off the list
+}
+
+TEST_CASE("deadline sweeper: a waiting session ends with operation_aborted soon after its deadline") {
+  deadline_sweeper sweeper;  // outlives the io_context, which destroys run()'s frame
+  asio::io_context io;
+  asio::co_spawn(io, sweeper.run(), asio::detached);
+  pair p(io);
+  std::error_code result;
+  clock::time_point ended{};
+  const auto started = clock::now();
+  auto session = [&]() -> asio::awaitable<void> {
+    session_deadline deadline(sweeper, p.server, clock::now() + 200ms);  // wakes the idle sweeper
+    char byte;
+    auto [ec, n] = co_await p.server.async_read_some(asio::buffer(&byte, 1), nothrow);  // the client never writes
+    result = ec;
+    ended = clock::now();
+    io.stop();  // the sweeper runs as long as its io_context
+  };
+  asio::co_spawn(io, session(), asio::detached);
+  io.run_for(5s);  // bounded: stopped by the session, or given up at 5 s
+  CHECK(result == asio::error::operation_aborted);
+  CHECK(ended - started >= 200ms);
+  CHECK(ended - started < 200ms + 20 * deadline_sweeper::interval);
+  CHECK(sweeper.empty());
+}
