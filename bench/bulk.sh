@@ -20,8 +20,7 @@ pids=()
 trap 'for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done; wait 2>/dev/null || true; rm -rf "$tmp"' EXIT
 mkdir -p "$tmp/root"
 head -c "$((mb * 1000 * 1000))" /dev/urandom >"$tmp/root/large.bin"
-openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -days 30 -subj /CN=localhost \
-  -addext subjectAltName=DNS:localhost -keyout "$tmp/key.pem" -out "$tmp/cert.pem" 2>/dev/null
+ec_certificate "$tmp"
 
 bench_config twinstar.toml >"$tmp/twinstar.toml"
 start_twinstar "$bin" "$tmp/twinstar.toml" "$tmp/root" "$tmp" --cert "$tmp/cert.pem" --key "$tmp/key.pem"
@@ -29,14 +28,10 @@ exec 3<&-
 pids+=("$server_pid")
 names=("twinstar") ports=("$gemini_port") spids=("$server_pid") paths=("/large.bin")
 
-mkfifo "$tmp/minimal.out"
-"$minimal" "$tmp/cert.pem" "$tmp/key.pem" "$tmp/root/large.bin" 0 >"$tmp/minimal.out" 2>"$tmp/minimal.err" &
-pids+=("$!")
-read -r -t 60 line <"$tmp/minimal.out"
-line="${line#listening on gemini://127.0.0.1:}"
-names+=("minimal OpenSSL server") ports+=("${line%%/*}") spids+=("$!") paths+=("/")
+start_minimal minimal "$tmp" "$tmp/cert.pem" "$tmp/key.pem" "$tmp/root/large.bin" 0
+pids+=("$minimal_pid")
+names+=("minimal OpenSSL server") ports+=("$minimal_port") spids+=("$minimal_pid") paths+=("/")
 
-median() { sort -g | awk '{ v[NR] = $1 } END { if (NR % 2) print v[(NR + 1) / 2]; else print (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }
 echo "| round | server | GB/s | server CPU ms per ${mb} MB | server peak RSS MB | errors |"
 echo "|--:|---|--:|--:|--:|--:|"
 for ((r = 1; r <= rounds; r++)); do

@@ -40,3 +40,29 @@ bench_config() {
 
 rss_kb() { awk '/^VmRSS:/ {print $2}' "/proc/$1/status"; }
 fd_count() { ls "/proc/$1/fd" | wc -l; }
+
+# ec_certificate DIR: a self-signed EC P-256 certificate for localhost,
+# DIR/cert.pem and DIR/key.pem (what the side-by-side scripts give every server).
+ec_certificate() {
+  openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -days 30 -subj /CN=localhost \
+    -addext subjectAltName=DNS:localhost -keyout "$1/key.pem" -out "$1/cert.pem" 2>/dev/null
+}
+
+# start_minimal NAME DIR ARGS...: bench/minimal_server ARGS (its last one the
+# port, 0) in the background; waits for its "listening on" line and sets
+# minimal_pid and minimal_port. Output goes to DIR/NAME.out (a FIFO) and DIR/NAME.err.
+start_minimal() {
+  local name="$1" dir="$2" line
+  shift 2
+  mkfifo "$dir/$name.out"
+  build/release/minimal_server "$@" >"$dir/$name.out" 2>"$dir/$name.err" &
+  minimal_pid=$!
+  IFS= read -r -t 60 line <"$dir/$name.out" || { cat "$dir/$name.err" >&2; return 1; }
+  line="${line#listening on *://127.0.0.1:}"
+  minimal_port="${line%%/*}"
+}
+
+# median: of the numbers on stdin, one per line (0 when there are none).
+median() {
+  sort -g | awk '{ v[NR] = $1 } END { if (NR == 0) print 0; else if (NR % 2) print v[(NR + 1) / 2]; else print (v[NR / 2] + v[NR / 2 + 1]) / 2 }'
+}

@@ -46,30 +46,17 @@ awk 'BEGIN {
   print ""; print "Plain text about the capsule, its news, and how to read it over Gemini and Gopher alike."
   for (i = 1; i <= 8; i++) print "* a list item that says a little more about item " i
 }' >"$root/index.gmi"
-openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -days 30 -subj /CN=localhost \
-  -addext subjectAltName=DNS:localhost -keyout "$tmp/key.pem" -out "$tmp/cert.pem" 2>/dev/null
+ec_certificate "$tmp"
 size="$(wc -c <"$root/index.gmi")"
 
 # --- the servers ---------------------------------------------------------------------
-# wait_listening FIFO: the port from a "listening on gemini://127.0.0.1:PORT/" line.
-wait_listening() {
-  local line
-  while IFS= read -r -t 30 line <"$1"; do
-    case "$line" in "listening on gemini://127.0.0.1:"*)
-      line="${line#listening on gemini://127.0.0.1:}"; echo "${line%%/*}"; return 0 ;;
-    esac
-  done
-  return 1
-}
 names=() ports=() spids=()
 add_server() { names+=("$1"); ports+=("$2"); spids+=("$3"); pids+=("$3"); }
 gnames=() gports=() gpids=()  # the Gopher side: twinstar and a minimal plain-TCP server
 add_gopher() { gnames+=("$1"); gports+=("$2"); gpids+=("$3"); }
 
-mkfifo "$tmp/minimal.out"
-"$minimal" "$tmp/cert.pem" "$tmp/key.pem" "$root/index.gmi" 0 >"$tmp/minimal.out" 2>"$tmp/minimal.err" &
-p=$!
-add_server "minimal OpenSSL server" "$(wait_listening "$tmp/minimal.out")" "$p"
+start_minimal minimal "$tmp" "$tmp/cert.pem" "$tmp/key.pem" "$root/index.gmi" 0
+add_server "minimal OpenSSL server" "$minimal_port" "$minimal_pid"
 
 cat >"$tmp/molly.conf" <<EOF
 Port = 1966
@@ -102,15 +89,11 @@ done
 
 # The minimal plain-TCP server answers every selector with twinstar's root menu.
 "$bin" get "gopher://localhost:${gports[0]}/" --connect "127.0.0.1:${gports[0]}" >"$tmp/menu.txt"
-mkfifo "$tmp/plain.out"
-"$minimal" --plain "$tmp/menu.txt" 0 >"$tmp/plain.out" 2>"$tmp/plain.err" &
-p=$!
-pids+=("$p")
-read -r -t 30 line <"$tmp/plain.out"
-line="${line#listening on gopher://127.0.0.1:}"
+start_minimal plain "$tmp" --plain "$tmp/menu.txt" 0
+pids+=("$minimal_pid")
 gnames=("minimal plain-TCP server" "${gnames[@]}")
-gports=("${line%%/*}" "${gports[@]}")
-gpids=("$p" "${gpids[@]}")
+gports=("$minimal_port" "${gports[@]}")
+gpids=("$minimal_pid" "${gpids[@]}")
 menu_size="$(wc -c <"$tmp/menu.txt")"
 
 # --- the runs ------------------------------------------------------------------------
@@ -142,7 +125,6 @@ for ((r = 1; r <= rounds; r++)); do
 done
 
 # --- the table -----------------------------------------------------------------------
-median() { sort -g | awk '{ v[NR] = $1 } END { if (NR == 0) print 0; else if (NR % 2) print v[(NR + 1) / 2]; else print (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }
 col() { awk -v k="$2" '{ print $k }' "$1" | median; }
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (b > 0) printf "%.2f", a / b; else print "-" }'; }
 # row CASE SERVER RESULT_FILE BASE_CPU_US
