@@ -82,8 +82,22 @@ bool wants_client_certificates(const host_config& host);
 // require_certificate set: none -> certificate_required (60); expired or not
 // yet valid -> certificate_not_valid (62); fingerprint not in `allowed` (when
 // given) -> certificate_not_authorised (61). nullopt = may proceed.
+//
+// `resolved`, when given, is what the request resolved to on disk (a file or
+// directory, canonical or not). The rules then also apply by location: a rule
+// covers every path whose canonical form lies inside the canonical form of
+// root/prefix, so a symlink elsewhere in the root that points into a
+// protected directory is protected too (and a protected prefix that is itself
+// a symlink protects its target). Both decisions must pass.
 std::optional<error> check_client_certificate(const host_config& host, std::string_view url_path,
-                                              const client_certificate* cert);
+                                              const client_certificate* cert,
+                                              const std::filesystem::path& resolved = {});
+
+// Whether a request for url_path (resolved to `resolved`, see above) needs a
+// client certificate. Gopher has none: such paths are refused there and left
+// out of its menus.
+bool certificate_protected(const host_config& host, std::string_view url_path,
+                           const std::filesystem::path& resolved = {});
 
 // Whether `candidate` (canonical) lies inside `root` (canonical).
 bool inside_root(const std::filesystem::path& root, const std::filesystem::path& candidate);

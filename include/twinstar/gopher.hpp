@@ -116,10 +116,12 @@ std::vector<std::string> wrap(std::string_view text, std::size_t width, std::str
 struct local_link {
   char type;             // item type, e.g. '0', '1', 'I'
   std::string selector;  // what a client sends to fetch it
+  bool hidden = false;   // exists but is not for Gopher readers: no item at all
 };
 // Given an absolute path within the capsule with dot segments removed and
 // percent-escapes as the link wrote them ("/news/a.gmi", "/news/"), return its
-// item type and selector, or nullopt when nothing is there.
+// item type and selector, or nullopt when nothing is there (a `hidden` one
+// leaves the link out of the menu).
 using classify_fn = std::function<std::optional<local_link>(std::string_view absolute_path)>;
 
 // A gemtext page as a Gopher menu (ended by ".\r\n"). `page_path` is the

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <fstream>
+#include <iterator>
 #include <system_error>
 #include <utility>
 #include <vector>
@@ -252,10 +253,32 @@ bool wants_client_certificates(const host_config& host) {
   return false;
 }
 
-std::optional<error> check_client_certificate(const host_config& host, std::string_view url_path,
-                                              const client_certificate* cert) {
-  const path_rule* rule =
-      matching_rule(host, url_path, [](const path_rule& r) { return r.require_certificate.has_value(); });
+namespace {
+
+// The longest require_certificate rule whose location on disk contains
+// `resolved` (both canonical). Prefixes that do not exist cover nothing here;
+// they still cover by URL.
+const path_rule* rule_by_location(const host_config& host, const fs::path& resolved) {
+  std::error_code ec;
+  const auto root = fs::canonical(host.root, ec);
+  if (ec) return nullptr;
+  const auto target = fs::weakly_canonical(resolved, ec);
+  if (ec) return nullptr;
+  const path_rule* best = nullptr;
+  std::ptrdiff_t best_depth = -1;
+  for (const auto& rule : host.paths) {
+    if (!rule.require_certificate.has_value() || rule.prefix.empty()) continue;
+    auto relative = std::string_view(rule.prefix);
+    while (!relative.empty() && relative.front() == '/') relative.remove_prefix(1);
+    const auto location = relative.empty() ? root : fs::canonical(root / fs::path(relative), ec);
+    if (ec || !inside_root(location, target)) continue;
+    const auto depth = std::distance(location.begin(), location.end());
+    if (depth > best_depth) best = &rule, best_depth = depth;
+  }
+  return best;
+}
+
+std::optional<error> check_rule(const path_rule* rule, const client_certificate* cert) {
   if (rule == nullptr || !*rule->require_certificate) return std::nullopt;
   if (cert == nullptr) return error{errc::certificate_required, {}};
   if (!cert->time_valid) return error{errc::certificate_not_valid, "Certificate expired or not yet valid"};
@@ -263,6 +286,22 @@ std::optional<error> check_client_certificate(const host_config& host, std::stri
       std::find(rule->allowed.begin(), rule->allowed.end(), cert->fingerprint) == rule->allowed.end())
     return error{errc::certificate_not_authorised, {}};
   return std::nullopt;
+}
+
+}  // namespace
+
+std::optional<error> check_client_certificate(const host_config& host, std::string_view url_path,
+                                              const client_certificate* cert, const fs::path& resolved) {
+  if (!wants_client_certificates(host)) return std::nullopt;  // nothing is protected
+  const path_rule* by_url =
+      matching_rule(host, url_path, [](const path_rule& r) { return r.require_certificate.has_value(); });
+  if (auto refused = check_rule(by_url, cert)) return refused;
+  if (resolved.empty()) return std::nullopt;
+  return check_rule(rule_by_location(host, resolved), cert);
+}
+
+bool certificate_protected(const host_config& host, std::string_view url_path, const fs::path& resolved) {
+  return check_client_certificate(host, url_path, nullptr, resolved).has_value();
 }
 
 bool inside_root(const fs::path& root, const fs::path& candidate) {

@@ -159,7 +159,8 @@ std::string gopher_error_item(const error& e, std::string_view selector) {
     case errc::certificate_required:
     case errc::certificate_not_authorised:
     case errc::certificate_not_valid:
-      return "Not found: " + std::string(selector);
+      // Gopher cannot present a client certificate; Gemini can.
+      return "Refused: " + std::string(selector) + " needs a client certificate (Gemini only)";
     case errc::internal:
       return "Server error";
   }

@@ -139,6 +139,7 @@ std::string link_item(const gemtext::line& line, std::string_view page_path, con
     const auto path = resolve_path(page_path, line.url);
     if (classify) {
       if (auto found = classify(path)) {
+        if (found->hidden) return {};
         return menu_item(found->type, display, found->selector, context.host, context.port);
       }
     }

@@ -21,6 +21,13 @@ bool ends_with_gmi(const std::filesystem::path& p) {
   return ext == ".gmi" || ext == ".gemini";
 }
 
+// Where a resolution leads on disk (empty for redirects and errors).
+std::filesystem::path resolved_location(const resolution& res) {
+  if (auto* f = std::get_if<serve_file>(&res)) return f->file;
+  if (auto* gen = std::get_if<serve_generated>(&res)) return gen->directory;
+  return {};
+}
+
 bool is_index_file(const host_config& host, const std::filesystem::path& p) {
   auto name = p.filename().string();
   for (const auto& i : host.index_files)
@@ -62,6 +69,10 @@ gopher_answer gopher_site::answer(std::string_view request_line) const {
     res = resolve_here(path);
   }
   if (auto* e = std::get_if<error>(&res)) return failure(*e, selector);
+  // Gopher has no client certificates: what Gemini guards with one is not
+  // served here at all, by URL or by where a symlink leads.
+  if (certificate_protected(host, path.url_path, resolved_location(res)))
+    return failure({errc::certificate_required, {}}, selector);
 
   const bool directory = path.url_path.ends_with('/');
   const std::string page_path = percent_encode_path(path.url_path);
@@ -75,8 +86,10 @@ gopher_answer gopher_site::answer(std::string_view request_line) const {
     // A feed directory is a menu. resolve_on_disk would first build its plain
     // listing, reading every article's heading.
     if (feeds != nullptr && own.ends_with('/') && feed::find_feed(host, lp->url_path) != nullptr)
-      return gopher::local_link{'1', own};
+      return gopher::local_link{'1', own, certificate_protected(host, lp->url_path)};
     resolution target = resolve_on_disk(*lp, cert_dir);
+    if (certificate_protected(host, lp->url_path, resolved_location(target)))
+      return gopher::local_link{'1', own, true};
     if (std::holds_alternative<route_redirect>(target) || std::holds_alternative<serve_generated>(target))
       return gopher::local_link{'1', dir_selector};
     if (auto* f = std::get_if<serve_file>(&target)) {
@@ -120,7 +133,8 @@ gopher_answer gopher_site::answer(std::string_view request_line) const {
           const std::string_view name = absolute.substr(absolute.rfind('/') + 1);
           if (absolute.starts_with(page_path) && absolute.size() == page_path.size() + name.size()) {
             auto decoded = percent_decode(name);
-            if (decoded && snap->contains(*decoded)) return gopher::local_link{'0', std::string(absolute)};
+            if (decoded && snap->contains(*decoded))
+              return gopher::local_link{'0', std::string(absolute), certificate_protected(host, path.url_path + *decoded)};
           }
           return classify(absolute);
         };

@@ -84,8 +84,13 @@ response decide(std::string_view line, const snapshot& site, shared_state& state
   if (auto* e = std::get_if<error>(&r)) return from_error(*e);
   if (auto* red = std::get_if<route_redirect>(&r)) return {red->code, red->target, {}, -1, 0};
   const auto& where = std::get<route_path>(r);
-  if (auto refused = check_client_certificate(*where.host, where.url_path, ctx.cert ? &*ctx.cert : nullptr))
-    return from_error(*refused);
+  const client_certificate* cert = ctx.cert ? &*ctx.cert : nullptr;
+  if (auto refused = check_client_certificate(*where.host, where.url_path, cert)) return from_error(*refused);
+  // The rules also hold where the path leads on disk (a symlink into a
+  // protected directory); checked on every request, cached or not.
+  auto refused_at = [&](const gemini_answer& a) {
+    return check_client_certificate(*where.host, where.url_path, cert, a.resolved);
+  };
   // Served from memory while nothing it was built from has changed.
   const std::string key = where.host->name + '\n' + std::to_string(ctx.local_port) + '\n' + where.url_path;
   const auto now = clock::now();
@@ -102,11 +107,13 @@ response decide(std::string_view line, const snapshot& site, shared_state& state
       made.meta = gemini_meta_for(gen->mime, where.host->lang);
       made.body = gen->shared ? gen->shared : std::make_shared<const std::string>(std::move(gen->body));
       bytes = gen->shared ? 0 : made.body->size();  // a shared body is counted where it lives
+      made.resolved = gen->directory;
       watched.push_back(gen->directory);
       watched.insert(watched.end(), gen->sources.begin(), gen->sources.end());
     } else {
       const auto& file = std::get<serve_file>(res);
       made.meta = gemini_meta_for(file.mime, where.host->lang);
+      made.resolved = file.file;
       watched.push_back(file.file);
       if (file.size <= cached_file_bytes) {
         // Stamped before it is read: a change while reading shows next time.
@@ -116,6 +123,7 @@ response decide(std::string_view line, const snapshot& site, shared_state& state
         made.body = std::make_shared<const std::string>(std::move(*body));
         answer = std::make_shared<const gemini_answer>(std::move(made));
         site.gemini_answers->store(key, answer, std::move(pending), answer->body->size());
+        if (auto refused = refused_at(*answer)) return from_error(*refused);
         return {gemini::status::success, answer->meta, {}, -1, 0, answer->body};
       }
       made.file = file.file.string();
@@ -124,6 +132,7 @@ response decide(std::string_view line, const snapshot& site, shared_state& state
     answer = std::make_shared<const gemini_answer>(std::move(made));
     site.gemini_answers->store(key, answer, site.gemini_answers->watch(std::move(watched), now), bytes);
   }
+  if (auto refused = refused_at(*answer)) return from_error(*refused);
   if (answer->body) return {gemini::status::success, answer->meta, {}, -1, 0, answer->body};
   int fd = ::open(answer->file.c_str(), O_RDONLY | O_CLOEXEC);
   if (fd < 0) return from_error({errc::unreadable, {}});

@@ -40,6 +40,9 @@ struct gemini_answer {
   std::shared_ptr<const std::string> body;
   std::string file;
   std::uint64_t file_size = 0;
+  // What the request resolved to on disk: certificate rules apply to it too
+  // (a symlink into a protected directory), on every request.
+  std::filesystem::path resolved;
 };
 // Files up to this size are served from memory.
 inline constexpr std::uintmax_t cached_file_bytes = 64 * 1024;

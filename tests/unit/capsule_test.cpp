@@ -411,3 +411,54 @@ TEST_CASE("check_client_certificate: 60 / 61 / 62 by the longest matching rule")
   host.paths.clear();
   CHECK_FALSE(twinstar::wants_client_certificates(host));
 }
+
+// Regression: a symlink inside the root that points into a protected
+// directory was served over Gemini without a certificate.
+TEST_CASE("check_client_certificate: rules follow the resolved location of symlinks") {
+  const auto root = fresh_temp_dir("certlinks");
+  fs::create_directories(root / "members" / "admin");
+  fs::create_directories(root / "open");
+  write_file(root / "members" / "page.gmi", "# Members\n");
+  write_file(root / "members" / "admin" / "x.gmi", "# Admin\n");
+  write_file(root / "open" / "free.gmi", "# Free\n");
+  fs::create_symlink(root / "members" / "page.gmi", root / "open" / "door.gmi");
+  fs::create_directory_symlink(root / "members" / "admin", root / "back");
+  fs::create_directory_symlink(root / "open", root / "alias");
+  twinstar::host_config host;
+  host.name = "localhost";
+  host.root = root;
+  // "/alias/" is a protected prefix that is itself a symlink to /open/.
+  host.paths = {{"/members/", std::nullopt, true, {}},
+                {"/members/admin/", std::nullopt, true, {"SHA256:aa"}},
+                {"/alias/", std::nullopt, true, {}}};
+  twinstar::client_certificate good{"SHA256:aa", true};
+  twinstar::client_certificate other{"SHA256:bb", true};
+  struct row {
+    const char* url;
+    fs::path resolved;
+    const twinstar::client_certificate* cert;
+    std::optional<twinstar::errc> expect;
+  };
+  using twinstar::errc;
+  const row rows[] = {
+      {"/open/door.gmi", fs::canonical(root / "open" / "door.gmi"), nullptr, errc::certificate_required},
+      {"/open/door.gmi", fs::canonical(root / "open" / "door.gmi"), &other, std::nullopt},
+      {"/back/x.gmi", fs::canonical(root / "back" / "x.gmi"), &other, errc::certificate_not_authorised},
+      {"/back/x.gmi", fs::canonical(root / "back" / "x.gmi"), &good, std::nullopt},
+      {"/back/", fs::canonical(root / "back"), nullptr, errc::certificate_required},
+      // The target of a protected symlinked prefix is protected under its own name.
+      {"/open/free.gmi", fs::canonical(root / "open" / "free.gmi"), nullptr, errc::certificate_required},
+      {"/open/free.gmi", {}, nullptr, std::nullopt},  // without the location only the URL counts
+      {"/index.gmi", root / "index.gmi", nullptr, std::nullopt},
+  };
+  for (const auto& r : rows) {
+    CAPTURE(r.url);
+    CAPTURE(r.resolved);
+    auto e = twinstar::check_client_certificate(host, r.url, r.cert, r.resolved);
+    CHECK(e.has_value() == r.expect.has_value());
+    if (e && r.expect) CHECK(e->code == *r.expect);
+    CHECK(twinstar::certificate_protected(host, r.url, r.resolved) ==
+          (r.expect.has_value() || r.cert != nullptr));
+  }
+  fs::remove_all(root);
+}

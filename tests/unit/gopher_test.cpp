@@ -157,7 +157,7 @@ TEST_CASE("gopher_error_item: one text per error kind") {
       {{errc::bad_percent_encoding, {}}, "Bad selector: malformed percent-encoding"},
       {{errc::internal, "std::bad_alloc"}, "Server error"},
       {{errc::slow_down, "7"}, "Slow down: too many requests, retry in 7 seconds"},
-      {{errc::certificate_required, {}}, "Not found: /x"},
+      {{errc::certificate_required, {}}, "Refused: /x needs a client certificate (Gemini only)"},
   };
   for (const auto& c : cases) {
     CAPTURE(twinstar::describe(c.e.code));
