@@ -2,19 +2,15 @@
 // One line per request: time, client, protocol, host, path, status, bytes,
 // duration. Thread-safe; "-" is stdout, "off" disables, else appends to a file.
 //
-// write() never blocks on the destination: it formats the line and queues
-// it; a thread of the log's own writes the queue out in batches (at most
-// batch_delay after a line was queued). A destination that stops taking lines (a full disk, a pipe
-// nobody reads) costs at most max_pending_bytes of memory; past that, lines
-// are counted and dropped, and the count is logged once the writer catches
-// up. The destructor writes out what is queued.
+// write() never blocks on the destination: lines go through a line_sink
+// (line_sink.hpp), which drops and counts them when the destination stalls.
 #include <chrono>
-#include <condition_variable>
-#include <cstdio>
-#include <mutex>
+#include <cstdint>
+#include <memory>
 #include <string>
 #include <string_view>
-#include <thread>
+
+#include "twinstar/line_sink.hpp"
 
 namespace twinstar {
 
@@ -36,25 +32,19 @@ class access_log {
   access_log& operator=(const access_log&) = delete;
 
   bool ok() const { return ok_; }
+  // Why the destination could not be opened (when !ok()).
+  const std::string& error() const { return error_; }
   void write(const access_entry& e);
+  // Lines dropped because the destination stalled.
+  std::uint64_t dropped() const { return sink_ ? sink_->dropped() : 0; }
 
-  static constexpr std::size_t max_pending_bytes = 4 * 1024 * 1024;
   // How long queued lines wait for company before they are written.
   static constexpr std::chrono::milliseconds batch_delay{50};
 
  private:
-  void run();
-
-  std::FILE* file_ = nullptr;
-  bool owned_ = false;
+  std::unique_ptr<line_sink> sink_;
   bool ok_ = true;
-
-  std::mutex mutex_;
-  std::condition_variable wake_;
-  std::string pending_;        // lines not yet handed to the writer
-  std::uint64_t dropped_ = 0;  // lines refused since the last report
-  bool closing_ = false;
-  std::thread writer_;
+  std::string error_;
 };
 
 // "2026-11-27T23:28:17Z" for a system clock time.

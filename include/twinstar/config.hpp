@@ -54,6 +54,13 @@ struct feed_config {
   std::size_t summary_chars = 300;  // Atom summaries; 0 = none
 };
 
+// Where a value was written in the config file (0:0 when it came from code
+// or from a command-line flag).
+struct config_location {
+  int line = 0;
+  int column = 0;
+};
+
 struct host_config {
   std::string name;  // lower-cased
   std::vector<std::string> aliases;
@@ -74,6 +81,7 @@ struct host_config {
   // host per address). [server] gopher_listen serves the first Gopher host.
   std::vector<listen_address> gopher_listen;
   std::vector<feed_config> feeds;  // [[host.feed]], distinct paths
+  config_location root_at{};       // where `root` was written
 };
 
 // One feed polled by `twinstar mirror` (and by `serve` when wired in), from a
@@ -128,5 +136,11 @@ config_result load_config(const std::filesystem::path& file);
 // Checks that need no file access beyond the config itself: duplicate host
 // names, hosts without root, no listener. Used by parse_config too.
 std::vector<config_error> validate(const server_config& config, std::string_view file_name);
+
+// The checks against the disk that start-up, --check-config and reload all
+// make: every host's root exists, is a directory and can be listed (errors
+// at the `root` key, with the errno's words; a root starting with '~' is
+// pointed out, since no shell expands it). Empty when all is well.
+std::vector<config_error> check_on_disk(const server_config& config, std::string_view file_name);
 
 }  // namespace twinstar

@@ -23,6 +23,18 @@ struct rate_limit_config {
 class rate_limiter {
  public:
   explicit rate_limiter(rate_limit_config config) : config_(config) {}
+  // A limiter for a reloaded configuration that remembers what `previous`
+  // knew: each client's tokens (capped at the new burst), refusals and bans.
+  // A reload must not be a way out of a ban.
+  rate_limiter(rate_limit_config config, const rate_limiter& previous);
+
+  // The limit on new connections (TCP accepts, and so TLS handshakes) that
+  // goes with a request limit: twice its rate, and twice its burst plus 10,
+  // so a client that keeps to the request limit never meets it, one told 44
+  // still has ten answered tries (and meets ban_after first), and one that
+  // keeps hammering (or floods ClientHellos and resets) is dropped at accept,
+  // before any TLS work. Off when the request limit is off.
+  static rate_limit_config for_connections(const rate_limit_config& requests);
 
   struct verdict {
     bool allowed = true;

@@ -11,6 +11,7 @@
 #include "commands.hpp"
 #include "twinstar/config.hpp"
 #include "twinstar/import/mirror.hpp"
+#include "twinstar/line_sink.hpp"
 #include "twinstar/server.hpp"
 #include "twinstar/tls.hpp"
 
@@ -69,7 +70,10 @@ config_result build_config(const serve_flags& f) {
     for (auto& c : host.name) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
   }
   if (file.empty() && host.name == "localhost") host.aliases = {"127.0.0.1", "::1"};
-  if (!f.root.empty()) host.root = f.root;
+  if (!f.root.empty()) {
+    host.root = f.root;
+    host.root_at = {};  // from the command line, not the file
+  }
   if (!f.lang.empty()) host.lang = f.lang;
   // Without a config file, or when the name changed, certificates follow the name.
   if (file.empty() || !f.hostname.empty() || !f.cert_dir.empty()) {
@@ -80,39 +84,41 @@ config_result build_config(const serve_flags& f) {
   if (!f.key.empty()) host.key = f.key;
   auto more = validate(cfg, file.empty() ? "command line" : file);
   errors.insert(errors.end(), more.begin(), more.end());
+  // What start-up would trip over on the disk is an error here already, so
+  // --check-config, start and reload (SIGHUP) all refuse a missing root.
+  if (errors.empty()) errors = check_on_disk(cfg, file.empty() ? "command line" : file);
   if (!errors.empty()) return fail(std::move(errors));
   return cfg;
 }
 
 // SIGHUP: re-read the config and certificates. A valid result takes effect
 // for new connections; an invalid one is reported and the old one stays.
-void print_mirror_line(const std::string& line) {
-  std::printf("%s\n", line.c_str());
-  std::fflush(stdout);
-}
+// Once serving, every line goes through log_line: a stalled stdout or stderr
+// must never hold up a signal (SIGTERM, SIGHUP) or the mirror.
+void print_mirror_line(const std::string& line) { log_line(log_stream::out, line); }
+void report(const std::string& line) { log_line(log_stream::err, line); }
 
 void reload(const serve_flags& flags, server& srv, std::unique_ptr<news::mirror_runner>& mirror) {
   auto built = build_config(flags);
   if (!built) {
-    for (const auto& e : built.error()) std::fprintf(stderr, "%s\n", e.to_string().c_str());
-    std::fprintf(stderr, "reload failed: keeping the running configuration\n");
+    for (const auto& e : built.error()) report(e.to_string());
+    report("reload failed: keeping the running configuration");
     return;
   }
   auto config = std::make_shared<const server_config>(std::move(built.value()));
-  auto problems = tls::prepare_certificates(*config, print_note);
-  for (const auto& p : problems) std::fprintf(stderr, "certificate error: %s\n", p.c_str());
+  auto problems = tls::prepare_certificates(*config, print_mirror_line);
+  for (const auto& p : problems) report("certificate error: " + p);
   std::string error;
   if (!problems.empty() || !srv.reload(config, error)) {
-    if (!error.empty()) std::fprintf(stderr, "error: %s\n", error.c_str());
-    std::fprintf(stderr, "reload failed: keeping the running configuration\n");
+    if (!error.empty()) report("error: " + error);
+    report("reload failed: keeping the running configuration");
     return;
   }
   // The feeds to poll may have changed too: replace the mirror runner.
   mirror.reset();
   mirror = std::make_unique<news::mirror_runner>(config->mirrors, print_mirror_line);
   mirror->start();
-  std::printf("reloaded configuration: %zu host(s)\n", config->hosts.size());
-  std::fflush(stdout);
+  print_mirror_line("reloaded configuration: " + std::to_string(config->hosts.size()) + " host(s)");
 }
 
 int serve(const serve_flags& flags) {
@@ -163,8 +169,7 @@ int serve(const serve_flags& flags) {
         reload(flags, *srv, mirror);
         continue;
       }
-      std::printf("signal %d: stopping\n", sig);
-      std::fflush(stdout);
+      print_mirror_line("signal " + std::to_string(sig) + ": stopping");
       srv->stop();
       return;
     }
@@ -174,7 +179,7 @@ int serve(const serve_flags& flags) {
   pthread_kill(waiter.native_handle(), SIGTERM);
   waiter.join();
   mirror.reset();
-  std::printf("stopped\n");
+  print_mirror_line("stopped");
   return 0;
 }
 

@@ -180,7 +180,10 @@ class config_reader : detail::field_reader {
         at.aliases.push_back(alias.at);
       }
     }
-    if (auto root = read_path(table, "root")) out.root = *root;
+    if (auto root = read_path(table, "root")) {
+      out.root = *root;
+      if (at.root) out.root_at = {at.root->line, at.root->column};
+    }
     if (auto cert = read_path(table, "cert")) out.cert = *cert;
     if (auto key = read_path(table, "key")) out.key = *key;
     if (!out.name.empty() && !table.contains("cert")) out.cert = cert_dir / (out.name + ".crt");

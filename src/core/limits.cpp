@@ -5,6 +5,19 @@
 
 namespace twinstar {
 
+rate_limiter::rate_limiter(rate_limit_config config, const rate_limiter& previous) : config_(config) {
+  std::lock_guard lock(previous.mutex_);
+  buckets_ = previous.buckets_;
+  for (auto& [client, b] : buckets_) b.tokens = std::min(b.tokens, config_.burst);
+}
+
+rate_limit_config rate_limiter::for_connections(const rate_limit_config& requests) {
+  rate_limit_config c = requests;
+  c.per_second = requests.per_second * 2;
+  c.burst = requests.burst * 2 + 10;
+  return c;
+}
+
 rate_limiter::verdict rate_limiter::admit(std::string_view client, limit_clock::time_point now) {
   verdict v;
   if (!enabled()) return v;

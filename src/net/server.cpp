@@ -99,8 +99,20 @@ struct server::impl {
     auto site = state.current();
     peer who = peer::of(from);
     const std::string client = who.address;
-    bool refused = site->limiter->banned(client, clock::now());
+    const auto now = clock::now();
+    bool refused = site->limiter->banned(client, now) || site->connection_rate->banned(client, now);
     const char* why = "Banned for a while: slow down";
+    if (!refused) {
+      // Connections (and so handshakes) count too, before any TLS work.
+      const auto verdict = site->connection_rate->admit(client, now);
+      if (!verdict.allowed) {
+        refused = true;
+        why = "Slow down: too many connections, retry later";
+        if (verdict.log)
+          log_event("connection rate limit: " + client + (verdict.banned ? " banned for " : " dropped at accept, ") +
+                    std::to_string(verdict.retry_after.count()) + (verdict.banned ? " s" : " s to wait"));
+      }
+    }
     auto limits = state.connections;
     if (!refused && limits->acquire(client) != connection_limits::admission::ok) {
       refused = true;
@@ -195,6 +207,7 @@ struct server::impl {
     pruner->async_wait([this](std::error_code ec) {
       if (ec || stopping) return;
       state.current()->limiter->prune(clock::now());
+      state.current()->connection_rate->prune(clock::now());
       // When idle, hand freed heap back to the system so RSS returns to its
       // baseline after a burst (glibc keeps freed arenas otherwise).
       if (state.active.load() == 0) malloc_trim(0);
@@ -271,7 +284,7 @@ std::unique_ptr<server> server::create(std::shared_ptr<const server_config> conf
   for (unsigned i = 0; i < p->workers; ++i) p->sweepers.push_back(std::make_unique<deadline_sweeper>());
   p->state.log = std::make_unique<access_log>(config->access_log);
   if (!p->state.log->ok()) {
-    error = "cannot open access log " + config->access_log;
+    error = "cannot open access log " + config->access_log + ": " + p->state.log->error();
     return nullptr;
   }
   p->state.connections = std::make_shared<connection_limits>(config->max_connections, config->max_connections_per_ip);
@@ -302,7 +315,7 @@ std::unique_ptr<server> server::create(std::shared_ptr<const server_config> conf
 const std::vector<endpoint_info>& server::endpoints() const { return impl_->endpoints; }
 
 bool server::reload(std::shared_ptr<const server_config> config, std::string& error) {
-  auto site = snapshot::build(config, impl_->gemini_port, error);
+  auto site = snapshot::build(config, impl_->gemini_port, error, impl_->state.current().get());
   if (!site) return false;
   if (config->gopher_listen.empty() != impl_->state.current()->config->gopher_listen.empty() ||
       config->listen.size() != impl_->state.current()->config->listen.size())
@@ -411,7 +424,12 @@ asio::awaitable<void> drain_and_close(tcp::socket& socket) {
 }
 
 std::shared_ptr<const snapshot> snapshot::build(std::shared_ptr<const server_config> config,
-                                                std::uint16_t gemini_port, std::string& error) {
+                                                std::uint16_t gemini_port, std::string& error,
+                                                const snapshot* previous) {
+  if (auto problems = check_on_disk(*config, "config"); !problems.empty()) {
+    error = problems.front().message;
+    return nullptr;
+  }
   auto site = std::make_shared<snapshot>();
   site->config = config;
   site->routes = std::make_unique<router>(*config);
@@ -419,14 +437,18 @@ std::shared_ptr<const snapshot> snapshot::build(std::shared_ptr<const server_con
   if (!site->contexts) return nullptr;
   site->gopher_host = twinstar::gopher_host(*config);
   site->gemini_port = gemini_port;
-  site->limiter = std::make_shared<rate_limiter>(config->rate_limit);
+  const auto connections = rate_limiter::for_connections(config->rate_limit);
+  if (previous != nullptr) {
+    site->limiter = std::make_shared<rate_limiter>(config->rate_limit, *previous->limiter);
+    site->connection_rate = std::make_shared<rate_limiter>(connections, *previous->connection_rate);
+  } else {
+    site->limiter = std::make_shared<rate_limiter>(config->rate_limit);
+    site->connection_rate = std::make_shared<rate_limiter>(connections);
+  }
   return site;
 }
 
-void log_event(const std::string& line) {
-  std::string out = iso8601(std::chrono::system_clock::now()) + " " + line + "\n";
-  std::fwrite(out.data(), 1, out.size(), stderr);
-}
+void log_event(const std::string& line) { log_line(log_stream::err, line); }
 
 clock::time_point write_deadline(const server_config& config, std::uint64_t size) {
   auto extra = std::chrono::milliseconds(config.min_write_rate ? size * 1000 / config.min_write_rate : 0);

@@ -56,15 +56,19 @@ struct snapshot {
   std::unique_ptr<tls::server_contexts> contexts;
   const host_config* gopher_host = nullptr;         // the host [server] gopher_listen serves
   std::uint16_t gemini_port = 0;                    // for Gopher text references to gemini:// URLs
-  std::shared_ptr<rate_limiter> limiter;
+  std::shared_ptr<rate_limiter> limiter;          // requests
+  std::shared_ptr<rate_limiter> connection_rate;  // accepts, checked before any TLS work
   // Answers of this configuration, per host, port and path (Gemini) or
   // request line (Gopher); a reload starts with empty ones.
   std::unique_ptr<answer_cache<gemini_answer>> gemini_answers = std::make_unique<answer_cache<gemini_answer>>();
   std::unique_ptr<answer_cache<gopher_answer>> gopher_answers = std::make_unique<answer_cache<gopher_answer>>();
 
-  // nullptr and `error` set when a certificate or key cannot be loaded.
+  // nullptr and `error` set when a certificate or key cannot be loaded or a
+  // root is unusable (check_on_disk). `previous` (on reload) hands its rate
+  // limiters' memory (tokens, bans) over to the new ones.
   static std::shared_ptr<const snapshot> build(std::shared_ptr<const server_config> config,
-                                               std::uint16_t gemini_port, std::string& error);
+                                               std::uint16_t gemini_port, std::string& error,
+                                               const snapshot* previous = nullptr);
 };
 
 struct shared_state {

@@ -2,12 +2,14 @@
 // lines (here a FIFO nobody reads) leaves requests answered at full speed.
 #include <doctest/doctest.h>
 #include <fcntl.h>
+#include <sys/ioctl.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
 #include <thread>
 
 #include "fixture.hpp"
+#include "process.hpp"
 
 using namespace twinstar;
 using namespace std::chrono_literals;
@@ -44,5 +46,57 @@ TEST_CASE("access log: a stalled destination does not stall the server") {
   srv.reset();
   drain.join();
   ::close(reader);
+  std::filesystem::remove_all(dir);
+}
+
+// Regression: with access_log = "-" and a reader that stopped reading, the
+// "stopping" line waited on stdout's lock held by the blocked log writer, so
+// SIGTERM was never acted on.
+TEST_CASE("access log: a stalled stdout never holds up serving or SIGTERM") {
+  const auto dir = test::fresh_temp_dir("log-stdout");
+  test::write_file(dir / "root" / "page.gmi", "# Page\nText.\n");
+  test::write_file(dir / "twinstar.toml",
+                   "[server]\nlisten = [\"127.0.0.1:0\"]\ngopher_listen = [\"127.0.0.1:0\"]\n"
+                   "access_log = \"-\"\ncert_dir = \"certs\"\n"
+                   "[server.rate_limit]\nrequests_per_second = 0\n"
+                   "[[host]]\nname = \"localhost\"\nroot = \"root\"\n");
+  test::child_process proc({TWINSTAR_BINARY, "serve", "--config", (dir / "twinstar.toml").string()});
+  std::uint16_t gopher_port = 0;
+  while (auto line = proc.read_line()) {
+    if (line->find("listening on gopher://") != std::string::npos) gopher_port = test::port_of(*line);
+    if (gopher_port) break;
+  }
+  REQUIRE(gopher_port != 0);
+  // From here on nobody reads the server's stdout; the smallest pipe fills fast.
+  ::fcntl(proc.stdout_fd(), F_SETPIPE_SZ, 4096);
+  client::options o;
+  o.timeout = 10s;
+  int answered = 0;
+  for (int i = 0; i < 300; ++i) {  // ~30 KB of log lines into a 4 KB pipe
+    auto r = client::send_gopher("127.0.0.1", gopher_port, "/page.gmi\r\n", o);
+    answered += r.ok() && r->body.find("Text.") != std::string::npos ? 1 : 0;
+  }
+  CHECK(answered == 300);
+  int pending = 0;
+  REQUIRE(::ioctl(proc.stdout_fd(), FIONREAD, &pending) == 0);
+  CHECK(pending >= 4000);  // the pipe really is full: the writer is stalled
+  proc.signal(SIGTERM);
+  // Bounded by the sink's stall limit (1 s) plus shutdown; before the fix it never exited.
+  CHECK(proc.wait(10s, false) == 0);
+  std::filesystem::remove_all(dir);
+}
+
+TEST_CASE("access log: a FIFO without a reader is a start-up error, not a hang") {
+  const auto dir = test::fresh_temp_dir("log-noreader");
+  const auto fifo = dir / "access.fifo";
+  REQUIRE(::mkfifo(fifo.c_str(), 0600) == 0);
+  std::string message;
+  try {
+    auto srv = test::start_test_server("log-noreader-server", [&](server_config& c) { c.access_log = fifo.string(); });
+  } catch (const std::exception& e) {
+    message = e.what();
+  }
+  CHECK(message.find("cannot open access log") != std::string::npos);
+  CHECK(message.find("no process is reading the FIFO") != std::string::npos);
   std::filesystem::remove_all(dir);
 }

@@ -110,7 +110,7 @@ TEST_CASE("rate limit: 44 with a retry time on Gemini / an error item on Gopher"
   CHECK(item->body.starts_with("3Slow down"));
 }
 
-TEST_CASE("rate limit: repeated abuse is banned and dropped at accept") {
+TEST_CASE("rate limit: repeated abuse is banned and dropped at accept / also after a reload") {
   auto srv = test::start_test_server("ban", [](server_config& c) {
     c.rate_limit.per_second = 0.01;
     c.rate_limit.burst = 1;
@@ -125,6 +125,16 @@ TEST_CASE("rate limit: repeated abuse is banned and dropped at accept") {
   // Now the connection is closed before any TLS: the handshake fails.
   auto r = client::send_gemini("127.0.0.1", srv->gemini_port, srv->base() + "/\r\n", patient());
   CHECK_FALSE(r.ok());
+
+  // Regression: a reload built fresh limiters and so lifted every ban.
+  auto next = std::make_shared<server_config>(*srv->config);
+  next->hosts[0].gone.push_back("/removed-too.gmi");
+  std::string error;
+  REQUIRE(srv->srv->reload(next, error));
+  CHECK_FALSE(client::send_gemini("127.0.0.1", srv->gemini_port, srv->base() + "/\r\n", patient()).ok());
+  auto item = client::send_gopher("127.0.0.1", srv->gopher_port, "/\r\n", patient());
+  REQUIRE(item.ok());
+  CHECK(item->body.starts_with("3Banned"));
 }
 
 TEST_CASE("client certificates: 60 without / 61 unknown / 62 expired / 20 allowed") {

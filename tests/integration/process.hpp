@@ -78,7 +78,8 @@ class child_process {
   void signal(int sig) { ::kill(pid_, sig); }
 
   // Exit code (or 128 + signal), waiting at most `limit`; -1 if still running.
-  int wait(std::chrono::milliseconds limit = std::chrono::seconds(20)) {
+  // With `drain` false, stdout is left unread (a reader that has stalled).
+  int wait(std::chrono::milliseconds limit = std::chrono::seconds(20), bool drain = true) {
     auto until = std::chrono::steady_clock::now() + limit;
     // Drain output meanwhile so a full pipe can't block the child.
     for (;;) {
@@ -89,7 +90,7 @@ class child_process {
         return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
       }
       if (std::chrono::steady_clock::now() > until) return -1;
-      pollfd p[2] = {{out_, POLLIN, 0}, {err_, POLLIN, 0}};
+      pollfd p[2] = {{drain ? out_ : -1, POLLIN, 0}, {err_, POLLIN, 0}};
       ::poll(p, 2, 50);
       char buf[4096];
       if (p[0].revents & POLLIN) {
@@ -103,6 +104,8 @@ class child_process {
     }
   }
 
+  // The read end of the child's stdout (e.g. to shrink the pipe).
+  int stdout_fd() const { return out_; }
   const std::string& stderr_text() const { return errors_; }
   const std::string& pending_stdout() const { return buffer_; }
 

@@ -92,3 +92,52 @@ TEST_CASE("connection_limits: global and per-client caps / release frees") {
   limits.release("9.9.9.9");  // never acquired: ignored
   CHECK(limits.open() == 0);
 }
+
+// Regression: a reload (SIGHUP) built fresh limiters, so it lifted every ban
+// and refilled every bucket.
+TEST_CASE("rate_limiter: a reloaded limiter keeps bans, refusals and spent tokens") {
+  const rate_limit_config config{1.0, 2.0, 2, 60s};
+  rate_limiter before(config);
+  auto t0 = limit_clock::time_point{} + 1000s;
+  CHECK(before.admit("abuser", t0).allowed);
+  CHECK(before.admit("abuser", t0).allowed);
+  CHECK_FALSE(before.admit("abuser", t0).allowed);
+  CHECK(before.admit("abuser", t0).banned);  // second refusal in a row: banned
+  CHECK(before.admit("spender", t0).allowed);
+  CHECK(before.admit("spender", t0).allowed);  // no tokens left
+
+  rate_limiter same(config, before);
+  CHECK(same.banned("abuser", t0 + 1s));
+  CHECK_FALSE(same.admit("spender", t0).allowed);
+  CHECK(same.admit("newcomer", t0).allowed);
+
+  // A smaller burst caps what was carried over; the ban still holds.
+  rate_limiter smaller({1.0, 1.0, 2, 60s}, before);
+  CHECK(smaller.banned("abuser", t0 + 59s));
+  CHECK_FALSE(smaller.banned("abuser", t0 + 61s));
+  CHECK(smaller.admit("x", t0).allowed);
+  CHECK_FALSE(smaller.admit("x", t0).allowed);
+}
+
+TEST_CASE("rate_limiter: the connection limit goes with the request limit") {
+  struct row {
+    double per_second, burst;
+    double expect_rate, expect_burst;
+  };
+  for (auto r : {row{0, 20, 0, 50}, row{1, 20, 2, 50}, row{0.5, 2, 1, 14}}) {
+    CAPTURE(r.per_second);
+    const auto c = rate_limiter::for_connections({r.per_second, r.burst, 3, 60s});
+    CHECK(c.per_second == doctest::Approx(r.expect_rate));
+    CHECK(c.burst == doctest::Approx(r.expect_burst));
+    CHECK(c.ban_after == 3u);
+    CHECK(rate_limiter(c).enabled() == (r.per_second > 0));
+  }
+  // A client that keeps to the request limit never meets the connection limit.
+  const rate_limit_config requests{2.0, 5.0, 0, 60s};
+  rate_limiter per_request(requests), per_connection(rate_limiter::for_connections(requests));
+  auto t = limit_clock::time_point{} + 1000s;
+  for (int i = 0; i < 200; ++i, t += 500ms) {
+    CHECK(per_connection.admit("c", t).allowed);
+    CHECK(per_request.admit("c", t).allowed);
+  }
+}
