@@ -4,6 +4,7 @@
 //
 // write() never blocks on the destination: lines go through a line_sink
 // (line_sink.hpp), which drops and counts them when the destination stalls.
+#include <atomic>
 #include <chrono>
 #include <cstdint>
 #include <memory>
@@ -36,13 +37,18 @@ class access_log {
   const std::string& error() const { return error_; }
   void write(const access_entry& e);
   // Lines dropped because the destination stalled.
-  std::uint64_t dropped() const { return sink_ ? sink_->dropped() : 0; }
+  std::uint64_t dropped() const { return sink_->dropped(); }
+  // Opens `destination` again (log rotation: SIGUSR1, SIGHUP) or a new one
+  // (a reload that changed access_log); lines queued so far go to the old
+  // one. On failure `error` says why and the old destination stays.
+  bool reopen(const std::string& destination, std::string& error);
 
   // How long queued lines wait for company before they are written.
   static constexpr std::chrono::milliseconds batch_delay{50};
 
  private:
   std::unique_ptr<line_sink> sink_;
+  std::atomic<bool> on_{false};  // not "off"
   bool ok_ = true;
   std::string error_;
 };

@@ -75,6 +75,9 @@ class connection_limits {
   connection_limits(std::size_t max_total, std::size_t max_per_client)
       : max_total_(max_total), max_per_client_(max_per_client) {}
 
+  // New caps (a reload): connections already open stay counted.
+  void set_caps(std::size_t max_total, std::size_t max_per_client);
+
   enum class admission { ok, over_total, over_client };
   admission acquire(std::string_view client);
   void release(std::string_view client);  // once per successful acquire

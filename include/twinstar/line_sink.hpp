@@ -31,6 +31,9 @@ class line_sink {
 
   // Queue `line` (which must end with '\n'). Never blocks on the destination.
   void write(std::string_view line);
+  // Write to `fd` from the next batch on (the old one, when owned, is closed
+  // by the writer). -1 discards lines. For log rotation (reopen).
+  void replace(int fd, bool owned);
   // Lines dropped so far (queue full or destination stalled).
   std::uint64_t dropped() const;
 
@@ -42,10 +45,16 @@ class line_sink {
   // Writes what the destination takes; returns the bytes written.
   std::size_t put(std::string_view data);
 
-  int fd_;
-  bool owned_;
+  void adopt(int fd, bool owned);  // writer thread only
+
+  int fd_ = -1;
+  bool owned_ = false;
   bool regular_ = false;  // a regular file: whole writes, never a stall
   bool socket_ = false;   // send(MSG_DONTWAIT) instead of write()
+  // A descriptor handed over by replace(), taken up by the writer.
+  int next_fd_ = -1;
+  bool next_owned_ = false;
+  bool replacing_ = false;
   std::chrono::milliseconds batch_delay_;
   bool mid_line_ = false;  // a stall cut the last line short
 

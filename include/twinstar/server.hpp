@@ -30,9 +30,17 @@ class server {
   const std::vector<endpoint_info>& endpoints() const;
 
   // Swap in a new configuration (certificates must exist) for new
-  // connections; open ones finish with the old one. Listeners stay as they
-  // are. On failure nothing changes and `error` says why.
-  bool reload(std::shared_ptr<const server_config> config, std::string& error);
+  // connections; open ones finish with the old one. The access log is
+  // reopened (at its new path, if it changed) and the connection caps
+  // change at once. Listener addresses and the number of workers cannot
+  // change while running: each such key that changed is named in
+  // `restart_needed` (and logged), and the running ones stay. On failure
+  // nothing changes and `error` says why.
+  bool reload(std::shared_ptr<const server_config> config, std::string& error,
+              std::vector<std::string>* restart_needed = nullptr);
+
+  // Reopens the access log at its configured path (log rotation: SIGUSR1).
+  bool reopen_log(std::string& error);
 
   // Connections currently counted against the caps.
   std::size_t open_connections() const;

@@ -3,7 +3,9 @@
 #include <pthread.h>
 #include <signal.h>
 
+#include <algorithm>
 #include <cstdio>
+#include <tuple>
 #include <filesystem>
 #include <memory>
 #include <thread>
@@ -28,6 +30,7 @@ struct serve_flags {
   unsigned workers = 0;
   double request_timeout = 0;
   bool check_only = false;
+  bool no_mirror = false;
 };
 
 void print_note(const std::string& line) { std::fprintf(stdout, "%s\n", line.c_str()); }
@@ -95,10 +98,27 @@ config_result build_config(const serve_flags& f) {
 // for new connections; an invalid one is reported and the old one stays.
 // Once serving, every line goes through log_line: a stalled stdout or stderr
 // must never hold up a signal (SIGTERM, SIGHUP) or the mirror.
-void print_mirror_line(const std::string& line) { log_line(log_stream::out, line); }
+void announce(const std::string& line) { log_line(log_stream::out, line); }
 void report(const std::string& line) { log_line(log_stream::err, line); }
 
-void reload(const serve_flags& flags, server& srv, std::unique_ptr<news::mirror_runner>& mirror) {
+// Whether two [[mirror]] lists poll the same feeds the same way.
+bool same_mirrors(const std::vector<mirror_config>& a, const std::vector<mirror_config>& b) {
+  auto fields = [](const mirror_config& m) {
+    return std::tie(m.url, m.into, m.interval, m.max_items, m.include, m.exclude);
+  };
+  return std::equal(a.begin(), a.end(), b.begin(), b.end(),
+                    [&](const mirror_config& x, const mirror_config& y) { return fields(x) == fields(y); });
+}
+
+std::unique_ptr<news::mirror_runner> start_mirror(const serve_flags& flags, const server_config& config) {
+  if (flags.no_mirror || config.mirrors.empty()) return nullptr;
+  auto runner = std::make_unique<news::mirror_runner>(config.mirrors, announce);
+  runner->start();
+  return runner;
+}
+
+void reload(const serve_flags& flags, server& srv, std::unique_ptr<news::mirror_runner>& mirror,
+            std::shared_ptr<const server_config>& running) {
   auto built = build_config(flags);
   if (!built) {
     for (const auto& e : built.error()) report(e.to_string());
@@ -106,7 +126,7 @@ void reload(const serve_flags& flags, server& srv, std::unique_ptr<news::mirror_
     return;
   }
   auto config = std::make_shared<const server_config>(std::move(built.value()));
-  auto problems = tls::prepare_certificates(*config, print_mirror_line);
+  auto problems = tls::prepare_certificates(*config, announce);
   for (const auto& p : problems) report("certificate error: " + p);
   std::string error;
   if (!problems.empty() || !srv.reload(config, error)) {
@@ -114,11 +134,14 @@ void reload(const serve_flags& flags, server& srv, std::unique_ptr<news::mirror_
     report("reload failed: keeping the running configuration");
     return;
   }
-  // The feeds to poll may have changed too: replace the mirror runner.
-  mirror.reset();
-  mirror = std::make_unique<news::mirror_runner>(config->mirrors, print_mirror_line);
-  mirror->start();
-  print_mirror_line("reloaded configuration: " + std::to_string(config->hosts.size()) + " host(s)");
+  // The feeds to poll changed: a new runner (which polls each at once).
+  // Unchanged, the running one keeps its schedule: a SIGHUP is no re-poll.
+  if (!same_mirrors(running->mirrors, config->mirrors)) {
+    mirror.reset();
+    mirror = start_mirror(flags, *config);
+  }
+  running = config;
+  announce("reloaded configuration: " + std::to_string(config->hosts.size()) + " host(s)");
 }
 
 int serve(const serve_flags& flags) {
@@ -143,6 +166,7 @@ int serve(const serve_flags& flags) {
   sigaddset(&signals, SIGINT);
   sigaddset(&signals, SIGTERM);
   sigaddset(&signals, SIGHUP);
+  sigaddset(&signals, SIGUSR1);
   pthread_sigmask(SIG_BLOCK, &signals, nullptr);
 
   std::string error;
@@ -158,18 +182,24 @@ int serve(const serve_flags& flags) {
 
   // [[mirror]] feeds are polled on their own thread (which inherits the
   // blocked signals), on their intervals, for as long as the server runs.
-  auto mirror = std::make_unique<news::mirror_runner>(config->mirrors, print_mirror_line);
-  mirror->start();
+  auto mirror = start_mirror(flags, *config);
+  std::shared_ptr<const server_config> running = config;
 
   std::thread waiter([&] {
     for (;;) {
       int sig = 0;
       sigwait(&signals, &sig);
       if (sig == SIGHUP) {
-        reload(flags, *srv, mirror);
+        reload(flags, *srv, mirror, running);
         continue;
       }
-      print_mirror_line("signal " + std::to_string(sig) + ": stopping");
+      if (sig == SIGUSR1) {  // logrotate: the log file was moved away
+        std::string error;
+        if (srv->reopen_log(error)) announce("reopened the access log");
+        else report(error);
+        continue;
+      }
+      announce("signal " + std::to_string(sig) + ": stopping");
       srv->stop();
       return;
     }
@@ -179,7 +209,7 @@ int serve(const serve_flags& flags) {
   pthread_kill(waiter.native_handle(), SIGTERM);
   waiter.join();
   mirror.reset();
-  print_mirror_line("stopped");
+  announce("stopped");
   return 0;
 }
 
@@ -200,6 +230,7 @@ runner add_serve(CLI::App& app) {
   app.add_option("--workers", f->workers, "Worker threads (default: from config, 1)");
   app.add_option("--request-timeout", f->request_timeout, "Seconds a client gets to send its request");
   app.add_flag("--check-config", f->check_only, "Check the configuration and exit");
+  app.add_flag("--no-mirror", f->no_mirror, "Do not poll the config's [[mirror]] feeds while serving");
   return [f] { return serve(*f); };
 }
 

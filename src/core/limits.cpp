@@ -76,6 +76,12 @@ std::size_t rate_limiter::tracked() const {
   return buckets_.size();
 }
 
+void connection_limits::set_caps(std::size_t max_total, std::size_t max_per_client) {
+  std::lock_guard lock(mutex_);
+  max_total_ = max_total;
+  max_per_client_ = max_per_client;
+}
+
 connection_limits::admission connection_limits::acquire(std::string_view client) {
   std::lock_guard lock(mutex_);
   if (max_total_ && total_ >= max_total_) return admission::over_total;

@@ -18,25 +18,50 @@ std::string iso8601(std::chrono::system_clock::time_point t) {
   return buf;
 }
 
-access_log::access_log(const std::string& destination) {
-  if (destination == "off") return;
+namespace {
+
+// The descriptor for a destination: -1 for "off", stdout for "-", else the
+// file opened for appending (see open_log_file). `error` set on failure.
+bool open_destination(const std::string& destination, int& fd, bool& owned, std::string& error) {
+  owned = false;
+  fd = -1;
+  if (destination == "off") return true;
   if (destination == "-" || destination.empty()) {
-    sink_ = std::make_unique<line_sink>(STDOUT_FILENO, false, batch_delay);
-    return;
+    fd = STDOUT_FILENO;
+    return true;
   }
-  const int fd = open_log_file(destination);
+  fd = open_log_file(destination);
   if (fd < 0) {
-    ok_ = false;
-    error_ = errno == ENXIO ? "no process is reading the FIFO" : std::strerror(errno);
-    return;
+    error = errno == ENXIO ? "no process is reading the FIFO" : std::strerror(errno);
+    return false;
   }
-  sink_ = std::make_unique<line_sink>(fd, true, batch_delay);
+  owned = true;
+  return true;
+}
+
+}  // namespace
+
+access_log::access_log(const std::string& destination) {
+  int fd = -1;
+  bool owned = false;
+  ok_ = open_destination(destination, fd, owned, error_);
+  on_ = ok_ && fd >= 0;
+  sink_ = std::make_unique<line_sink>(fd, owned, batch_delay);
 }
 
 access_log::~access_log() = default;
 
+bool access_log::reopen(const std::string& destination, std::string& error) {
+  int fd = -1;
+  bool owned = false;
+  if (!open_destination(destination, fd, owned, error)) return false;
+  sink_->replace(fd, owned);
+  on_ = fd >= 0;
+  return true;
+}
+
 void access_log::write(const access_entry& e) {
-  if (!sink_) return;
+  if (!on_) return;
   std::string line = iso8601(std::chrono::system_clock::now());
   auto add = [&line](std::string_view field) {
     line += ' ';

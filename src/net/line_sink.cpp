@@ -16,14 +16,32 @@
 
 namespace twinstar {
 
-line_sink::line_sink(int fd, bool owned, std::chrono::milliseconds batch_delay)
-    : fd_(fd), owned_(owned), batch_delay_(batch_delay) {
+line_sink::line_sink(int fd, bool owned, std::chrono::milliseconds batch_delay) : batch_delay_(batch_delay) {
+  adopt(fd, owned);
+  writer_ = std::thread([this] { run(); });
+}
+
+void line_sink::adopt(int fd, bool owned) {
+  if (owned_ && fd_ >= 0) ::close(fd_);
+  fd_ = fd;
+  owned_ = owned;
+  regular_ = socket_ = mid_line_ = false;
   struct stat st {};
-  if (::fstat(fd_, &st) == 0) {
+  if (fd_ >= 0 && ::fstat(fd_, &st) == 0) {
     regular_ = S_ISREG(st.st_mode);
     socket_ = S_ISSOCK(st.st_mode);
   }
-  writer_ = std::thread([this] { run(); });
+}
+
+void line_sink::replace(int fd, bool owned) {
+  {
+    std::lock_guard lock(mutex_);
+    if (replacing_ && next_owned_ && next_fd_ >= 0) ::close(next_fd_);  // superseded before use
+    next_fd_ = fd;
+    next_owned_ = owned;
+    replacing_ = true;
+  }
+  wake_.notify_one();
 }
 
 line_sink::~line_sink() {
@@ -33,7 +51,8 @@ line_sink::~line_sink() {
   }
   wake_.notify_one();
   writer_.join();
-  if (owned_) ::close(fd_);
+  if (replacing_ && next_owned_ && next_fd_ >= 0) ::close(next_fd_);
+  if (owned_ && fd_ >= 0) ::close(fd_);
 }
 
 std::uint64_t line_sink::dropped() const {
@@ -57,6 +76,7 @@ void line_sink::write(std::string_view line) {
 }
 
 std::size_t line_sink::put(std::string_view data) {
+  if (fd_ < 0) return data.size();  // "off": nothing to write to
   std::size_t done = 0;
   while (done < data.size()) {
     if (!regular_) {
@@ -96,10 +116,20 @@ void line_sink::run() {
     bool last = false;
     {
       std::unique_lock lock(mutex_);
-      wake_.wait(lock, [this] { return closing_ || !pending_.empty(); });
+      wake_.wait(lock, [this] { return closing_ || replacing_ || !pending_.empty(); });
       // Let lines gather for a moment: one wake-up and one write per batch.
-      if (batch_delay_.count() > 0) wake_.wait_for(lock, batch_delay_, [this] { return closing_; });
+      if (batch_delay_.count() > 0 && !replacing_) wake_.wait_for(lock, batch_delay_, [this] { return closing_; });
       batch.swap(pending_);
+      if (replacing_) {
+        // Lines queued before the reopen still belong to the old file.
+        lock.unlock();
+        put(batch);
+        lock.lock();
+        adopt(std::exchange(next_fd_, -1), next_owned_);
+        replacing_ = false;
+        batch.clear();
+        batch.swap(pending_);
+      }
       dropped = std::exchange(dropped_, 0);
       last = closing_ && batch.empty();
     }

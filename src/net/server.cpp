@@ -45,6 +45,7 @@ struct server::impl {
   std::unique_ptr<asio::steady_timer> pruner;
   unsigned workers = 1;
   std::uint16_t gemini_port = gemini::default_port;
+  std::shared_ptr<const server_config> started_with;  // the listeners and workers that run
 
   void stop_all() {
     io.stop();
@@ -308,20 +309,71 @@ std::unique_ptr<server> server::create(std::shared_ptr<const server_config> conf
   }
   auto site = snapshot::build(config, p->gemini_port, error);
   if (!site) return nullptr;
+  p->started_with = config;
   p->state.replace(std::move(site));
   return std::unique_ptr<server>(new server(std::move(p)));
 }
 
 const std::vector<endpoint_info>& server::endpoints() const { return impl_->endpoints; }
 
-bool server::reload(std::shared_ptr<const server_config> config, std::string& error) {
-  auto site = snapshot::build(config, impl_->gemini_port, error, impl_->state.current().get());
+namespace {
+
+std::string addresses(const std::vector<listen_address>& list) {
+  std::string out;
+  for (const auto& a : list) out += (out.empty() ? "" : " ") + a.to_string();
+  return out.empty() ? "none" : out;
+}
+
+// The keys a running server cannot apply, with what runs and what was asked.
+std::vector<std::string> needing_restart(const server_config& running, const server_config& next) {
+  std::vector<std::string> keys;
+  auto compare = [&](const std::string& key, const std::vector<listen_address>& a,
+                     const std::vector<listen_address>& b) {
+    if (addresses(a) != addresses(b))
+      keys.push_back(key + " (listening on " + addresses(a) + "; configured " + addresses(b) + ")");
+  };
+  compare("listen", running.listen, next.listen);
+  compare("gopher_listen", running.gopher_listen, next.gopher_listen);
+  for (const auto& host : next.hosts) {
+    const std::vector<listen_address> none;
+    const std::vector<listen_address>* before = &none;
+    for (const auto& old : running.hosts)
+      if (old.name == host.name) before = &old.gopher_listen;
+    compare("host '" + host.name + "' gopher_listen", *before, host.gopher_listen);
+  }
+  if (running.workers != next.workers)
+    keys.push_back("workers (running " + std::to_string(running.workers) + "; configured " +
+                   std::to_string(next.workers) + ")");
+  return keys;
+}
+
+}  // namespace
+
+bool server::reload(std::shared_ptr<const server_config> config, std::string& error,
+                    std::vector<std::string>* restart_needed) {
+  auto& p = *impl_;
+  auto site = snapshot::build(config, p.gemini_port, error, p.state.current().get());
   if (!site) return false;
-  if (config->gopher_listen.empty() != impl_->state.current()->config->gopher_listen.empty() ||
-      config->listen.size() != impl_->state.current()->config->listen.size())
-    log_event("reload: listener changes take effect on restart; hosts, certificates and rules changed now");
-  impl_->state.replace(std::move(site));
+  // Listeners and workers are what start-up made; compare with the first
+  // configuration's, which is what is really running.
+  auto keys = needing_restart(*p.started_with, *config);
+  std::string log_error;
+  if (!p.state.log->reopen(config->access_log, log_error)) {
+    error = "cannot open access log " + config->access_log + ": " + log_error;
+    return false;
+  }
+  p.state.connections->set_caps(config->max_connections, config->max_connections_per_ip);
+  for (const auto& key : keys) log_event("reload: " + key + " changed: needs a restart to take effect");
+  if (restart_needed) *restart_needed = std::move(keys);
+  p.state.replace(std::move(site));
   return true;
+}
+
+bool server::reopen_log(std::string& error) {
+  const auto destination = impl_->state.current()->config->access_log;
+  if (impl_->state.log->reopen(destination, error)) return true;
+  error = "cannot reopen access log " + destination + ": " + error;
+  return false;
 }
 
 std::size_t server::open_connections() const { return impl_->state.connections->open(); }

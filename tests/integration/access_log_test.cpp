@@ -77,8 +77,12 @@ TEST_CASE("access log: a stalled stdout never holds up serving or SIGTERM") {
     answered += r.ok() && r->body.find("Text.") != std::string::npos ? 1 : 0;
   }
   CHECK(answered == 300);
+  // The log's writer batches lines; wait (bounded) until the pipe is full.
   int pending = 0;
-  REQUIRE(::ioctl(proc.stdout_fd(), FIONREAD, &pending) == 0);
+  const auto until = std::chrono::steady_clock::now() + 10s;
+  while (::ioctl(proc.stdout_fd(), FIONREAD, &pending) == 0 && pending < 4000 &&
+         std::chrono::steady_clock::now() < until)
+    std::this_thread::yield();
   CHECK(pending >= 4000);  // the pipe really is full: the writer is stalled
   proc.signal(SIGTERM);
   // Bounded by the sink's stall limit (1 s) plus shutdown; before the fix it never exited.

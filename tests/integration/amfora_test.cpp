@@ -20,10 +20,7 @@ namespace {
 }  // namespace
 
 TEST_CASE("amfora reads the bundled capsule: home / news index / article") {
-  if (!test::has_tool("amfora") || !test::has_tool("tmux")) {
-    MESSAGE("SKIPPED: amfora or tmux is not installed (scripts/test.sh installs them)");
-    return;
-  }
+  if (!test::tools_present({"amfora", "tmux"})) return;
   auto s = test::start_bundled_server("amfora");
 
   // A private HOME: amfora's config, bookmarks and TOFU store stay in the temp dir.

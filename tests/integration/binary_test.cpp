@@ -132,9 +132,7 @@ TEST_CASE("SIGHUP reloads a good config and keeps the old one on a bad config") 
   config("gone = [\"/page.gmi\"]\nlnag = \"en\"\n");  // unknown key: rejected
   proc.signal(SIGHUP);
   // The failure is reported on stderr; the server keeps serving the last good config.
-  auto until = std::chrono::steady_clock::now() + std::chrono::seconds(20);
-  while (proc.stderr_text().find("reload failed") == std::string::npos && std::chrono::steady_clock::now() < until)
-    proc.wait(std::chrono::milliseconds(100));  // drains stderr while it waits
+  CHECK(proc.wait_for_stderr("reload failed"));
   CHECK(proc.stderr_text().find("twinstar.toml:9:1:") != std::string::npos);
   CHECK(proc.stderr_text().find("reload failed") != std::string::npos);
   CHECK(fetch("/page.gmi") == 52);
@@ -153,10 +151,7 @@ TEST_CASE("running out of file descriptors does not stop the accept loop") {
   MESSAGE("SKIPPED under sanitizers: UBSan's vptr probe needs a free file descriptor");
   return;
 #endif
-  if (std::system("command -v prlimit >/dev/null 2>&1") != 0) {
-    MESSAGE("SKIPPED: prlimit (util-linux) is not installed");
-    return;
-  }
+  if (!tools_present({"prlimit"})) return;
   auto dir = fresh_temp_dir("emfile");
   write_file(dir / "root" / "index.gmi", "# Home\n");
   // 32 descriptors: a few for stdio, logs and listeners, then connections.
@@ -217,5 +212,82 @@ TEST_CASE("twinstar get --cert/--key passes a certificate-protected path") {
   }
   server.signal(SIGTERM);
   CHECK(server.wait() == 0);
+  std::filesystem::remove_all(dir);
+}
+
+// logrotate without copytruncate: the file is renamed, then SIGUSR1 (or
+// SIGHUP) makes the server open the path again. SIGUSR1 used to kill it (138).
+TEST_CASE("SIGUSR1 reopens the access log after a rename / SIGHUP applies a new access_log") {
+  auto dir = fresh_temp_dir("reopen");
+  write_file(dir / "root" / "index.gmi", "# Home\n");
+  auto config = [&](const std::string& log) {
+    write_one_host_config(dir, "listen = [\"127.0.0.1:0\"]\ngopher_listen = []\naccess_log = \"" + log + "\"\n");
+  };
+  config("access.log");
+  child_process proc({TWINSTAR_BINARY, "serve", "--config", (dir / "twinstar.toml").string()});
+  auto line = proc.wait_for("listening on gemini://127.0.0.1:");
+  REQUIRE(line);
+  const auto port = port_of(*line);
+  client::options o;
+  o.sni = "localhost";
+  auto fetch = [&](const std::string& path) {
+    auto r = client::send_gemini("127.0.0.1", port, "gemini://localhost" + path + "\r\n", o);
+    return r ? r->status : -1;
+  };
+  // The log's writer batches lines: wait (bounded) until a path shows in a file.
+  auto logged = [](const std::filesystem::path& file, const std::string& path) {
+    const auto until = std::chrono::steady_clock::now() + std::chrono::seconds(10);
+    while (std::chrono::steady_clock::now() < until) {
+      if (read_file(file).find(" " + path + " ") != std::string::npos) return true;
+      std::this_thread::yield();
+    }
+    return false;
+  };
+  CHECK(fetch("/before") == 51);
+  CHECK(logged(dir / "access.log", "/before"));
+  std::filesystem::rename(dir / "access.log", dir / "access.log.1");
+  proc.signal(SIGUSR1);
+  REQUIRE(proc.wait_for("reopened the access log"));
+  CHECK(fetch("/after") == 51);
+  CHECK(logged(dir / "access.log", "/after"));
+  CHECK(read_file(dir / "access.log.1").find("/after") == std::string::npos);
+
+  config("other.log");
+  proc.signal(SIGHUP);
+  REQUIRE(proc.wait_for("reloaded configuration"));
+  CHECK(fetch("/moved") == 51);
+  CHECK(logged(dir / "other.log", "/moved"));
+  proc.signal(SIGTERM);
+  CHECK(proc.wait() == 0);
+  std::filesystem::remove_all(dir);
+}
+
+TEST_CASE("SIGHUP names each key that needs a restart and keeps serving on the running listeners") {
+  auto dir = fresh_temp_dir("reload-listen");
+  write_file(dir / "root" / "index.gmi", "# Home\n");
+  auto config = [&](const std::string& listen, int workers) {
+    write_one_host_config(dir, "listen = [\"" + listen + "\"]\ngopher_listen = []\naccess_log = \"off\"\nworkers = " +
+                                   std::to_string(workers) + "\n");
+  };
+  config("127.0.0.1:0", 1);
+  child_process proc({TWINSTAR_BINARY, "serve", "--config", (dir / "twinstar.toml").string()});
+  auto line = proc.wait_for("listening on gemini://127.0.0.1:");
+  REQUIRE(line);
+  const auto port = port_of(*line);
+  config("[::1]:0", 2);
+  proc.signal(SIGHUP);
+  REQUIRE(proc.wait_for("reloaded configuration"));
+  CHECK(proc.wait_for_stderr("workers (running 1; configured 2)"));
+  CHECK(proc.stderr_text().find("reload: listen (listening on 127.0.0.1:0; configured [::1]:0) changed: needs a restart") !=
+        std::string::npos);
+  CHECK(proc.stderr_text().find("reload: workers (running 1; configured 2) changed: needs a restart") !=
+        std::string::npos);
+  client::options o;
+  o.sni = "localhost";
+  auto r = client::send_gemini("127.0.0.1", port, "gemini://localhost/\r\n", o);
+  REQUIRE(r.ok());
+  CHECK(r->status == 20);
+  proc.signal(SIGTERM);
+  CHECK(proc.wait() == 0);
   std::filesystem::remove_all(dir);
 }

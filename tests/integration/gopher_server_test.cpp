@@ -205,16 +205,14 @@ TEST_CASE("gopher: curl and lynx read the bundled capsule's news") {
   const std::string base = "gopher://127.0.0.1:" + std::to_string(s->gopher_port);
   const std::string article = "/0/news/2025-09-02-putin-xi-wwii-legacy.gmi";
 
-  if (test::has_tool("curl")) {
+  if (test::tools_present({"curl"})) {
     auto menu = test::run_command("curl -s --max-time 10 " + base + "/1/news/");
     CHECK(menu.find("Putin and Xi Issue Joint Statement on WWII Legacy") != std::string::npos);
     auto text = test::run_command("curl -s --max-time 10 " + base + article);
     CHECK(text.find("Putin and Xi Issue Joint Statement on WWII Legacy\r\n=====") != std::string::npos);
     CHECK(text.find("Emphasis on Historic Responsibility") != std::string::npos);
-  } else {
-    MESSAGE("SKIPPED: curl is not installed (scripts/test.sh installs it)");
   }
-  if (test::has_tool("lynx")) {
+  if (test::tools_present({"lynx"})) {
     auto home = test::run_command("lynx -dump -connect_timeout=10 " + base + "/");
     CHECK(home.find("twinstar news mirror") != std::string::npos);
     CHECK(home.find("(DIR)") != std::string::npos);
@@ -222,8 +220,6 @@ TEST_CASE("gopher: curl and lynx read the bundled capsule's news") {
     CHECK(news.find("2025-09-02 Putin and Xi Issue Joint Statement on WWII Legacy") != std::string::npos);
     auto text = test::run_command("lynx -dump -connect_timeout=10 " + base + article);
     CHECK(text.find("A Heavy Toll in the Fight Against Fascism") != std::string::npos);
-  } else {
-    MESSAGE("SKIPPED: lynx is not installed (scripts/test.sh installs it)");
   }
 }
 

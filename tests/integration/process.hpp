@@ -9,9 +9,14 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <doctest/doctest.h>
+
 #include <chrono>
+#include <initializer_list>
 #include <cstdio>
 #include <cstdlib>
+#include <filesystem>
+#include <fstream>
 #include <optional>
 #include <string>
 #include <vector>
@@ -104,6 +109,14 @@ class child_process {
     }
   }
 
+  // Waits (at most `limit`) until stderr holds `needle`, draining both pipes.
+  bool wait_for_stderr(const std::string& needle, std::chrono::milliseconds limit = std::chrono::seconds(20)) {
+    const auto until = std::chrono::steady_clock::now() + limit;
+    while (errors_.find(needle) == std::string::npos && std::chrono::steady_clock::now() < until)
+      if (wait(std::chrono::milliseconds(50)) != -1) break;  // exited
+    return errors_.find(needle) != std::string::npos;
+  }
+
   // The read end of the child's stdout (e.g. to shrink the pipe).
   int stdout_fd() const { return out_; }
   const std::string& stderr_text() const { return errors_; }
@@ -115,6 +128,15 @@ class child_process {
   bool exited_ = false;
   std::string buffer_, errors_;
 };
+
+// A one-host config file (host "localhost", root `dir`/root, certificates in
+// `dir`/certs) with `server_keys` in its [server] table; returns its path.
+inline std::filesystem::path write_one_host_config(const std::filesystem::path& dir, const std::string& server_keys) {
+  const auto file = dir / "twinstar.toml";
+  std::ofstream(file, std::ios::binary) << "[server]\n" << server_keys << "cert_dir = \"certs\"\n"
+                                        << "[[host]]\nname = \"localhost\"\nroot = \"root\"\n";
+  return file;
+}
 
 // Output of a shell command (for real clients such as curl, lynx, tmux).
 inline std::string run_command(const std::string& cmd) {
@@ -130,6 +152,23 @@ inline std::string run_command(const std::string& cmd) {
 
 inline bool has_tool(const std::string& name) {
   return std::system(("command -v " + name + " >/dev/null 2>&1").c_str()) == 0;
+}
+
+// Whether every tool a test needs is here. A missing one skips the test
+// visibly on a developer's machine and fails it under CI=true, where
+// scripts/test.sh has installed them: a test never passes unrun in CI.
+inline bool tools_present(std::initializer_list<const char*> names) {
+  std::string missing;
+  for (const char* name : names)
+    if (!has_tool(name)) missing += std::string(missing.empty() ? "" : ", ") + name;
+  if (missing.empty()) return true;
+  const char* ci = std::getenv("CI");
+  if (ci != nullptr && std::string(ci) == "true") {
+    FAIL_CHECK("not installed under CI=true: " << missing << " (scripts/test.sh installs it)");
+  } else {
+    MESSAGE("SKIPPED: not installed: " << missing << " (scripts/test.sh installs it)");
+  }
+  return false;
 }
 
 // "listening on gemini://127.0.0.1:34567/ ..." -> 34567
