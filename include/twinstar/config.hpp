@@ -16,9 +16,17 @@
 
 namespace twinstar {
 
+// Where a value was written in the config file (0:0 when it came from code
+// or from a command-line flag).
+struct config_location {
+  int line = 0;
+  int column = 0;
+};
+
 struct listen_address {
   std::string host;  // "127.0.0.1", "::1", "0.0.0.0", "::" (no brackets)
   std::uint16_t port = 0;
+  config_location at{};  // where it was written
   std::string to_string() const;  // "127.0.0.1:1965" / "[::1]:1965"
 };
 
@@ -52,13 +60,7 @@ struct feed_config {
   std::string author = {};  // Atom <author><name>; "" = the host name
   std::size_t latest = 5;           // N of a "{{latest /news/}}" marker
   std::size_t summary_chars = 300;  // Atom summaries; 0 = none
-};
-
-// Where a value was written in the config file (0:0 when it came from code
-// or from a command-line flag).
-struct config_location {
-  int line = 0;
-  int column = 0;
+  config_location at{};             // where `path` was written
 };
 
 struct host_config {
@@ -82,6 +84,7 @@ struct host_config {
   std::vector<listen_address> gopher_listen;
   std::vector<feed_config> feeds;  // [[host.feed]], distinct paths
   config_location root_at{};       // where `root` was written
+  config_location cert_at{}, key_at{};  // where `cert` / `key` were written (0:0: derived from cert_dir)
 };
 
 // One feed polled by `twinstar mirror` (and by `serve` when wired in), from a
@@ -113,6 +116,10 @@ struct server_config {
   std::size_t max_connections = 1024;     // open at once, all clients; 0 = no cap
   std::size_t max_connections_per_ip = 32;
   rate_limit_config rate_limit;           // per client address; per_second 0 = off
+  // Where this configuration came from (load_config: the file's name; empty
+  // when built in code), so that later checks can say file:line:column.
+  std::string source;
+  config_location access_log_at{};
 };
 
 struct config_error {
@@ -138,9 +145,13 @@ config_result load_config(const std::filesystem::path& file);
 std::vector<config_error> validate(const server_config& config, std::string_view file_name);
 
 // The checks against the disk that start-up, --check-config and reload all
-// make: every host's root exists, is a directory and can be listed (errors
-// at the `root` key, with the errno's words; a root starting with '~' is
-// pointed out, since no shell expands it). Empty when all is well.
+// make: every host's root exists, is a directory and can be listed, and so
+// does every [[host.feed]] directory inside it (errors at the key, with the
+// errno's words; a root starting with '~' is pointed out, since no shell
+// expands it). Empty when all is well.
 std::vector<config_error> check_on_disk(const server_config& config, std::string_view file_name);
+
+// A config_error at `at` in config.source ("command line" when it has none).
+config_error error_in(const server_config& config, config_location at, std::string message);
 
 }  // namespace twinstar

@@ -20,6 +20,13 @@ struct endpoint_info {
   std::string url() const;  // "gemini://127.0.0.1:1965/", "gopher://[::1]:7070/"
 };
 
+// What start-up would refuse, checked without serving (--check-config):
+// every listener can be bound (one in use is only noted through `note`: the
+// running server holds its ports when a config is checked before a reload;
+// EACCES says why) and the access log can be opened for appending. Each error
+// at its key in the config.
+std::vector<config_error> check_runtime(const server_config& config, void (*note)(const std::string&));
+
 class server {
  public:
   // Binds every listener (certificates must exist: see tls::prepare_certificates).

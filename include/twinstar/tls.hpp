@@ -38,9 +38,12 @@ std::optional<std::string> check_pair(const std::filesystem::path& cert_file,
 
 // For every host: generate a certificate when neither cert nor key exists
 // (logging one line per generated pair through `note`), then check_pair.
-// Returns every problem found, one message per line item.
-std::vector<std::string> prepare_certificates(const server_config& config,
-                                              void (*note)(const std::string&));
+// Returns every problem found, each at the `cert` or `key` key of the config
+// (file:line:column; the file alone when the path came from cert_dir), with
+// the errno's words when a file cannot be read. With `generate` false
+// (--check-config) nothing is written: a missing pair is only noted.
+std::vector<config_error> prepare_certificates(const server_config& config, void (*note)(const std::string&),
+                                               bool generate = true);
 
 // "SHA256:<64 lowercase hex>" of a DER certificate.
 std::string fingerprint(X509* cert);

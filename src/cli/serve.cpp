@@ -127,7 +127,7 @@ void reload(const serve_flags& flags, server& srv, std::unique_ptr<news::mirror_
   }
   auto config = std::make_shared<const server_config>(std::move(built.value()));
   auto problems = tls::prepare_certificates(*config, announce);
-  for (const auto& p : problems) report("certificate error: " + p);
+  for (const auto& p : problems) report(p.to_string());
   std::string error;
   if (!problems.empty() || !srv.reload(config, error)) {
     if (!error.empty()) report("error: " + error);
@@ -152,12 +152,18 @@ int serve(const serve_flags& flags) {
   }
   auto config = std::make_shared<const server_config>(std::move(built.value()));
   if (flags.check_only) {
+    // Everything start-up checks, without writing anything or serving.
+    auto problems = tls::prepare_certificates(*config, print_note, false);
+    auto more = check_runtime(*config, print_note);
+    problems.insert(problems.end(), more.begin(), more.end());
+    for (const auto& p : problems) std::fprintf(stderr, "%s\n", p.to_string().c_str());
+    if (!problems.empty()) return 1;
     std::printf("configuration OK: %zu host(s), %zu Gemini and %zu Gopher listener(s)\n", config->hosts.size(),
                 config->listen.size(), config->gopher_listen.size());
     return 0;
   }
   auto problems = tls::prepare_certificates(*config, print_note);
-  for (const auto& p : problems) std::fprintf(stderr, "certificate error: %s\n", p.c_str());
+  for (const auto& p : problems) std::fprintf(stderr, "%s\n", p.to_string().c_str());
   if (!problems.empty()) return 1;
 
   // Signals go to one waiting thread, never to the event loop's threads.

@@ -174,7 +174,13 @@ config_result load_config(const std::filesystem::path& file) {
   if (in.bad()) return fail_with(std::string("cannot read: ") + std::strerror(errno));
   std::filesystem::path base = file.parent_path();
   if (base.empty()) base = ".";
-  return parse_config(text.str(), name, base);
+  auto parsed = parse_config(text.str(), name, base);
+  if (parsed) parsed.value().source = name;
+  return parsed;
+}
+
+config_error error_in(const server_config& config, config_location at, std::string message) {
+  return {config.source.empty() ? "command line" : config.source, at.line, at.column, std::move(message)};
 }
 
 }  // namespace twinstar

@@ -34,6 +34,21 @@ std::vector<config_error> check_on_disk(const server_config& config, std::string
       ::closedir(dir);
     } else {
       fail(std::strerror(errno));
+      continue;
+    }
+    for (const auto& feed : host.feeds) {
+      const auto where = host.root / fs::path(feed.path.substr(1, feed.path.size() - 2));  // "/a/b/" -> a/b
+      std::string why;
+      if (!fs::is_directory(where, ec)) {
+        why = fs::exists(where, ec) ? "is not a directory" : "does not exist";
+      } else if (DIR* dir = ::opendir(where.c_str())) {
+        ::closedir(dir);
+      } else {
+        why = std::strerror(errno);
+      }
+      if (!why.empty())
+        errors.push_back({std::string(file_name), feed.at.line, feed.at.column,
+                          "host '" + host.name + "': feed directory " + where.string() + ": " + why});
     }
   }
   return errors;

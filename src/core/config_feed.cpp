@@ -43,6 +43,8 @@ void read_feed(field_reader& reader, const toml::table& table, host_config& host
       ok = false;
     } else {
       feed.path = *path;
+      const auto at = pos_of(table.get("path")->source());
+      feed.at = {at.line, at.column};
     }
   } else {
     if (!table.contains("path")) reader.error(table, "[[host.feed]] needs 'path'");

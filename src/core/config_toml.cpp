@@ -86,6 +86,7 @@ class config_reader : detail::field_reader {
         error(item.at, "listen address '" + address->to_string() + "' is used twice");
         ok = false;
       } else {
+        address->at = {item.at.line, item.at.column};
         out.push_back(*address);
       }
     }
@@ -108,6 +109,8 @@ class config_reader : detail::field_reader {
         error(*table.get("access_log"), "'access_log' must not be empty (use \"off\")");
       } else {
         out.access_log = (*log == "-" || *log == "off") ? *log : resolve(*log).string();
+        const auto at = pos_of(table.get("access_log")->source());
+        out.access_log_at = {at.line, at.column};
       }
     }
     if (auto timeout = read_seconds(table, "request_timeout")) out.request_timeout = *timeout;
@@ -184,8 +187,16 @@ class config_reader : detail::field_reader {
       out.root = *root;
       if (at.root) out.root_at = {at.root->line, at.root->column};
     }
-    if (auto cert = read_path(table, "cert")) out.cert = *cert;
-    if (auto key = read_path(table, "key")) out.key = *key;
+    if (auto cert = read_path(table, "cert")) {
+      out.cert = *cert;
+      const auto at = pos_of(table.get("cert")->source());
+      out.cert_at = {at.line, at.column};
+    }
+    if (auto key = read_path(table, "key")) {
+      out.key = *key;
+      const auto at = pos_of(table.get("key")->source());
+      out.key_at = {at.line, at.column};
+    }
     if (!out.name.empty() && !table.contains("cert")) out.cert = cert_dir / (out.name + ".crt");
     if (!out.name.empty() && !table.contains("key")) out.key = cert_dir / (out.name + ".key");
     if (auto lang = read_string(table, "lang")) {

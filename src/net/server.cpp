@@ -7,7 +7,10 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <cerrno>
 #include <csignal>
+#include <cstring>
+#include <filesystem>
 #include <cstdio>
 #include <thread>
 
@@ -285,12 +288,20 @@ std::unique_ptr<server> server::create(std::shared_ptr<const server_config> conf
   for (unsigned i = 0; i < p->workers; ++i) p->sweepers.push_back(std::make_unique<deadline_sweeper>());
   p->state.log = std::make_unique<access_log>(config->access_log);
   if (!p->state.log->ok()) {
-    error = "cannot open access log " + config->access_log + ": " + p->state.log->error();
+    error = error_in(*config, config->access_log_at,
+                     "cannot open access log " + config->access_log + ": " + p->state.log->error())
+                .to_string();
     return nullptr;
   }
   p->state.connections = std::make_shared<connection_limits>(config->max_connections, config->max_connections_per_ip);
+  // A listener that cannot be bound is an error at its place in the config.
+  auto bind = [&](const listen_address& where, bool gopher, const std::string& host = {}) {
+    if (p->bind(where, gopher, error, host)) return true;
+    error = error_in(*config, where.at, error).to_string();
+    return false;
+  };
   for (const auto& where : config->listen)
-    if (!p->bind(where, false, error)) return nullptr;
+    if (!bind(where, false)) return nullptr;
   if (!p->endpoints.empty()) p->gemini_port = p->endpoints.front().port;
   if (!config->gopher_listen.empty() && !gopher_host(*config)) {
     error = "gopher_listen is set but every host has gopher = false";
@@ -298,14 +309,14 @@ std::unique_ptr<server> server::create(std::shared_ptr<const server_config> conf
   }
   if (const host_config* first = gopher_host(*config))
     for (const auto& where : config->gopher_listen)
-      if (!p->bind(where, true, error, first->name)) return nullptr;
+      if (!bind(where, true, first->name)) return nullptr;
   for (const auto& host : config->hosts) {
     if (!host.gopher_listen.empty() && !host.gopher) {
       error = host.name + ": gopher_listen is set but gopher = false";
       return nullptr;
     }
     for (const auto& where : host.gopher_listen)
-      if (!p->bind(where, true, error, host.name)) return nullptr;
+      if (!bind(where, true, host.name)) return nullptr;
   }
   auto site = snapshot::build(config, p->gemini_port, error);
   if (!site) return nullptr;
@@ -315,6 +326,59 @@ std::unique_ptr<server> server::create(std::shared_ptr<const server_config> conf
 }
 
 const std::vector<endpoint_info>& server::endpoints() const { return impl_->endpoints; }
+
+std::vector<config_error> check_runtime(const server_config& config, void (*note)(const std::string&)) {
+  std::vector<config_error> errors;
+  std::vector<const listen_address*> all;
+  for (const auto& a : config.listen) all.push_back(&a);
+  for (const auto& a : config.gopher_listen) all.push_back(&a);
+  for (const auto& host : config.hosts)
+    for (const auto& a : host.gopher_listen) all.push_back(&a);
+  for (const listen_address* where : all) {
+    std::error_code ec;
+    const auto address = asio::ip::make_address(where->host, ec);
+    if (ec) {
+      errors.push_back(error_in(config, where->at, "cannot use address " + where->to_string() + ": " + ec.message()));
+      continue;
+    }
+    // A plain bind, closed at once: what start-up will do, without listening.
+    const int fd = ::socket(address.is_v6() ? AF_INET6 : AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    int one = 1;
+    ::setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
+    if (address.is_v6()) ::setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &one, sizeof one);
+    const tcp::endpoint endpoint(address, where->port);
+    const int bound = fd < 0 ? -1 : ::bind(fd, endpoint.data(), static_cast<socklen_t>(endpoint.size()));
+    const int why = errno;
+    if (fd >= 0) ::close(fd);
+    if (bound == 0) continue;
+    // Checking a config before a reload: the running server holds its ports.
+    if (why == EADDRINUSE) {
+      if (note) note(where->to_string() + " is in use now (by the running server?): start-up needs it free");
+      continue;
+    }
+    std::string message = "cannot listen on " + where->to_string() + ": " + std::strerror(why);
+    if (why == EACCES) message += " (ports below 1024 need root or CAP_NET_BIND_SERVICE)";
+    errors.push_back(error_in(config, where->at, std::move(message)));
+  }
+  if (config.access_log != "-" && config.access_log != "off") {
+    namespace fs = std::filesystem;
+    const fs::path file = config.access_log;
+    std::error_code ec;
+    const auto st = fs::status(file, ec);
+    std::string why;
+    if (fs::exists(st)) {
+      // A FIFO is opened at start only: opening it here would need its reader.
+      if (!fs::is_fifo(st) && ::access(file.c_str(), W_OK) != 0) why = std::strerror(errno);
+      if (fs::is_directory(st)) why = "is a directory";
+    } else {
+      const fs::path dir = file.parent_path().empty() ? fs::path(".") : file.parent_path();
+      if (::access(dir.c_str(), W_OK | X_OK) != 0) why = dir.string() + ": " + std::strerror(errno);
+    }
+    if (!why.empty())
+      errors.push_back(error_in(config, config.access_log_at, "cannot open access log " + config.access_log + ": " + why));
+  }
+  return errors;
+}
 
 namespace {
 

@@ -17,6 +17,7 @@
 #include <array>
 #include <chrono>
 #include <cstdio>
+#include <cerrno>
 #include <cstring>
 #include <mutex>
 #include <system_error>
@@ -283,27 +284,44 @@ std::optional<std::string> check_pair(const std::filesystem::path& cert_file,
   return std::nullopt;
 }
 
-std::vector<std::string> prepare_certificates(const server_config& config,
-                                              void (*note)(const std::string&)) {
-  std::vector<std::string> problems;
+std::vector<config_error> prepare_certificates(const server_config& config, void (*note)(const std::string&),
+                                               bool generate) {
+  std::vector<config_error> problems;
   for (const auto& host : config.hosts) {
+    auto problem = [&](config_location at, const std::string& message) {
+      problems.push_back(error_in(config, at, "host '" + host.name + "': " + message));
+    };
     std::error_code ec;
     bool have_cert = std::filesystem::exists(host.cert, ec);
     bool have_key = std::filesystem::exists(host.key, ec);
     if (!have_cert && !have_key) {
+      if (!generate) {
+        if (note) note("host '" + host.name + "': no certificate yet; one will be generated at " + host.cert.string());
+        continue;
+      }
       std::vector<std::string> names{host.name};
       names.insert(names.end(), host.aliases.begin(), host.aliases.end());
       if (auto err = generate_self_signed(host.cert, host.key, names)) {
-        problems.push_back(host.name + ": " + *err);
+        problem(host.cert_at, *err);
         continue;
       }
       if (note) note("generated a self-signed certificate for " + host.name + ": " + host.cert.string());
     } else if (!have_cert || !have_key) {
-      problems.push_back(host.name + ": " + (have_cert ? host.key : host.cert).string() +
-                         " is missing (give both files, or neither to generate a pair)");
+      problem(have_cert ? host.key_at : host.cert_at,
+              (have_cert ? host.key : host.cert).string() +
+                  " is missing (give both files, or neither to generate a pair)");
       continue;
     }
-    if (auto err = check_pair(host.cert, host.key, host.name)) problems.push_back(host.name + ": " + *err);
+    // Say why a file cannot be read (a service user without access, most often).
+    bool readable = true;
+    for (const auto& [file, at] : {std::pair{host.cert, host.cert_at}, std::pair{host.key, host.key_at}}) {
+      if (::access(file.c_str(), R_OK) != 0) {
+        problem(at, file.string() + ": cannot read: " + std::strerror(errno));
+        readable = false;
+      }
+    }
+    if (!readable) continue;
+    if (auto err = check_pair(host.cert, host.key, host.name)) problem(host.cert_at, *err);
   }
   return problems;
 }

@@ -291,3 +291,53 @@ TEST_CASE("SIGHUP names each key that needs a restart and keeps serving on the r
   CHECK(proc.wait() == 0);
   std::filesystem::remove_all(dir);
 }
+
+// --check-config used to pass a root that did not exist (every request then
+// answered 40) and never looked at certificates, the log or the listeners.
+TEST_CASE("--check-config and start-up report the same problems at their place in the file") {
+  auto dir = fresh_temp_dir("checkconfig");
+  write_file(dir / "root" / "index.gmi", "# x\n");
+  write_file(dir / "root" / "news" / "a.gmi", "# A\n");
+  write_file(dir / "afile", "not a directory\n");
+  REQUIRE_FALSE(tls::generate_self_signed(dir / "a.crt", dir / "a.key", {"localhost"}));
+  REQUIRE_FALSE(tls::generate_self_signed(dir / "b.crt", dir / "b.key", {"localhost"}));
+  REQUIRE_FALSE(tls::generate_self_signed(dir / "c.crt", dir / "c.key", {"other.example"}));
+  struct row {
+    std::string listen = "127.0.0.1:0", log = "off", root = "root", host_extra = "";
+    std::string expect;  // "LINE:COLUMN: text"
+  };
+  const row rows[] = {
+      {.root = "nowhere", .expect = "7:8: host 'localhost': root " + (dir / "nowhere").string() + ": does not exist"},
+      {.root = "afile", .expect = "7:8: host 'localhost': root " + (dir / "afile").string() + ": is not a directory"},
+      {.host_extra = "cert = \"a.crt\"\nkey = \"b.key\"\n", .expect = "8:8: host 'localhost': " + (dir / "b.key").string() + ": key does not match"},
+      {.host_extra = "cert = \"c.crt\"\nkey = \"c.key\"\n", .expect = "8:8: host 'localhost': " + (dir / "c.crt").string() + ": certificate does not name host 'localhost'"},
+      {.host_extra = "cert = \"a.crt\"\nkey = \"gone.key\"\n", .expect = "9:7: host 'localhost': " + (dir / "gone.key").string() + " is missing"},
+      {.log = "no/such/dir/access.log", .expect = "3:14: cannot open access log " + (dir / "no/such/dir/access.log").string()},
+      // Documentation address (RFC 5737): bound, never reached.
+      {.listen = "192.0.2.1:1965", .expect = "2:11: cannot listen on 192.0.2.1:1965: Cannot assign requested address"},
+      {.host_extra = "[[host.feed]]\npath = \"/missing/\"\ntitle = \"M\"\n", .expect = "9:8: host 'localhost': feed directory " + (dir / "root" / "missing").string() + ": does not exist"},
+  };
+  for (const auto& r : rows) {
+    CAPTURE(r.expect);
+    const auto file = dir / "twinstar.toml";
+    write_file(file, "[server]\nlisten = [\"" + r.listen + "\"]\naccess_log = \"" + r.log + "\"\ncert_dir = \"certs\"\n" +
+                         "[[host]]\nname = \"localhost\"\nroot = \"" + r.root + "\"\n" + r.host_extra);
+    for (const bool check : {true, false}) {
+      CAPTURE(check);
+      std::vector<std::string> args{TWINSTAR_BINARY, "serve", "--config", file.string()};
+      if (check) args.push_back("--check-config");
+      child_process proc(args);
+      CHECK(proc.wait() == 1);
+      CHECK(proc.stderr_text().find(file.string() + ":" + r.expect) != std::string::npos);
+      CHECK(proc.pending_stdout().find("listening") == std::string::npos);
+    }
+  }
+  // Nothing was written by --check-config: the certificates are generated at start only.
+  write_file(dir / "twinstar.toml", "[server]\nlisten = [\"127.0.0.1:0\"]\naccess_log = \"off\"\ncert_dir = \"fresh\"\n"
+                                    "[[host]]\nname = \"localhost\"\nroot = \"root\"\n");
+  child_process proc({TWINSTAR_BINARY, "serve", "--config", (dir / "twinstar.toml").string(), "--check-config"});
+  CHECK(proc.wait() == 0);
+  CHECK(proc.pending_stdout().find("one will be generated") != std::string::npos);
+  CHECK_FALSE(std::filesystem::exists(dir / "fresh"));
+  std::filesystem::remove_all(dir);
+}

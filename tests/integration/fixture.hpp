@@ -66,7 +66,7 @@ struct running_server {
   // Generate the missing certificates of `cfg`, then start.
   void launch(std::shared_ptr<server_config> cfg) {
     auto problems = tls::prepare_certificates(*cfg, nullptr);
-    if (!problems.empty()) throw std::runtime_error(problems.front());
+    if (!problems.empty()) throw std::runtime_error(problems.front().to_string());
     config = std::move(cfg);
     start();
   }
