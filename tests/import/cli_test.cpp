@@ -41,7 +41,7 @@ run_result run(const std::vector<std::string>& args, const std::filesystem::path
 TEST_CASE("cli: import regenerates the bundled article / then leaves it alone") {
   twinstar::test::temp_dir scratch;
   const auto into = scratch.path() / "news";
-  const auto source = twinstar::test::shared_dir() / "news" / "2025-09-02-putin-xi-wwii-legacy.txt";
+  const auto source = twinstar::test::data_dir() / "news" / "2025-09-02-putin-xi-wwii-legacy.txt";
   const std::vector<std::string> args = {"import",      source.string(), "--into",
                                          into.string(), "--source-url",  "https://www.rt.com/"};
   const run_result first = run(args, scratch.path());
@@ -59,7 +59,7 @@ TEST_CASE("cli: import regenerates the bundled article / then leaves it alone") 
 
 TEST_CASE("cli: a malformed source is file:line:column / exit 1 / nothing written") {
   twinstar::test::temp_dir scratch;
-  const auto feeds = twinstar::test::shared_dir() / "corpus" / "feeds";
+  const auto feeds = twinstar::test::data_dir() / "feeds";
   const auto bad = feeds / "illformed" / "hellip.xml";
   const run_result r = run({"import", (feeds / "wellformed" / "atom_relative.xml").string(), bad.string(),
                             "--into", (scratch.path() / "news").string()},
@@ -72,7 +72,7 @@ TEST_CASE("cli: a malformed source is file:line:column / exit 1 / nothing writte
 TEST_CASE("cli: --dry-run prints names and first lines / writes nothing") {
   twinstar::test::temp_dir scratch;
   const auto into = scratch.path() / "news";
-  const auto feed = twinstar::test::shared_dir() / "corpus" / "feeds" / "wellformed" / "atom_relative.xml";
+  const auto feed = twinstar::test::data_dir() / "feeds" / "wellformed" / "atom_relative.xml";
   const run_result r = run({"import", feed.string(), "--into", into.string(), "--dry-run"}, scratch.path());
   CHECK(r.status == 0);
   CHECK(r.out == "would create " + (into / "2003-12-13-atom-powered-robots-run-amok.gmi").string() +
