@@ -170,6 +170,39 @@ TEST_CASE("mirror: failures are reported and leave existing articles untouched")
   CHECK(snapshot(dir.path()) == before);
 }
 
+// Issue 15.6a through the mirror: a link-less "Daily briefing" a day.
+TEST_CASE("mirror: link-less items with a repeated title are all kept, day after day") {
+  auto briefing = [](const std::string& day, const std::string& text) {
+    return "<item><title>Daily briefing</title><pubDate>Tue, " + day +
+           " Sep 2025 06:00:00 GMT</pubDate><description>" + text + "</description></item>";
+  };
+  feed_server server;
+  server.set("\"d1\"", rss(briefing("01", "Monday's news.") + briefing("02", "Tuesday's news.")));
+  test::temp_dir dir;
+  const mirror_config feed = config_for(server.http.url("/feed.xml"), dir.path());
+  const poll_result first = poll_feed(feed, options());
+  CAPTURE(first.message);
+  REQUIRE(first.kind == outcome::imported);
+  CHECK(first.created == 2);
+
+  // The next day the feed drops Monday's and adds Wednesday's.
+  server.set("\"d2\"", rss(briefing("03", "Wednesday's news.") + briefing("02", "Tuesday's news.")));
+  const poll_result second = poll_feed(feed, options());
+  REQUIRE(second.kind == outcome::imported);
+  CHECK(second.created == 1);
+  CHECK(second.updated == 0);
+  CHECK(second.unchanged == 1);
+  const auto files = snapshot(dir.path());
+  CHECK(files.size() == 4);  // three articles and the state file
+  for (const auto& [day, text] : std::map<std::string, std::string>{
+           {"01", "Monday's news."}, {"02", "Tuesday's news."}, {"03", "Wednesday's news."}}) {
+    CAPTURE(day);
+    const auto found = files.find("2025-09-" + day + "-daily-briefing.gmi");
+    REQUIRE(found != files.end());
+    CHECK(found->second.find(text) != std::string::npos);
+  }
+}
+
 TEST_CASE("mirror: max_items and include/exclude") {
   feed_server server;
   test::temp_dir dir;

@@ -31,13 +31,41 @@ void apply_in(const std::filesystem::path& dir, const std::vector<planned_write>
   REQUIRE_MESSAGE(written.ok(), (written.ok() ? "" : written.error().to_string()));
 }
 
+// Issue 15.6a: a feed without <link>s repeats a title every day.
+article dated(std::string title, std::string date, std::string text) {
+  article a = make(std::move(title), "", std::move(text));
+  a.date = std::move(date);
+  return a;
+}
+
+std::vector<std::string> article_files(const std::filesystem::path& dir) {
+  std::vector<std::string> names = test::list_dir(dir);
+  std::erase_if(names, [](const std::string& name) { return name.starts_with('.'); });
+  return names;
+}
+
+// An RSS document from a channel link and <item> bodies.
+std::vector<article> rss_items(const std::string& channel_link, const std::string& items) {
+  const std::string xml = "<rss version=\"2.0\"><channel><title>Wire</title><link>" + channel_link +
+                          "</link>" + items + "</channel></rss>";
+  auto imported = import_document(xml, "feed.xml", {});
+  REQUIRE_MESSAGE(imported.ok(), (imported.ok() ? "" : imported.error().to_string()));
+  return imported.value();
+}
+
+std::string rss_item(const std::string& title, const std::string& day, const std::string& link = "") {
+  return "<item><title>" + title + "</title>" + (link.empty() ? "" : "<link>" + link + "</link>") +
+         "<pubDate>" + day + " Sep 2025 08:00:00 GMT</pubDate><description>" + title + " of the " + day +
+         ".</description></item>";
+}
+
 }  // namespace
 
 TEST_CASE("store: names are DATE-SLUG.gmi / collisions numbered / duplicates skipped") {
   const auto plan =
       plan_writes({}, {make("Same Title", "https://e.com/1"), make("Same Title", "https://e.com/2"),
-                       make("Same Title", "https://e.com/3"), make("Again", "https://e.com/1")});
-  REQUIRE(plan.size() == 3);  // the last repeats the first's identity
+                       make("Same Title", "https://e.com/3"), make("Same Title", "https://e.com/1")});
+  REQUIRE(plan.size() == 3);  // the last repeats the first
   CHECK(plan[0].name == "2024-01-02-same-title.gmi");
   CHECK(plan[1].name == "2024-01-02-same-title-2.gmi");
   CHECK(plan[2].name == "2024-01-02-same-title-3.gmi");
@@ -97,6 +125,92 @@ TEST_CASE("store: front-page source URLs identify by title as well") {
                                             make("Second", "https://www.rt.com/")}));
   CHECK(test::list_dir(dir.path()) ==
         std::vector<std::string>{"2024-01-02-first.gmi", "2024-01-02-second.gmi"});
+}
+
+TEST_CASE("store: link-less items with one title on different days are different articles") {
+  test::temp_dir dir;
+  const article monday = dated("Daily briefing", "2024-01-01", "Monday.");
+  const article tuesday = dated("Daily briefing", "2024-01-02", "Tuesday.");
+
+  // Both in one feed: neither is dropped.
+  const auto both = plan_in(dir.path(), {monday, tuesday});
+  REQUIRE(both.size() == 2);
+  CHECK(both[0].name == "2024-01-01-daily-briefing.gmi");
+  CHECK(both[1].name == "2024-01-02-daily-briefing.gmi");
+
+  // One a day: Tuesday's does not overwrite Monday's.
+  apply_in(dir.path(), plan_in(dir.path(), {monday}));
+  const auto next_day = plan_in(dir.path(), {tuesday});
+  REQUIRE(next_day.size() == 1);
+  CHECK(next_day[0].name == "2024-01-02-daily-briefing.gmi");
+  CHECK(next_day[0].action == write_action::create);
+  apply_in(dir.path(), next_day);
+  CHECK(test::read_file(dir.path() / "2024-01-01-daily-briefing.gmi").find("Monday.") != std::string::npos);
+
+  // Both again: both recognised, nothing rewritten.
+  const auto again = plan_in(dir.path(), {tuesday, monday});
+  REQUIRE(again.size() == 2);
+  CHECK(again[0].name == "2024-01-02-daily-briefing.gmi");
+  CHECK(again[1].name == "2024-01-01-daily-briefing.gmi");
+  for (const auto& w : again) CHECK(w.action == write_action::unchanged);
+
+  // Monday's edited later that day: updated in place.
+  const auto edited = plan_in(dir.path(), {dated("Daily briefing", "2024-01-01", "Monday, corrected.")});
+  REQUIRE(edited.size() == 1);
+  CHECK(edited[0].name == "2024-01-01-daily-briefing.gmi");
+  CHECK(edited[0].action == write_action::update);
+}
+
+TEST_CASE("store: link-less items with one title and day but different text are never merged") {
+  test::temp_dir dir;
+  const article morning = dated("Update", "2024-01-01", "Morning.");
+  const article evening = dated("Update", "2024-01-01", "Evening.");
+  const auto first = plan_in(dir.path(), {morning, evening, morning});  // the repeat is one article
+  REQUIRE(first.size() == 2);
+  CHECK(first[0].name == "2024-01-01-update.gmi");
+  CHECK(first[1].name == "2024-01-01-update-2.gmi");
+  apply_in(dir.path(), first);
+
+  const auto again = plan_in(dir.path(), {evening, morning});
+  REQUIRE(again.size() == 2);
+  CHECK(again[0].name == "2024-01-01-update-2.gmi");
+  CHECK(again[1].name == "2024-01-01-update.gmi");
+  for (const auto& w : again) CHECK(w.action == write_action::unchanged);
+
+  // Which of the two changed cannot be told: the changed one is a new file,
+  // both old ones stay.
+  const auto edited = plan_in(dir.path(), {dated("Update", "2024-01-01", "Evening, corrected."), morning});
+  REQUIRE(edited.size() == 2);
+  CHECK(edited[0].name == "2024-01-01-update-3.gmi");
+  CHECK(edited[0].action == write_action::create);
+  CHECK(edited[1].name == "2024-01-01-update.gmi");
+  CHECK(edited[1].action == write_action::unchanged);
+}
+
+TEST_CASE("store: feed items that share a link are not one article") {
+  test::temp_dir dir;
+  SUBCASE("link-less items fall back to a channel link that is not a front page") {
+    const auto items = rss_items("https://e.com/news/",
+                                 rss_item("Rates held", "01") + rss_item("Rates cut", "02") +
+                                     rss_item("Daily briefing", "01") + rss_item("Daily briefing", "02"));
+    REQUIRE(items.size() == 4);
+    CHECK(items[0].source_url == "https://e.com/news/");
+    apply_in(dir.path(), plan_in(dir.path(), items));
+    CHECK(article_files(dir.path()).size() == 4);
+    // One a day, as a feed that keeps only its newest item.
+    apply_in(dir.path(), plan_in(dir.path(), rss_items("https://e.com/news/", rss_item("Rates up", "03"))));
+    CHECK(article_files(dir.path()).size() == 5);
+  }
+  SUBCASE("every item links to the same section page") {
+    const auto items = rss_items("https://e.com/", rss_item("One", "01", "https://e.com/news/") +
+                                                       rss_item("Two", "01", "https://e.com/news/"));
+    apply_in(dir.path(), plan_in(dir.path(), items));
+    CHECK(article_files(dir.path()) == std::vector<std::string>{"2025-09-01-one.gmi", "2025-09-01-two.gmi"});
+  }
+  // Still one article: an item listed twice, an item whose title changed.
+  const auto twice = rss_items("https://e.com/", rss_item("Story", "01", "https://e.com/s") +
+                                                     rss_item("Story", "01", "https://e.com/s"));
+  CHECK(plan_writes({}, twice).size() == 1);
 }
 
 TEST_CASE("store: scanning skips index.gmi / dotfiles / other files and directories") {

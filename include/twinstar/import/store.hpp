@@ -2,11 +2,19 @@
 // Articles -> files in a directory: stable names, update in place, atomic
 // writes.
 //
-// Names are "DATE-SLUG.gmi". An article whose identity (identity_of) matches
-// a file already in the directory rewrites that file, whatever its name; a
-// new article whose name is taken by a different article gets "-2", "-3",
-// ... Only regular "*.gmi" files not starting with '.' and other than
-// index.gmi are considered.
+// Names are "DATE-SLUG.gmi"; a new article whose name is taken gets "-2",
+// "-3", ... Only regular "*.gmi" files not starting with '.' and other than
+// index.gmi are considered. An article rewrites the file it is recognised in
+// (identify / identify_gemtext), whatever its name:
+// - by its own URL, when exactly one file has that source URL;
+// - without one (no URL, a site's front page, a feed's link shared by its
+//   items, a URL that differently titled articles of one batch share), by
+//   title, date and URL, when exactly one file has them and no other article
+//   of the batch does;
+// - a file with the very same bytes is always the article's own (unchanged).
+// Anything less certain is a new file: two articles are never merged on a
+// guess, and no article of the batch is dropped, so an edited item that
+// shares its title and day with another link-less item is written anew.
 #include <filesystem>
 #include <string>
 #include <string_view>
@@ -30,8 +38,9 @@ struct existing_file {
   std::string content;
 };
 
-// Pure: decides names and actions. An article whose identity repeats an
-// earlier one in `articles` is skipped (the first wins).
+// Pure: decides names and actions, one entry per article in order. A
+// repeat is skipped (the first wins): an article with the URL of an earlier
+// one, or with the title, date and bytes of one.
 std::vector<planned_write> plan_writes(const std::vector<existing_file>& existing,
                                        const std::vector<article>& articles);
 
