@@ -180,12 +180,8 @@ import_report import_into(const std::vector<std::filesystem::path>& sources,
   }
   report.plan = plan_writes(existing.value(), articles);
   if (dry_run) return report;
-  auto written = apply_writes(into, report.plan);
-  if (!written) {
-    report.errors.push_back(written.error());
-  } else {
-    report.written = written.value();
-  }
+  report.applied = apply_writes(into, report.plan);
+  report.errors = report.applied.errors;
   return report;
 }
 

@@ -1,16 +1,10 @@
-// Articles -> files: names, update in place, atomic writes.
+// Articles -> files: scanning the directory, names, update in place.
 #include "twinstar/import/store.hpp"
 
-#include <fcntl.h>
-#include <unistd.h>
-
 #include <algorithm>
-#include <cerrno>
-#include <cstring>
 #include <fstream>
 #include <map>
 #include <optional>
-#include <random>
 #include <set>
 
 namespace twinstar::news {
@@ -25,18 +19,6 @@ bool is_candidate(const fs::directory_entry& entry) {
   const std::string name = entry.path().filename().string();
   std::error_code ec;
   return entry.is_regular_file(ec) && name.ends_with(".gmi") && !name.starts_with('.') && name != "index.gmi";
-}
-
-std::string system_error(int code) { return std::strerror(code); }
-
-bool write_all(int fd, std::string_view content) {
-  while (!content.empty()) {
-    const ssize_t written = ::write(fd, content.data(), content.size());
-    if (written < 0 && errno == EINTR) continue;
-    if (written <= 0) return false;
-    content.remove_prefix(static_cast<std::size_t>(written));
-  }
-  return true;
 }
 
 // An article of the batch on its way to the plan.
@@ -169,51 +151,6 @@ result<std::vector<existing_file>, import_error> scan_directory(const fs::path& 
     files.push_back(std::move(file));
   }
   return files;
-}
-
-result<bool, import_error> write_atomically(const fs::path& file, std::string_view content) {
-  const fs::path dir = file.parent_path().empty() ? fs::path(".") : file.parent_path();
-  std::random_device random;
-  fs::path temporary;
-  int fd = -1;
-  for (int attempt = 0; attempt < 16 && fd < 0; ++attempt) {
-    // A dotfile: never served, never mistaken for an article.
-    temporary = dir / ("." + file.filename().string() + ".tmp-" + std::to_string(::getpid()) + "-" +
-                       std::to_string(random()));
-    fd = ::open(temporary.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
-    if (fd < 0 && errno != EEXIST) break;
-  }
-  if (fd < 0) {
-    return fail(import_error{file.string(), 0, 0, "cannot create a temporary file: " + system_error(errno)});
-  }
-  const bool written = write_all(fd, content) && ::fsync(fd) == 0;
-  const int write_errno = errno;
-  const bool closed = ::close(fd) == 0;
-  if (!written || !closed) {
-    ::unlink(temporary.c_str());
-    return fail(
-        import_error{file.string(), 0, 0, "cannot write: " + system_error(written ? errno : write_errno)});
-  }
-  if (::rename(temporary.c_str(), file.c_str()) != 0) {
-    const int rename_errno = errno;
-    ::unlink(temporary.c_str());
-    return fail(import_error{file.string(), 0, 0, "cannot rename into place: " + system_error(rename_errno)});
-  }
-  return true;
-}
-
-result<std::size_t, import_error> apply_writes(const fs::path& dir, const std::vector<planned_write>& plan) {
-  std::error_code ec;
-  fs::create_directories(dir, ec);
-  if (ec) return fail(import_error{dir.string(), 0, 0, "cannot create the directory: " + ec.message()});
-  std::size_t count = 0;
-  for (const planned_write& write : plan) {
-    if (write.action == write_action::unchanged) continue;
-    auto written = write_atomically(dir / write.name, write.content);
-    if (!written) return fail(written.error());
-    ++count;
-  }
-  return count;
 }
 
 }  // namespace twinstar::news

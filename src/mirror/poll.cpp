@@ -4,15 +4,14 @@
 #include <exception>
 #include <fstream>
 
-#include "twinstar/import/dates.hpp"
 #include "twinstar/ascii.hpp"
+#include "twinstar/import/dates.hpp"
 #include "twinstar/import/feed.hpp"
 #include "twinstar/import/mirror.hpp"
 #include "twinstar/import/store.hpp"
 
 namespace twinstar::news {
 namespace {
-
 
 // Tabs and line ends would break the state file's lines.
 std::string state_field(std::string_view text) {
@@ -73,8 +72,12 @@ poll_result poll(const mirror_config& feed, const poll_options& options) {
   auto existing = scan_directory(feed.into);
   if (!existing) return failed(existing.error().to_string());
   const std::vector<planned_write> plan = plan_writes(existing.value(), selected);
-  auto written = apply_writes(feed.into, plan);
-  if (!written) return failed(written.error().to_string());
+  const apply_report applied = apply_writes(feed.into, plan);
+  if (!applied.ok()) {
+    std::string message;
+    for (const import_error& e : applied.errors) message += e.to_string() + "; ";
+    return failed(message + failure_summary(applied));
+  }
   for (const planned_write& w : plan) {
     ++(w.action == write_action::create   ? r.created
        : w.action == write_action::update ? r.updated

@@ -2,6 +2,8 @@
 
 #include <doctest/doctest.h>
 
+#include <map>
+
 #include "support.hpp"
 #include "twinstar/import/source.hpp"
 
@@ -27,8 +29,8 @@ std::vector<planned_write> plan_in(const std::filesystem::path& dir, const std::
 }
 
 void apply_in(const std::filesystem::path& dir, const std::vector<planned_write>& plan) {
-  auto written = apply_writes(dir, plan);
-  REQUIRE_MESSAGE(written.ok(), (written.ok() ? "" : written.error().to_string()));
+  const apply_report written = apply_writes(dir, plan);
+  REQUIRE_MESSAGE(written.ok(), (written.ok() ? "" : written.errors.front().to_string()));
 }
 
 // Issue 15.6a: a feed without <link>s repeats a title every day.
@@ -59,6 +61,15 @@ std::string rss_item(const std::string& title, const std::string& day, const std
          ".</description></item>";
 }
 
+// Every entry of `dir`: a file's content, "<directory>" for a directory.
+std::map<std::string, std::string> entries(const std::filesystem::path& dir) {
+  std::map<std::string, std::string> out;
+  for (const std::string& name : test::list_dir(dir)) {
+    out[name] = std::filesystem::is_directory(dir / name) ? "<directory>" : test::read_file(dir / name);
+  }
+  return out;
+}
+
 }  // namespace
 
 TEST_CASE("store: names are DATE-SLUG.gmi / collisions numbered / duplicates skipped") {
@@ -83,9 +94,9 @@ TEST_CASE("store: re-importing the same item updates it in place") {
   auto again = plan_in(dir.path(), {make("Story", "https://e.com/s")});
   REQUIRE(again.size() == 1);
   CHECK(again[0].action == write_action::unchanged);
-  auto written = apply_writes(dir.path(), again);
+  const apply_report written = apply_writes(dir.path(), again);
   REQUIRE(written.ok());
-  CHECK(written.value() == 0);
+  CHECK(written.written.empty());
   CHECK(std::filesystem::last_write_time(file) == mtime);
 
   // Edited title and text, same URL: the same file is rewritten.
@@ -249,6 +260,34 @@ TEST_CASE("store: atomic writes leave no temporary files / even when they fail")
   CHECK(test::list_dir(dir.path()) == std::vector<std::string>{"a.gmi", "b.gmi"});
 }
 
+// Issue 15.6b: the plan is made, then another process takes a name before
+// the writes. Whatever this run renamed into place is restored.
+TEST_CASE("store: a write failing part-way is rolled back / a create never replaces a file") {
+  test::temp_dir dir;
+  apply_in(dir.path(), plan_in(dir.path(), {make("Old", "https://e.com/old")}));
+  const auto plan =
+      plan_in(dir.path(), {make("Old", "https://e.com/old", "Edited."), make("New one", "https://e.com/1"),
+                           make("New two", "https://e.com/2")});
+  REQUIRE(plan.size() == 3);
+  CHECK(plan[0].action == write_action::update);
+  CHECK(plan[2].name == "2024-01-02-new-two.gmi");
+  SUBCASE("a directory where the last file goes") {
+    std::filesystem::create_directory(dir.path() / plan[2].name);
+  }
+  SUBCASE("a file written there by someone else") {
+    test::write_file(dir.path() / plan[2].name, "# Someone else's\n");
+  }
+  const auto before = entries(dir.path());
+  const apply_report written = apply_writes(dir.path(), plan);
+  REQUIRE(written.errors.size() == 1);
+  CHECK(written.errors[0].file == (dir.path() / plan[2].name).string());
+  CHECK(written.errors[0].message.starts_with("cannot rename into place: "));
+  CHECK(written.written.empty());
+  CHECK(written.rolled_back == 2);
+  CHECK(failure_summary(written) == "nothing written (2 file(s) restored)");
+  CHECK(entries(dir.path()) == before);  // the update undone, no new file, no temporary left
+}
+
 TEST_CASE("store: one malformed source means nothing is written") {
   test::temp_dir dir;
   const auto good = dir.path() / "2024-05-06-good.txt";
@@ -270,6 +309,6 @@ TEST_CASE("store: one malformed source means nothing is written") {
 
   const import_report real = import_into({good}, out, {}, false);
   CHECK(real.errors.empty());
-  CHECK(real.written == 1);
+  CHECK(real.applied.written == std::vector<std::string>{"2024-05-06-good-title.gmi"});
   CHECK(test::list_dir(out) == std::vector<std::string>{"2024-05-06-good-title.gmi"});
 }

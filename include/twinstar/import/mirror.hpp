@@ -78,8 +78,9 @@ struct poll_options {
 // Fetches one feed (conditionally), imports its selected items (at most
 // max_items, in document order) into feed.into and updates the state file.
 // A failure (transport, HTTP status other than 200/304, malformed feed, a
-// write error) writes no article and keeps the old validators, so the next
-// poll fetches again. Never throws.
+// write error) writes no article (apply_writes rolls back; its message ends
+// with failure_summary) and keeps the old validators, so the next poll
+// fetches again. Never throws.
 poll_result poll_feed(const mirror_config& feed, const poll_options& options = {});
 
 // Polls each feed once at start(), then every `interval` after its previous

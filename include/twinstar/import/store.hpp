@@ -48,14 +48,38 @@ std::vector<planned_write> plan_writes(const std::vector<existing_file>& existin
 // Errors: the directory or a file in it cannot be read.
 result<std::vector<existing_file>, import_error> scan_directory(const std::filesystem::path& dir);
 
-// Writes `content` to `file` atomically: a temporary ".NAME.tmp-*" file in
-// the same directory, flushed, then renamed over `file`. On any failure the
+// Temporary files are named ".NAME.tmp-PID-RANDOM" beside NAME: dotfiles,
+// never served, never mistaken for articles.
+
+// Writes `content` to `file` atomically: a temporary file in the same
+// directory, flushed, then renamed over `file`. On any failure the
 // temporary file is removed and `file` is untouched.
 result<bool, import_error> write_atomically(const std::filesystem::path& file, std::string_view content);
 
-// Creates `dir` if needed and writes every create/update in `plan`. Stops at
-// the first failure (files already renamed into place stay complete).
-result<std::size_t, import_error> apply_writes(const std::filesystem::path& dir,
-                                               const std::vector<planned_write>& plan);
+struct apply_report {
+  // Files this call created or updated and left so, in plan order: every
+  // create and update on success, none after a complete rollback.
+  std::vector<std::string> written;
+  std::size_t rolled_back = 0;  // renamed into place, then restored
+  // Empty on success; else the failure that stopped the writes, then one
+  // error per file the rollback could not restore (those stay in `written`).
+  std::vector<import_error> errors;
+  bool ok() const { return errors.empty(); }
+};
+
+// All or nothing. Creates `dir` if needed, writes every create/update of
+// `plan` to a temporary file, and only when all are written renames each
+// into place: a create never replaces an entry that appeared since the plan
+// was made (RENAME_NOREPLACE), and an update keeps a hard link to the file
+// it replaces (a copy where hard links are not supported) until every
+// rename has succeeded. On any failure the
+// renamed files are restored (updates from their backups, creates removed)
+// and every temporary is removed. Limit: a run killed while renaming leaves
+// the renamed files complete, the others as they were, and temporaries.
+apply_report apply_writes(const std::filesystem::path& dir, const std::vector<planned_write>& plan);
+
+// The last line of a failed run: "nothing written", "nothing written (N
+// file(s) restored)" or "N file(s) left written: could not roll back".
+std::string failure_summary(const apply_report& report);
 
 }  // namespace twinstar::news
