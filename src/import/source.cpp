@@ -180,7 +180,7 @@ import_report import_into(const std::vector<std::filesystem::path>& sources,
   }
   report.plan = plan_writes(existing.value(), articles);
   if (dry_run) return report;
-  report.applied = apply_writes(into, report.plan);
+  report.applied = apply_writes(into, report.plan, std::chrono::system_clock::now());
   report.errors = report.applied.errors;
   return report;
 }

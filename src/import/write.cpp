@@ -1,7 +1,10 @@
-// Planned writes -> files: temporary files, renames, rollback.
+// Planned writes -> files: temporary files, renames, rollback, and the
+// temporaries a killed run left behind.
 #include <fcntl.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstdio>
 #include <cstring>
@@ -39,6 +42,19 @@ fs::path directory_of(const fs::path& file) {
 fs::path temporary_name(const fs::path& file, std::random_device& random) {
   return directory_of(file) / ("." + file.filename().string() + std::string(temporary_marker) +
                                std::to_string(::getpid()) + "-" + std::to_string(random()));
+}
+
+bool all_digits(std::string_view text) {
+  return !text.empty() && std::all_of(text.begin(), text.end(), [](char c) { return c >= '0' && c <= '9'; });
+}
+
+bool is_temporary_name(std::string_view name) {
+  const auto marker = name.rfind(temporary_marker);
+  if (!name.starts_with('.') || marker == std::string_view::npos || marker < 2) return false;
+  const std::string_view suffix = name.substr(marker + temporary_marker.size());
+  const auto dash = suffix.find('-');
+  return dash != std::string_view::npos && all_digits(suffix.substr(0, dash)) &&
+         all_digits(suffix.substr(dash + 1));
 }
 
 // `content` in a new temporary file beside `file`, flushed to disk.
@@ -90,6 +106,33 @@ int rename_no_replace(const fs::path& from, const fs::path& to) {
   if (::link(from.c_str(), to.c_str()) != 0) return -1;
   ::unlink(from.c_str());
   return 0;
+}
+
+std::chrono::system_clock::time_point status_changed(const struct stat& status) {
+  const auto since_epoch =
+      std::chrono::seconds(status.st_ctim.tv_sec) + std::chrono::nanoseconds(status.st_ctim.tv_nsec);
+  return std::chrono::system_clock::time_point(
+      std::chrono::duration_cast<std::chrono::system_clock::duration>(since_epoch));
+}
+
+// Regular files of our naming, stale at `now` (store.hpp). Best effort: one
+// that cannot be removed is left for the next run.
+std::vector<std::string> remove_stale_temporaries(const fs::path& dir,
+                                                  std::chrono::system_clock::time_point now) {
+  std::vector<std::string> removed;
+  std::error_code ec;
+  for (fs::directory_iterator it(dir, ec), end; !ec && it != end; it.increment(ec)) {
+    const std::string name = it->path().filename().string();
+    struct stat status {};
+    if (!is_temporary_name(name) || ::lstat(it->path().c_str(), &status) != 0 || !S_ISREG(status.st_mode)) {
+      continue;
+    }
+    if (now - status_changed(status) > stale_temporary_age && ::unlink(it->path().c_str()) == 0) {
+      removed.push_back(name);
+    }
+  }
+  std::sort(removed.begin(), removed.end());
+  return removed;
 }
 
 // One create or update on its way into place.
@@ -166,7 +209,8 @@ result<bool, import_error> write_atomically(const fs::path& file, std::string_vi
   return true;
 }
 
-apply_report apply_writes(const fs::path& dir, const std::vector<planned_write>& plan) {
+apply_report apply_writes(const fs::path& dir, const std::vector<planned_write>& plan,
+                          std::chrono::system_clock::time_point now) {
   apply_report report;
   std::error_code ec;
   fs::create_directories(dir, ec);
@@ -174,6 +218,7 @@ apply_report apply_writes(const fs::path& dir, const std::vector<planned_write>&
     report.errors.push_back(import_error{dir.string(), 0, 0, "cannot create the directory: " + ec.message()});
     return report;
   }
+  report.removed_temporaries = remove_stale_temporaries(dir, now);
 
   std::vector<staged_write> staged;
   for (const planned_write& write : plan) {

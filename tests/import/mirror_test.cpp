@@ -7,6 +7,7 @@
 
 #include "http_fixture.hpp"
 #include "support.hpp"
+#include "twinstar/import/store.hpp"
 
 using namespace twinstar;
 using namespace twinstar::news;
@@ -201,6 +202,26 @@ TEST_CASE("mirror: link-less items with a repeated title are all kept, day after
     REQUIRE(found != files.end());
     CHECK(found->second.find(text) != std::string::npos);
   }
+}
+
+// Issue 15.6c through the mirror: a poll killed mid-write.
+TEST_CASE("mirror: a poll removes the stale temporaries of a killed one") {
+  feed_server server;
+  test::temp_dir dir;
+  const mirror_config feed = config_for(server.http.url("/feed.xml"), dir.path());
+  test::write_file(dir.path() / ".2025-09-02-moscow-talks-begin.gmi.tmp-77-1", "# Moscow Ta");
+  test::write_file(dir.path() / "..mirror-state.tmp-77-2", "");
+  poll_options later = options();
+  later.now = std::chrono::system_clock::now() + stale_temporary_age + std::chrono::minutes(1);
+  const poll_result r = poll_feed(feed, later);
+  CAPTURE(r.message);
+  REQUIRE(r.kind == outcome::imported);
+  CHECK(r.removed_temporaries == 2);
+  CHECK(r.to_string(feed.url) ==
+        "mirror " + feed.url + ": 3 new, 0 updated, 0 unchanged, 2 stale temporary file(s) removed");
+  CHECK(test::list_dir(dir.path()) ==
+        std::vector<std::string>{".mirror-state", "2025-09-02-beijing-parade-held.gmi",
+                                 "2025-09-02-moscow-talks-begin.gmi", "2025-09-02-weather-sunny.gmi"});
 }
 
 TEST_CASE("mirror: max_items and include/exclude") {

@@ -29,7 +29,7 @@ std::vector<planned_write> plan_in(const std::filesystem::path& dir, const std::
 }
 
 void apply_in(const std::filesystem::path& dir, const std::vector<planned_write>& plan) {
-  const apply_report written = apply_writes(dir, plan);
+  const apply_report written = apply_writes(dir, plan, std::chrono::system_clock::now());
   REQUIRE_MESSAGE(written.ok(), (written.ok() ? "" : written.errors.front().to_string()));
 }
 
@@ -94,7 +94,7 @@ TEST_CASE("store: re-importing the same item updates it in place") {
   auto again = plan_in(dir.path(), {make("Story", "https://e.com/s")});
   REQUIRE(again.size() == 1);
   CHECK(again[0].action == write_action::unchanged);
-  const apply_report written = apply_writes(dir.path(), again);
+  const apply_report written = apply_writes(dir.path(), again, std::chrono::system_clock::now());
   REQUIRE(written.ok());
   CHECK(written.written.empty());
   CHECK(std::filesystem::last_write_time(file) == mtime);
@@ -278,7 +278,7 @@ TEST_CASE("store: a write failing part-way is rolled back / a create never repla
     test::write_file(dir.path() / plan[2].name, "# Someone else's\n");
   }
   const auto before = entries(dir.path());
-  const apply_report written = apply_writes(dir.path(), plan);
+  const apply_report written = apply_writes(dir.path(), plan, std::chrono::system_clock::now());
   REQUIRE(written.errors.size() == 1);
   CHECK(written.errors[0].file == (dir.path() / plan[2].name).string());
   CHECK(written.errors[0].message.starts_with("cannot rename into place: "));
@@ -286,6 +286,37 @@ TEST_CASE("store: a write failing part-way is rolled back / a create never repla
   CHECK(written.rolled_back == 2);
   CHECK(failure_summary(written) == "nothing written (2 file(s) restored)");
   CHECK(entries(dir.path()) == before);  // the update undone, no new file, no temporary left
+}
+
+// Issue 15.6c: a run killed between writing a temporary file and renaming
+// it leaves the temporary behind.
+TEST_CASE("store: a killed run's temporaries are removed once stale / a running one's stay") {
+  test::temp_dir dir;
+  const std::vector<std::string> ours = {".2024-01-02-story.gmi.tmp-4242-123456",
+                                         "..mirror-state.tmp-4242-99"};
+  for (const std::string& name : ours) test::write_file(dir.path() / name, "half written");
+  // Not of our naming, or not a regular file: never touched.
+  const std::vector<std::string> others = {".notes.tmp-x", ".tmp-1-2", "story.gmi.tmp-1-2",
+                                           ".story.gmi.tmp-1-"};
+  for (const std::string& name : others) test::write_file(dir.path() / name, "someone else's");
+  std::filesystem::create_directory(dir.path() / ".dir.gmi.tmp-1-2");
+  const auto before = entries(dir.path());
+  const auto now = std::chrono::system_clock::now();
+
+  SUBCASE("fresh: perhaps a run at work in the same directory") {
+    const apply_report report = apply_writes(dir.path(), {}, now);
+    CHECK(report.removed_temporaries.empty());
+    CHECK(entries(dir.path()) == before);
+  }
+  SUBCASE("stale") {
+    const apply_report report =
+        apply_writes(dir.path(), {}, now + stale_temporary_age + std::chrono::minutes(1));
+    CHECK(report.ok());
+    CHECK(report.removed_temporaries == std::vector<std::string>{"..mirror-state.tmp-4242-99", ours[0]});
+    auto expected = before;
+    for (const std::string& name : ours) expected.erase(name);
+    CHECK(entries(dir.path()) == expected);
+  }
 }
 
 TEST_CASE("store: one malformed source means nothing is written") {

@@ -46,7 +46,8 @@ struct import_report {
 
 // `twinstar import`: reads and converts every source first; any error means
 // nothing is written (and `plan` stays empty). Then plans against `into`
-// and, unless `dry_run`, applies the plan all or nothing (apply_writes).
+// and, unless `dry_run`, applies the plan all or nothing (apply_writes, at
+// the system clock's now).
 import_report import_into(const std::vector<std::filesystem::path>& sources,
                           const std::filesystem::path& into, const source_options& options, bool dry_run);
 

@@ -15,6 +15,7 @@
 // Anything less certain is a new file: two articles are never merged on a
 // guess, and no article of the batch is dropped, so an edited item that
 // shares its title and day with another link-less item is written anew.
+#include <chrono>
 #include <filesystem>
 #include <string>
 #include <string_view>
@@ -56,27 +57,41 @@ result<std::vector<existing_file>, import_error> scan_directory(const std::files
 // temporary file is removed and `file` is untouched.
 result<bool, import_error> write_atomically(const std::filesystem::path& file, std::string_view content);
 
+// A temporary file of this naming whose status last changed this long ago
+// was left by a run that was killed: no run keeps one for more than the
+// seconds its writes take, so another run at work in the same directory
+// (the mirror beside a cron import) keeps its own. The status change time
+// (ctime) is used because a run's backup of a file it replaces is a hard
+// link with that file's old modification time, and because nobody can set
+// it back. No locks: a run holds one temporary per article at once, and
+// would need as many open descriptors.
+inline constexpr std::chrono::minutes stale_temporary_age{10};
+
 struct apply_report {
   // Files this call created or updated and left so, in plan order: every
   // create and update on success, none after a complete rollback.
   std::vector<std::string> written;
-  std::size_t rolled_back = 0;  // renamed into place, then restored
+  std::size_t rolled_back = 0;                   // renamed into place, then restored
+  std::vector<std::string> removed_temporaries;  // stale ones, of a killed run
   // Empty on success; else the failure that stopped the writes, then one
   // error per file the rollback could not restore (those stay in `written`).
   std::vector<import_error> errors;
   bool ok() const { return errors.empty(); }
 };
 
-// All or nothing. Creates `dir` if needed, writes every create/update of
-// `plan` to a temporary file, and only when all are written renames each
-// into place: a create never replaces an entry that appeared since the plan
-// was made (RENAME_NOREPLACE), and an update keeps a hard link to the file
-// it replaces (a copy where hard links are not supported) until every
-// rename has succeeded. On any failure the
+// All or nothing. Creates `dir` if needed and removes its stale temporaries
+// (regular files of this naming older than stale_temporary_age at `now`).
+// Then writes every create/update of `plan` to a temporary file, and only
+// when all are written renames each into place: a create never replaces an
+// entry that appeared since the plan was made (RENAME_NOREPLACE), and an
+// update keeps a hard link to the file it replaces (a copy where hard links
+// are not supported) until every rename has succeeded. On any failure the
 // renamed files are restored (updates from their backups, creates removed)
 // and every temporary is removed. Limit: a run killed while renaming leaves
-// the renamed files complete, the others as they were, and temporaries.
-apply_report apply_writes(const std::filesystem::path& dir, const std::vector<planned_write>& plan);
+// the renamed files complete, the others as they were, and temporaries for
+// the next run to remove.
+apply_report apply_writes(const std::filesystem::path& dir, const std::vector<planned_write>& plan,
+                          std::chrono::system_clock::time_point now);
 
 // The last line of a failed run: "nothing written", "nothing written (N
 // file(s) restored)" or "N file(s) left written: could not roll back".
