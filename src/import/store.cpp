@@ -15,10 +15,9 @@ namespace fs = std::filesystem;
 // Larger files are not articles this importer wrote.
 constexpr std::uintmax_t max_article_bytes = 8 * 1024 * 1024;
 
-bool is_candidate(const fs::directory_entry& entry) {
-  const std::string name = entry.path().filename().string();
-  std::error_code ec;
-  return entry.is_regular_file(ec) && name.ends_with(".gmi") && !name.starts_with('.') && name != "index.gmi";
+// A name plan_writes could choose, or an article's.
+bool is_article_name(std::string_view name) {
+  return name.ends_with(".gmi") && !name.starts_with('.') && name != "index.gmi";
 }
 
 // An article of the batch on its way to the plan.
@@ -137,11 +136,11 @@ result<std::vector<existing_file>, import_error> scan_directory(const fs::path& 
   if (ec) return fail(import_error{dir.string(), 0, 0, "cannot list the directory: " + ec.message()});
   for (; it != fs::directory_iterator(); it.increment(ec)) {
     if (ec) return fail(import_error{dir.string(), 0, 0, "cannot list the directory: " + ec.message()});
-    if (!is_candidate(*it)) continue;
     existing_file file;
     file.name = it->path().filename().string();
-    if (it->file_size(ec) > max_article_bytes) {
-      files.push_back(std::move(file));  // its name is taken all the same
+    if (!is_article_name(file.name)) continue;
+    if (!it->is_regular_file(ec) || it->file_size(ec) > max_article_bytes) {
+      files.push_back(std::move(file));  // no article, but its name is taken
       continue;
     }
     std::ifstream in(it->path(), std::ios::binary);

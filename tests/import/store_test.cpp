@@ -224,7 +224,20 @@ TEST_CASE("store: feed items that share a link are not one article") {
   CHECK(plan_writes({}, twice).size() == 1);
 }
 
-TEST_CASE("store: scanning skips index.gmi / dotfiles / other files and directories") {
+// A directory (or a dangling symlink) named like an article: every later
+// run failed writing there instead of choosing another name.
+TEST_CASE("store: a name held by a directory or a dangling link is not planned over") {
+  test::temp_dir dir;
+  std::filesystem::create_directory(dir.path() / "2024-01-02-story.gmi");
+  std::filesystem::create_symlink("nowhere", dir.path() / "2024-01-02-story-2.gmi");
+  const auto plan = plan_in(dir.path(), {make("Story", "https://e.com/s")});
+  REQUIRE(plan.size() == 1);
+  CHECK(plan[0].name == "2024-01-02-story-3.gmi");
+  apply_in(dir.path(), plan);
+  CHECK(std::filesystem::is_directory(dir.path() / "2024-01-02-story.gmi"));
+}
+
+TEST_CASE("store: scanning skips index.gmi / dotfiles / other files / lists directories by name") {
   test::temp_dir dir;
   test::write_file(dir.path() / "index.gmi", render_gemtext(make("Story", "https://e.com/s")));
   test::write_file(dir.path() / ".hidden.gmi", "# x\n");
@@ -233,8 +246,12 @@ TEST_CASE("store: scanning skips index.gmi / dotfiles / other files and director
   test::write_file(dir.path() / "a.gmi", "# A\n");
   auto files = scan_directory(dir.path());
   REQUIRE(files.ok());
-  REQUIRE(files->size() == 1);
-  CHECK(files->front().name == "a.gmi");
+  std::sort(files->begin(), files->end(), [](const auto& x, const auto& y) { return x.name < y.name; });
+  REQUIRE(files->size() == 2);
+  CHECK(files->at(0).name == "a.gmi");
+  CHECK(files->at(0).content == "# A\n");
+  CHECK(files->at(1).name == "sub.gmi");  // its name is taken
+  CHECK(files->at(1).content.empty());
   auto missing = scan_directory(dir.path() / "nope");
   REQUIRE(missing.ok());
   CHECK(missing->empty());

@@ -3,8 +3,8 @@
 // writes.
 //
 // Names are "DATE-SLUG.gmi"; a new article whose name is taken gets "-2",
-// "-3", ... Only regular "*.gmi" files not starting with '.' and other than
-// index.gmi are considered. An article rewrites the file it is recognised in
+// "-3", ... Only "*.gmi" names not starting with '.' and other than
+// index.gmi are considered; of those, regular files are read as articles. An article rewrites the file it is recognised in
 // (identify / identify_gemtext), whatever its name:
 // - by its own URL, when exactly one file has that source URL;
 // - without one (no URL, a site's front page, a feed's link shared by its
@@ -45,7 +45,10 @@ struct existing_file {
 std::vector<planned_write> plan_writes(const std::vector<existing_file>& existing,
                                        const std::vector<article>& articles);
 
-// Reads the candidate files of `dir` (a missing directory is empty).
+// Reads the article files of `dir` (a missing directory is empty). An entry
+// with such a name that is not a regular file (a directory, a dangling link)
+// or is larger than an article is listed with empty content: its name is
+// taken, and it matches no article.
 // Errors: the directory or a file in it cannot be read.
 result<std::vector<existing_file>, import_error> scan_directory(const std::filesystem::path& dir);
 
