@@ -61,6 +61,20 @@ std::string rss_item(const std::string& title, const std::string& day, const std
          ".</description></item>";
 }
 
+// A plan as "ACTION NAME" lines, to compare with a table.
+std::vector<std::string> steps(const std::vector<planned_write>& plan) {
+  std::vector<std::string> out;
+  for (const planned_write& w : plan) {
+    const char* action = w.action == write_action::create   ? "create"
+                         : w.action == write_action::update ? "update"
+                                                            : "unchanged";
+    out.push_back(std::string(action) + " " + w.name);
+  }
+  return out;
+}
+
+using step_list = std::vector<std::string>;
+
 // Every entry of `dir`: a file's content, "<directory>" for a directory.
 std::map<std::string, std::string> entries(const std::filesystem::path& dir) {
   std::map<std::string, std::string> out;
@@ -144,32 +158,23 @@ TEST_CASE("store: link-less items with one title on different days are different
   const article tuesday = dated("Daily briefing", "2024-01-02", "Tuesday.");
 
   // Both in one feed: neither is dropped.
-  const auto both = plan_in(dir.path(), {monday, tuesday});
-  REQUIRE(both.size() == 2);
-  CHECK(both[0].name == "2024-01-01-daily-briefing.gmi");
-  CHECK(both[1].name == "2024-01-02-daily-briefing.gmi");
+  CHECK(steps(plan_in(dir.path(), {monday, tuesday})) ==
+        step_list{"create 2024-01-01-daily-briefing.gmi", "create 2024-01-02-daily-briefing.gmi"});
 
   // One a day: Tuesday's does not overwrite Monday's.
   apply_in(dir.path(), plan_in(dir.path(), {monday}));
   const auto next_day = plan_in(dir.path(), {tuesday});
-  REQUIRE(next_day.size() == 1);
-  CHECK(next_day[0].name == "2024-01-02-daily-briefing.gmi");
-  CHECK(next_day[0].action == write_action::create);
+  CHECK(steps(next_day) == step_list{"create 2024-01-02-daily-briefing.gmi"});
   apply_in(dir.path(), next_day);
   CHECK(test::read_file(dir.path() / "2024-01-01-daily-briefing.gmi").find("Monday.") != std::string::npos);
 
   // Both again: both recognised, nothing rewritten.
-  const auto again = plan_in(dir.path(), {tuesday, monday});
-  REQUIRE(again.size() == 2);
-  CHECK(again[0].name == "2024-01-02-daily-briefing.gmi");
-  CHECK(again[1].name == "2024-01-01-daily-briefing.gmi");
-  for (const auto& w : again) CHECK(w.action == write_action::unchanged);
+  CHECK(steps(plan_in(dir.path(), {tuesday, monday})) ==
+        step_list{"unchanged 2024-01-02-daily-briefing.gmi", "unchanged 2024-01-01-daily-briefing.gmi"});
 
   // Monday's edited later that day: updated in place.
-  const auto edited = plan_in(dir.path(), {dated("Daily briefing", "2024-01-01", "Monday, corrected.")});
-  REQUIRE(edited.size() == 1);
-  CHECK(edited[0].name == "2024-01-01-daily-briefing.gmi");
-  CHECK(edited[0].action == write_action::update);
+  CHECK(steps(plan_in(dir.path(), {dated("Daily briefing", "2024-01-01", "Monday, corrected.")})) ==
+        step_list{"update 2024-01-01-daily-briefing.gmi"});
 }
 
 TEST_CASE("store: link-less items with one title and day but different text are never merged") {
@@ -177,25 +182,16 @@ TEST_CASE("store: link-less items with one title and day but different text are 
   const article morning = dated("Update", "2024-01-01", "Morning.");
   const article evening = dated("Update", "2024-01-01", "Evening.");
   const auto first = plan_in(dir.path(), {morning, evening, morning});  // the repeat is one article
-  REQUIRE(first.size() == 2);
-  CHECK(first[0].name == "2024-01-01-update.gmi");
-  CHECK(first[1].name == "2024-01-01-update-2.gmi");
+  CHECK(steps(first) == step_list{"create 2024-01-01-update.gmi", "create 2024-01-01-update-2.gmi"});
   apply_in(dir.path(), first);
 
-  const auto again = plan_in(dir.path(), {evening, morning});
-  REQUIRE(again.size() == 2);
-  CHECK(again[0].name == "2024-01-01-update-2.gmi");
-  CHECK(again[1].name == "2024-01-01-update.gmi");
-  for (const auto& w : again) CHECK(w.action == write_action::unchanged);
+  CHECK(steps(plan_in(dir.path(), {evening, morning})) ==
+        step_list{"unchanged 2024-01-01-update-2.gmi", "unchanged 2024-01-01-update.gmi"});
 
   // Which of the two changed cannot be told: the changed one is a new file,
   // both old ones stay.
-  const auto edited = plan_in(dir.path(), {dated("Update", "2024-01-01", "Evening, corrected."), morning});
-  REQUIRE(edited.size() == 2);
-  CHECK(edited[0].name == "2024-01-01-update-3.gmi");
-  CHECK(edited[0].action == write_action::create);
-  CHECK(edited[1].name == "2024-01-01-update.gmi");
-  CHECK(edited[1].action == write_action::unchanged);
+  CHECK(steps(plan_in(dir.path(), {dated("Update", "2024-01-01", "Evening, corrected."), morning})) ==
+        step_list{"create 2024-01-01-update-3.gmi", "unchanged 2024-01-01-update.gmi"});
 }
 
 TEST_CASE("store: feed items that share a link are not one article") {
@@ -231,8 +227,7 @@ TEST_CASE("store: a name held by a directory or a dangling link is not planned o
   std::filesystem::create_directory(dir.path() / "2024-01-02-story.gmi");
   std::filesystem::create_symlink("nowhere", dir.path() / "2024-01-02-story-2.gmi");
   const auto plan = plan_in(dir.path(), {make("Story", "https://e.com/s")});
-  REQUIRE(plan.size() == 1);
-  CHECK(plan[0].name == "2024-01-02-story-3.gmi");
+  CHECK(steps(plan) == step_list{"create 2024-01-02-story-3.gmi"});
   apply_in(dir.path(), plan);
   CHECK(std::filesystem::is_directory(dir.path() / "2024-01-02-story.gmi"));
 }
