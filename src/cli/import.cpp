@@ -1,6 +1,7 @@
 // `twinstar import`: text, Markdown, HTML and RSS/Atom files -> gemtext
 // articles in a directory. Everything is parsed before anything is written;
-// one bad input means no file is touched.
+// one bad input means no file is touched, and a failed write is rolled back.
+#include <algorithm>
 #include <cstdio>
 #include <memory>
 
@@ -64,18 +65,27 @@ int run_import(const import_flags& f) {
   const std::vector<std::filesystem::path> sources(f.sources.begin(), f.sources.end());
   const news::import_report report = news::import_into(sources, f.into, options, f.dry_run);
   const std::filesystem::path dir(f.into);
-  // The plan, then any error (a write error names the file it stopped at).
+  const news::apply_report& applied = report.applied;
+  // What was done (dry: would be), then any error. "created" and "updated"
+  // name only files that are there now: a failed run is rolled back.
   for (const news::planned_write& w : report.plan) {
+    const bool written =
+        std::find(applied.written.begin(), applied.written.end(), w.name) != applied.written.end();
+    const bool unchanged = w.action == news::write_action::unchanged && report.errors.empty();
+    if (!f.dry_run && !written && !unchanged) continue;
     std::printf("%s %s\n", verb(w.action, f.dry_run), (dir / w.name).string().c_str());
     if (f.dry_run && w.action != news::write_action::unchanged) print_preview(w.content);
   }
+  for (const std::string& name : applied.removed_temporaries) {
+    std::printf("removed stale temporary file %s\n", (dir / name).string().c_str());
+  }
   for (const news::import_error& e : report.errors) std::fprintf(stderr, "%s\n", e.to_string().c_str());
   if (!report.errors.empty()) {
-    if (report.plan.empty()) std::fprintf(stderr, "nothing written\n");
+    std::fprintf(stderr, "%s\n", news::failure_summary(applied).c_str());
     return 1;
   }
   if (f.dry_run) return 0;
-  std::printf("%zu article(s), %zu file(s) written\n", report.plan.size(), report.written);
+  std::printf("%zu article(s), %zu file(s) written\n", report.plan.size(), applied.written.size());
   return 0;
 }
 

@@ -1,6 +1,8 @@
 // The article model's gemtext form and identity.
 #include "twinstar/import/article.hpp"
 
+#include "twinstar/import/dates.hpp"
+
 namespace twinstar::news {
 namespace {
 
@@ -54,6 +56,27 @@ bool is_front_page(std::string_view url) {
   return tail == "/" || tail.starts_with("#") || tail.starts_with("/#");
 }
 
+std::string url_identity(std::string_view source_url) {
+  if (source_url.empty() || is_front_page(source_url)) return "";
+  return "url " + std::string(source_url);
+}
+
+// Title and date (and the URL, when one is known) stand in for a URL of the
+// article's own: "Daily briefing" of one day is not that of the next.
+std::string title_identity(std::string_view source_url, std::string_view title, std::string_view date) {
+  std::string identity = "title " + std::string(title) + "\ndate " + std::string(date);
+  if (!source_url.empty()) identity += "\nurl " + std::string(source_url);
+  return identity;
+}
+
+// "2024-01-02 · By ..." -> "2024-01-02"; "" when the line starts otherwise.
+std::string leading_date(std::string_view byline) {
+  constexpr std::size_t date_size = 10;
+  const std::string_view head = byline.substr(0, date_size);
+  if (!is_calendar_date(head) || (byline.size() > date_size && byline[date_size] != ' ')) return "";
+  return std::string(head);
+}
+
 }  // namespace
 
 std::string import_error::to_string() const {
@@ -101,29 +124,33 @@ std::string render_gemtext(const article& a) {
   return out;
 }
 
-std::string identity_of(std::string_view source_url, std::string_view title) {
-  if (source_url.empty()) return "title " + std::string(title);
-  if (is_front_page(source_url)) return "url " + std::string(source_url) + " title " + std::string(title);
-  return "url " + std::string(source_url);
+article_identity identify(const article& a) {
+  return {a.shared_source_url ? "" : url_identity(a.source_url),
+          title_identity(a.source_url, a.title, a.date)};
 }
 
-std::string identity_of(const article& a) { return identity_of(a.source_url, a.title); }
-
-std::string identity_of_gemtext(std::string_view document) {
+article_identity identify_gemtext(std::string_view document) {
   std::string title;
+  std::string date;
   std::string source_url;
   bool have_title = false;
+  bool byline_next = false;
   for (const gemtext::line& line : gemtext::parse(document)) {
+    if (byline_next && !is_blank(line)) {
+      byline_next = false;
+      if (line.kind == gemtext::line_kind::text) date = leading_date(line.text);
+    }
     if (line.kind == gemtext::line_kind::heading1 && !have_title) {
       title = line.text;
       have_title = true;
+      byline_next = true;
     } else if (line.kind == gemtext::line_kind::link &&
                (line.text == "Source" || line.text.starts_with("Source:"))) {
       source_url = line.url;
     }
   }
-  if (!have_title) return "";
-  return identity_of(source_url, title);
+  if (!have_title) return {};
+  return {url_identity(source_url), title_identity(source_url, title, date)};
 }
 
 }  // namespace twinstar::news

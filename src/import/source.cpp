@@ -1,9 +1,9 @@
 // One input document -> articles: format detection, dates, bylines.
 #include "twinstar/import/source.hpp"
-#include "twinstar/ascii.hpp"
 
 #include <fstream>
 
+#include "twinstar/ascii.hpp"
 #include "twinstar/import/convert.hpp"
 #include "twinstar/import/dates.hpp"
 #include "twinstar/import/feed.hpp"
@@ -22,7 +22,6 @@ std::string lower_extension(std::string_view file_name) {
   if (dot == std::string_view::npos) return "";
   return ascii_lower(file_name.substr(dot + 1));
 }
-
 
 // "An untitled item's first words ..." for items without a title.
 std::string title_from_body(const std::vector<gemtext::line>& body) {
@@ -84,9 +83,14 @@ std::vector<article> feed_articles(const feed& f, std::string_view fallback_date
     a.date = !item.date.empty() ? item.date : !f.date.empty() ? f.date : std::string(fallback_date);
     a.author = item.author;
     a.source_name = f.title;
-    a.source_url = !item.link.empty()                         ? item.link
-                   : scheme_of(item.guid).starts_with("http") ? item.guid
-                                                              : f.link;
+    if (!item.link.empty()) {
+      a.source_url = item.link;
+    } else if (scheme_of(item.guid).starts_with("http")) {
+      a.source_url = item.guid;
+    } else {
+      a.source_url = f.link;
+      a.shared_source_url = true;
+    }
     if (!is_safe_link(a.source_url)) a.source_url.clear();
     a.body = item.body;
     out.push_back(std::move(a));
@@ -176,12 +180,8 @@ import_report import_into(const std::vector<std::filesystem::path>& sources,
   }
   report.plan = plan_writes(existing.value(), articles);
   if (dry_run) return report;
-  auto written = apply_writes(into, report.plan);
-  if (!written) {
-    report.errors.push_back(written.error());
-  } else {
-    report.written = written.value();
-  }
+  report.applied = apply_writes(into, report.plan, std::chrono::system_clock::now());
+  report.errors = report.applied.errors;
   return report;
 }
 

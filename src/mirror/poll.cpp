@@ -4,15 +4,14 @@
 #include <exception>
 #include <fstream>
 
-#include "twinstar/import/dates.hpp"
 #include "twinstar/ascii.hpp"
+#include "twinstar/import/dates.hpp"
 #include "twinstar/import/feed.hpp"
 #include "twinstar/import/mirror.hpp"
 #include "twinstar/import/store.hpp"
 
 namespace twinstar::news {
 namespace {
-
 
 // Tabs and line ends would break the state file's lines.
 std::string state_field(std::string_view text) {
@@ -59,8 +58,9 @@ poll_result poll(const mirror_config& feed, const poll_options& options) {
 
   auto parsed = parse_feed(response->body, feed.url, response->url);
   if (!parsed) return failed(parsed.error().to_string());
-  const std::string today =
-      options.today.empty() ? utc_date(std::chrono::system_clock::now()) : options.today;
+  const auto now =
+      options.now == std::chrono::system_clock::time_point{} ? std::chrono::system_clock::now() : options.now;
+  const std::string today = options.today.empty() ? utc_date(now) : options.today;
   poll_result r;
   std::vector<article> selected;
   for (article& a : feed_articles(parsed.value(), today)) {
@@ -73,8 +73,13 @@ poll_result poll(const mirror_config& feed, const poll_options& options) {
   auto existing = scan_directory(feed.into);
   if (!existing) return failed(existing.error().to_string());
   const std::vector<planned_write> plan = plan_writes(existing.value(), selected);
-  auto written = apply_writes(feed.into, plan);
-  if (!written) return failed(written.error().to_string());
+  const apply_report applied = apply_writes(feed.into, plan, now);
+  if (!applied.ok()) {
+    std::string message;
+    for (const import_error& e : applied.errors) message += e.to_string() + "; ";
+    return failed(message + failure_summary(applied));
+  }
+  r.removed_temporaries = applied.removed_temporaries.size();
   for (const planned_write& w : plan) {
     ++(w.action == write_action::create   ? r.created
        : w.action == write_action::update ? r.updated
@@ -135,6 +140,9 @@ std::string poll_result::to_string(std::string_view url) const {
   line += std::to_string(created) + " new, " + std::to_string(updated) + " updated, " +
           std::to_string(unchanged) + " unchanged";
   if (filtered > 0) line += ", " + std::to_string(filtered) + " filtered out";
+  if (removed_temporaries > 0) {
+    line += ", " + std::to_string(removed_temporaries) + " stale temporary file(s) removed";
+  }
   return line;
 }
 

@@ -89,20 +89,47 @@ TEST_CASE("article: source line without a URL or a name") {
 }
 
 TEST_CASE("article: identity") {
-  CHECK(identity_of("https://example.com/story/1", "A") == identity_of("https://example.com/story/1", "B"));
-  CHECK(identity_of("https://www.rt.com/", "A") != identity_of("https://www.rt.com/", "B"));
-  CHECK(identity_of("https://www.rt.com", "A") != identity_of("https://www.rt.com", "B"));
-  CHECK(identity_of("https://e.com/?id=3", "A") == identity_of("https://e.com/?id=3", "B"));
-  CHECK(identity_of("", "A") != identity_of("", "B"));
+  auto identity = [](std::string url, std::string title, std::string date = "2024-01-02") {
+    article a;
+    a.title = std::move(title);
+    a.date = std::move(date);
+    a.source_url = std::move(url);
+    return identify(a);
+  };
+  struct row {
+    const char* url;
+    bool by_url;  // whether the URL alone identifies the article
+  };
+  for (const row& r : {row{"https://example.com/story/1", true}, row{"https://e.com/?id=3", true},
+                       row{"https://www.rt.com/", false}, row{"https://www.rt.com", false},
+                       row{"https://www.rt.com/#top", false}, row{"", false}}) {
+    const std::string url = r.url;
+    CAPTURE(url);
+    CHECK(identity(r.url, "A").by_url.empty() == !r.by_url);
+    if (r.by_url) CHECK(identity(r.url, "A").by_url == identity(r.url, "B").by_url);
+    CHECK(identity(r.url, "A").by_title != identity(r.url, "B").by_title);
+    CHECK(identity(r.url, "A").by_title != identity(r.url, "A", "2024-01-03").by_title);
+  }
   article a;
   a.title = "Same";
   a.date = "2024-01-02";
   a.source_name = "S";
   a.source_url = "https://e.com/s";
-  CHECK(identity_of_gemtext(render_gemtext(a)) == identity_of(a));
+  auto round_trip = [](const article& x) {
+    CHECK(identify_gemtext(render_gemtext(x)).by_url == identify(x).by_url);
+    CHECK(identify_gemtext(render_gemtext(x)).by_title == identify(x).by_title);
+  };
+  round_trip(a);
   a.source_url.clear();
-  CHECK(identity_of_gemtext(render_gemtext(a)) == identity_of(a));
-  CHECK(identity_of_gemtext("no heading\n=> https://e.com/s Source\n").empty());
+  round_trip(a);
+  a.source_name.clear();  // the byline is the date alone
+  round_trip(a);
+  a.shared_source_url = true;  // a feed's link standing in for the item's
+  a.source_url = "https://e.com/news/";
+  CHECK(identify(a).by_url.empty());
+  CHECK(identify_gemtext(render_gemtext(a)).by_title == identify(a).by_title);
+  CHECK(identify_gemtext("no heading\n=> https://e.com/s Source\n").by_title.empty());
+  CHECK(identify_gemtext("# T\n\n2024-01-02x\n").by_title == identity("", "T", "").by_title);
 }
 
 TEST_CASE("uri: resolving references (RFC 3986 5.4)") {

@@ -22,8 +22,10 @@ std::string quote(const std::string& arg) {
   return quoted + "'";
 }
 
-run_result run(const std::vector<std::string>& args, const std::filesystem::path& scratch) {
-  std::string command = quote(TWINSTAR_BINARY);
+// `shell_prefix` runs first in the same shell (limits for the binary).
+run_result run(const std::vector<std::string>& args, const std::filesystem::path& scratch,
+               const std::string& shell_prefix = "") {
+  std::string command = shell_prefix + quote(TWINSTAR_BINARY);
   for (const auto& arg : args) command += " " + quote(arg);
   const auto out = scratch / "stdout";
   const auto err = scratch / "stderr";
@@ -36,12 +38,33 @@ run_result run(const std::vector<std::string>& args, const std::filesystem::path
   return r;
 }
 
+// Files larger than a few KiB cannot be written (EFBIG rather than
+// SIGXFSZ), whoever runs the test, root included.
+const std::string small_file_limit = "trap '' XFSZ; ulimit -f 16; exec ";
+
+// A small item, then one far over small_file_limit: the second write fails
+// after the first succeeded.
+std::string small_then_huge_feed() {
+  return "<rss version=\"2.0\"><channel><title>Loopback</title>"
+         "<item><title>Small Item</title><link>https://example.org/small</link>"
+         "<pubDate>Wed, 03 Sep 2025 08:00:00 GMT</pubDate><description>Short.</description></item>"
+         "<item><title>Huge Item</title><link>https://example.org/huge</link>"
+         "<pubDate>Wed, 03 Sep 2025 09:00:00 GMT</pubDate><description>" +
+         std::string(64 * 1024, 'x') + "</description></item></channel></rss>";
+}
+
+// Every entry of `dir`; none when it does not exist.
+std::vector<std::string> written_names(const std::filesystem::path& dir) {
+  if (!std::filesystem::exists(dir)) return {};
+  return twinstar::test::list_dir(dir);
+}
+
 }  // namespace
 
 TEST_CASE("cli: import regenerates the bundled article / then leaves it alone") {
   twinstar::test::temp_dir scratch;
   const auto into = scratch.path() / "news";
-  const auto source = twinstar::test::shared_dir() / "news" / "2025-09-02-putin-xi-wwii-legacy.txt";
+  const auto source = twinstar::test::data_dir() / "news" / "2025-09-02-putin-xi-wwii-legacy.txt";
   const std::vector<std::string> args = {"import",      source.string(), "--into",
                                          into.string(), "--source-url",  "https://www.rt.com/"};
   const run_result first = run(args, scratch.path());
@@ -59,7 +82,7 @@ TEST_CASE("cli: import regenerates the bundled article / then leaves it alone") 
 
 TEST_CASE("cli: a malformed source is file:line:column / exit 1 / nothing written") {
   twinstar::test::temp_dir scratch;
-  const auto feeds = twinstar::test::shared_dir() / "corpus" / "feeds";
+  const auto feeds = twinstar::test::data_dir() / "feeds";
   const auto bad = feeds / "illformed" / "hellip.xml";
   const run_result r = run({"import", (feeds / "wellformed" / "atom_relative.xml").string(), bad.string(),
                             "--into", (scratch.path() / "news").string()},
@@ -72,7 +95,7 @@ TEST_CASE("cli: a malformed source is file:line:column / exit 1 / nothing writte
 TEST_CASE("cli: --dry-run prints names and first lines / writes nothing") {
   twinstar::test::temp_dir scratch;
   const auto into = scratch.path() / "news";
-  const auto feed = twinstar::test::shared_dir() / "corpus" / "feeds" / "wellformed" / "atom_relative.xml";
+  const auto feed = twinstar::test::data_dir() / "feeds" / "wellformed" / "atom_relative.xml";
   const run_result r = run({"import", feed.string(), "--into", into.string(), "--dry-run"}, scratch.path());
   CHECK(r.status == 0);
   CHECK(r.out == "would create " + (into / "2003-12-13-atom-powered-robots-run-amok.gmi").string() +
@@ -112,4 +135,39 @@ TEST_CASE("cli: mirror --once polls every feed and fails when one fails") {
   CHECK(bad.status == 1);
   CHECK(bad.out == "mirror " + http.url("/feed.xml") + ": 0 new, 0 updated, 1 unchanged\n");  // no 304 here
   CHECK(bad.err == "mirror " + http.url("/missing.xml") + ": failed: HTTP status 404\n");
+}
+
+// Issue 15.6b: no "created" for a file that was never written.
+TEST_CASE("cli: import: a write failing part-way prints no created line / exit 1 / nothing written") {
+  twinstar::test::temp_dir scratch;
+  const auto feed = scratch.path() / "feed.xml";
+  twinstar::test::write_file(feed, small_then_huge_feed());
+  const auto into = scratch.path() / "news";
+  const run_result r =
+      run({"import", feed.string(), "--into", into.string()}, scratch.path(), small_file_limit);
+  CHECK(r.status == 1);
+  CHECK(r.out == "");
+  CHECK(r.err ==
+        (into / "2025-09-03-huge-item.gmi").string() + ": cannot write: File too large\nnothing written\n");
+  CHECK(written_names(into).empty());
+}
+
+TEST_CASE("cli: mirror --once: a write failing part-way writes nothing / exit 1") {
+  twinstar::test::http_fixture http([](const twinstar::test::http_request&) {
+    return twinstar::test::http_reply{200, small_then_huge_feed(), {{"ETag", "\"e\""}}};
+  });
+  twinstar::test::temp_dir scratch;
+  twinstar::test::write_file(scratch.path() / "mirror.toml",
+                             "[server]\nlisten = [\"127.0.0.1:0\"]\n[[host]]\nname = \"localhost\"\n"
+                             "root = \"capsule\"\n[[mirror]]\nurl = \"" +
+                                 http.url("/feed.xml") + "\"\ninto = \"news\"\n");
+  const run_result r = run({"mirror", "--config", (scratch.path() / "mirror.toml").string(), "--once"},
+                           scratch.path(), small_file_limit);
+  const auto into = scratch.path() / "news";
+  CHECK(r.status == 1);
+  CHECK(r.out == "");
+  CHECK(r.err == "mirror " + http.url("/feed.xml") +
+                     ": failed: " + (into / "2025-09-03-huge-item.gmi").string() +
+                     ": cannot write: File too large; nothing written\n");
+  CHECK(written_names(into).empty());  // no article, no state file: the next poll fetches again
 }

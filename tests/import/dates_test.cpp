@@ -62,7 +62,7 @@ TEST_CASE("dates: calendar dates and file-name prefixes") {
   CHECK_FALSE(is_calendar_date("2025-02-29"));
   CHECK_FALSE(is_calendar_date("2025-9-2"));
   CHECK_FALSE(is_calendar_date("2025-09-02T00:00"));
-  CHECK(date_prefix("../shared/news/2025-09-02-putin-xi-wwii-legacy.txt") ==
+  CHECK(date_prefix("tests/data/news/2025-09-02-putin-xi-wwii-legacy.txt") ==
         std::optional<std::string>("2025-09-02"));
   CHECK(date_prefix("2025-09-02.md") == std::optional<std::string>("2025-09-02"));
   CHECK_FALSE(date_prefix("2025-09-021-x.txt").has_value());

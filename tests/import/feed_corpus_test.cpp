@@ -1,4 +1,4 @@
-// Every feed of the shared corpus (../shared/corpus/feeds): the well-formed
+// Every feed of the corpus (tests/data/feeds): the well-formed
 // ones import without error, the ill-formed ones fail with file:line:column
 // or give the documented result, and nothing hostile reaches the gemtext.
 #include <doctest/doctest.h>
@@ -19,7 +19,7 @@ namespace {
 std::vector<std::filesystem::path> corpus(std::string_view set) {
   std::vector<std::filesystem::path> files;
   for (const auto& entry :
-       std::filesystem::directory_iterator(test::shared_dir() / "corpus" / "feeds" / set)) {
+       std::filesystem::directory_iterator(test::data_dir() / "feeds" / set)) {
     if (entry.path().extension() == ".xml") files.push_back(entry.path());
   }
   std::sort(files.begin(), files.end());
@@ -94,8 +94,8 @@ TEST_CASE("corpus: ill-formed feeds are errors with file:line:column / or docume
 
 TEST_CASE("corpus: an ill-formed feed among good ones writes nothing") {
   test::temp_dir dir;
-  const auto good = test::shared_dir() / "corpus" / "feeds" / "wellformed" / "rss_2.0_cloudflare.xml";
-  const auto bad = test::shared_dir() / "corpus" / "feeds" / "illformed" / "rss_incomplete_cdata.xml";
+  const auto good = test::data_dir() / "feeds" / "wellformed" / "rss_2.0_cloudflare.xml";
+  const auto bad = test::data_dir() / "feeds" / "illformed" / "rss_incomplete_cdata.xml";
   const import_report report = import_into({good, bad}, dir.path() / "news", options(), false);
   REQUIRE(report.errors.size() == 1);
   CHECK(report.errors[0].to_string().starts_with(bad.string() + ":5:6: "));
@@ -108,11 +108,11 @@ TEST_CASE("corpus: importing every well-formed feed twice is stable") {
   const auto files = corpus("wellformed");
   const import_report first = import_into(files, dir.path(), options(), false);
   REQUIRE(first.errors.empty());
-  CHECK(first.written == first.plan.size());
+  CHECK(first.applied.written.size() == first.plan.size());
   const auto names = test::list_dir(dir.path());
   CHECK(names.size() == first.plan.size());
   const import_report second = import_into(files, dir.path(), options(), false);
   REQUIRE(second.errors.empty());
-  CHECK(second.written == 0);
+  CHECK(second.applied.written.empty());
   CHECK(test::list_dir(dir.path()) == names);
 }

@@ -10,7 +10,7 @@ using namespace twinstar::news;
 namespace {
 
 feed load(std::string_view name, std::string_view base = "") {
-  const auto file = test::shared_dir() / "corpus" / "feeds" / "wellformed" / std::string(name);
+  const auto file = test::data_dir() / "feeds" / "wellformed" / std::string(name);
   auto parsed = parse_feed(test::read_file(file), file.string(), base);
   REQUIRE_MESSAGE(parsed.ok(), (parsed.ok() ? "" : parsed.error().to_string()));
   return parsed.value();

@@ -7,6 +7,7 @@
 
 #include "http_fixture.hpp"
 #include "support.hpp"
+#include "twinstar/import/store.hpp"
 
 using namespace twinstar;
 using namespace twinstar::news;
@@ -168,6 +169,59 @@ TEST_CASE("mirror: failures are reported and leave existing articles untouched")
     CHECK_FALSE(failed.message.empty());
   }
   CHECK(snapshot(dir.path()) == before);
+}
+
+// Issue 15.6a through the mirror: a link-less "Daily briefing" a day.
+TEST_CASE("mirror: link-less items with a repeated title are all kept, day after day") {
+  auto briefing = [](const std::string& day, const std::string& text) {
+    return "<item><title>Daily briefing</title><pubDate>Tue, " + day +
+           " Sep 2025 06:00:00 GMT</pubDate><description>" + text + "</description></item>";
+  };
+  feed_server server;
+  server.set("\"d1\"", rss(briefing("01", "Monday's news.") + briefing("02", "Tuesday's news.")));
+  test::temp_dir dir;
+  const mirror_config feed = config_for(server.http.url("/feed.xml"), dir.path());
+  const poll_result first = poll_feed(feed, options());
+  CAPTURE(first.message);
+  REQUIRE(first.kind == outcome::imported);
+  CHECK(first.created == 2);
+
+  // The next day the feed drops Monday's and adds Wednesday's.
+  server.set("\"d2\"", rss(briefing("03", "Wednesday's news.") + briefing("02", "Tuesday's news.")));
+  const poll_result second = poll_feed(feed, options());
+  REQUIRE(second.kind == outcome::imported);
+  CHECK(second.created == 1);
+  CHECK(second.updated == 0);
+  CHECK(second.unchanged == 1);
+  const auto files = snapshot(dir.path());
+  CHECK(files.size() == 4);  // three articles and the state file
+  for (const auto& [day, text] : std::map<std::string, std::string>{
+           {"01", "Monday's news."}, {"02", "Tuesday's news."}, {"03", "Wednesday's news."}}) {
+    CAPTURE(day);
+    const auto found = files.find("2025-09-" + day + "-daily-briefing.gmi");
+    REQUIRE(found != files.end());
+    CHECK(found->second.find(text) != std::string::npos);
+  }
+}
+
+// Issue 15.6c through the mirror: a poll killed mid-write.
+TEST_CASE("mirror: a poll removes the stale temporaries of a killed one") {
+  feed_server server;
+  test::temp_dir dir;
+  const mirror_config feed = config_for(server.http.url("/feed.xml"), dir.path());
+  test::write_file(dir.path() / ".2025-09-02-moscow-talks-begin.gmi.tmp-77-1", "# Moscow Ta");
+  test::write_file(dir.path() / "..mirror-state.tmp-77-2", "");
+  poll_options later = options();
+  later.now = std::chrono::system_clock::now() + stale_temporary_age + std::chrono::minutes(1);
+  const poll_result r = poll_feed(feed, later);
+  CAPTURE(r.message);
+  REQUIRE(r.kind == outcome::imported);
+  CHECK(r.removed_temporaries == 2);
+  CHECK(r.to_string(feed.url) ==
+        "mirror " + feed.url + ": 3 new, 0 updated, 0 unchanged, 2 stale temporary file(s) removed");
+  CHECK(test::list_dir(dir.path()) ==
+        std::vector<std::string>{".mirror-state", "2025-09-02-beijing-parade-held.gmi",
+                                 "2025-09-02-moscow-talks-begin.gmi", "2025-09-02-weather-sunny.gmi"});
 }
 
 TEST_CASE("mirror: max_items and include/exclude") {

@@ -1,5 +1,5 @@
 #pragma once
-// Shared by the import tests: where the shared corpus lives, temporary
+// Shared by the import tests: where the test data lives, temporary
 // directories, whole-file reads.
 #include <doctest/doctest.h>
 
@@ -12,15 +12,9 @@
 
 namespace twinstar::test {
 
-// ../shared beside the repository (CI copies it there). Missing is a test
-// failure, not a skip: the importer's oracles live there.
-inline std::filesystem::path shared_dir() {
-  const std::filesystem::path dir = std::filesystem::path(TWINSTAR_SOURCE_DIR) / ".." / "shared";
-  if (!std::filesystem::is_directory(dir)) {
-    FAIL("the shared corpus is missing: expected " << dir.string() << " (../shared beside the repository)");
-  }
-  return dir;
-}
+// tests/data in this repository: the feed corpus (feeds/, third-party, see
+// its README), the bundled article's source text (news/), golden files.
+inline std::filesystem::path data_dir() { return TWINSTAR_TEST_DATA; }
 
 inline std::filesystem::path source_dir() { return TWINSTAR_SOURCE_DIR; }
 

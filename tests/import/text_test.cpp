@@ -30,7 +30,7 @@ article parse_ok(std::string_view text) {
 }  // namespace
 
 TEST_CASE("text: regenerating the bundled article is byte-identical") {
-  const auto source = test::shared_dir() / "news" / (std::string(bundled_name) + ".txt");
+  const auto source = test::data_dir() / "news" / (std::string(bundled_name) + ".txt");
   auto imported = import_file(source, bundled_options());
   REQUIRE_MESSAGE(imported.ok(), (imported.ok() ? "" : imported.error().to_string()));
   REQUIRE(imported->size() == 1);
@@ -48,7 +48,7 @@ TEST_CASE("text: re-importing the bundled article rewrites nothing and adds no f
   const std::string name = std::string(bundled_name) + ".gmi";
   std::filesystem::copy_file(test::source_dir() / "capsule" / "news" / name, dir.path() / name);
   auto imported =
-      import_file(test::shared_dir() / "news" / (std::string(bundled_name) + ".txt"), bundled_options());
+      import_file(test::data_dir() / "news" / (std::string(bundled_name) + ".txt"), bundled_options());
   REQUIRE(imported.ok());
   auto existing = scan_directory(dir.path());
   REQUIRE(existing.ok());
@@ -60,7 +60,7 @@ TEST_CASE("text: re-importing the bundled article rewrites nothing and adds no f
 
 TEST_CASE("text: the bundled article's structure") {
   const article a =
-      parse_ok(test::read_file(test::shared_dir() / "news" / (std::string(bundled_name) + ".txt")));
+      parse_ok(test::read_file(test::data_dir() / "news" / (std::string(bundled_name) + ".txt")));
   std::vector<std::string> headings, quotes;
   for (const auto& line : a.body) {
     if (line.kind == line_kind::heading2) headings.push_back(line.text);

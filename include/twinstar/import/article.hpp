@@ -27,6 +27,9 @@ struct article {
   std::string author;       // "" = none
   std::string source_name;  // "RT", a feed's title; "" = none
   std::string source_url;   // link back to the original; "" = none
+  // source_url is a link the article shares with others (a feed's own link
+  // standing in for an item without one): it does not identify the article.
+  bool shared_source_url = false;
   // Body lines. A text line with empty text is a paragraph break; runs of
   // them collapse to one blank line when rendered.
   std::vector<gemtext::line> body;
@@ -48,17 +51,23 @@ struct article {
 // always renders to the same bytes.
 std::string render_gemtext(const article& a);
 
-// The identity used to recognise an article already on disk. A source URL
-// names one article unless it is a site's front page (empty path or "/", no
-// query): then the title is part of the identity too. Without a URL the
-// title alone identifies it. Never empty for a non-empty title.
-std::string identity_of(std::string_view source_url, std::string_view title);
-std::string identity_of(const article& a);
+// How an article already on disk is recognised (the rules are in store.hpp).
+// by_url is "url U" when the source URL U names this one article: not
+// empty, not a site's front page (empty path or "/", no query), not
+// shared_source_url; else "". by_title, from the title, the date and the
+// source URL, is never empty for a non-empty title.
+struct article_identity {
+  std::string by_url;
+  std::string by_title;
+};
+article_identity identify(const article& a);
 
-// Identity of an article file: the first `# ` heading is the title, the last
-// link line labelled "Source" or "Source: ..." the source URL. "" when the
-// file has no `# ` heading.
-std::string identity_of_gemtext(std::string_view document);
+// Identity of an article file: the first `# ` heading is the title, the
+// first line after it the byline (its leading YYYY-MM-DD the date), the last
+// link line labelled "Source" or "Source: ..." the source URL. A file cannot
+// say whether its URL was shared, so by_url is set whenever the URL is not
+// a front page. Both empty when the file has no `# ` heading.
+article_identity identify_gemtext(std::string_view document);
 
 inline constexpr std::size_t max_slug_bytes = 60;
 

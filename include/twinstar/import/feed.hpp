@@ -53,7 +53,7 @@ bool looks_like_feed(std::string_view bytes);
 // Items -> articles. Title falls back to the first words of the body, then
 // "Untitled"; date to the feed's date, then `fallback_date`; source_name is
 // the feed's title; source_url the item's link, else a URL-shaped guid, else
-// the feed's link.
+// the feed's link (then shared_source_url: it names no one item).
 std::vector<article> feed_articles(const feed& f, std::string_view fallback_date);
 
 }  // namespace twinstar::news

@@ -63,14 +63,17 @@ struct poll_result {
   enum class outcome { imported, not_modified, failed };
   outcome kind = outcome::failed;
   std::size_t created = 0, updated = 0, unchanged = 0, filtered = 0;
-  std::string message;  // why it failed
-  // One log line: "mirror URL: 2 new, 1 updated, 7 unchanged" / "... not
-  // modified" / "... failed: MESSAGE".
+  std::size_t removed_temporaries = 0;  // stale ones of a killed run
+  std::string message;                  // why it failed
+  // One log line: "mirror URL: 2 new, 1 updated, 7 unchanged[, 3 filtered
+  // out][, 1 stale temporary file(s) removed]" / "... not modified" / "...
+  // failed: MESSAGE".
   std::string to_string(std::string_view url) const;
 };
 
 struct poll_options {
-  std::string today;  // YYYY-MM-DD for dateless items; "" = now (UTC)
+  std::chrono::system_clock::time_point now{};  // {} = the system clock's
+  std::string today;                            // YYYY-MM-DD for dateless items; "" = now's (UTC)
   std::chrono::seconds timeout{60};
   const std::atomic<bool>* cancel = nullptr;
 };
@@ -78,8 +81,9 @@ struct poll_options {
 // Fetches one feed (conditionally), imports its selected items (at most
 // max_items, in document order) into feed.into and updates the state file.
 // A failure (transport, HTTP status other than 200/304, malformed feed, a
-// write error) writes no article and keeps the old validators, so the next
-// poll fetches again. Never throws.
+// write error) writes no article (apply_writes rolls back; its message ends
+// with failure_summary) and keeps the old validators, so the next poll
+// fetches again. Never throws.
 poll_result poll_feed(const mirror_config& feed, const poll_options& options = {});
 
 // Polls each feed once at start(), then every `interval` after its previous

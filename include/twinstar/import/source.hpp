@@ -39,14 +39,15 @@ result<std::vector<article>, import_error> import_file(const std::filesystem::pa
                                                        const source_options& options);
 
 struct import_report {
-  std::vector<import_error> errors;  // empty on success
+  std::vector<import_error> errors;  // empty on success; a write's are those of `applied`
   std::vector<planned_write> plan;   // what was (or, dry, would be) done
-  std::size_t written = 0;           // files created or updated
+  apply_report applied;              // what the writes did; empty for a dry run
 };
 
 // `twinstar import`: reads and converts every source first; any error means
 // nothing is written (and `plan` stays empty). Then plans against `into`
-// and, unless `dry_run`, writes each new or changed file atomically.
+// and, unless `dry_run`, applies the plan all or nothing (apply_writes, at
+// the system clock's now).
 import_report import_into(const std::vector<std::filesystem::path>& sources,
                           const std::filesystem::path& into, const source_options& options, bool dry_run);
 
