@@ -1,6 +1,6 @@
 #pragma once
 // Gemini protocol pieces: status codes, request framing, header formatting.
-// Spec: Gemini network protocol specification v0.24 (../shared/spec/protocols.md).
+// Spec: Gemini network protocol specification v0.24 (geminiprotocol.net/docs/protocol-specification.gmi).
 #include <cstddef>
 #include <string>
 #include <string_view>

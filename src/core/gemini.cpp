@@ -1,6 +1,6 @@
 // Gemini framing: the response header and the request line boundary.
 // Spec: Gemini network protocol specification v0.24, "Requests" and
-// "Responses" (../shared/spec/protocols.md).
+// "Responses" (geminiprotocol.net/docs/protocol-specification.gmi).
 #include "twinstar/gemini.hpp"
 
 #include <cstdint>
