@@ -11,6 +11,7 @@
 #include <string>
 #include <string_view>
 
+#include "twinstar/config.hpp"
 #include "twinstar/line_sink.hpp"
 
 namespace twinstar {
@@ -42,6 +43,8 @@ class access_log {
   // (a reload that changed access_log); lines queued so far go to the old
   // one. On failure `error` says why and the old destination stays.
   bool reopen(const std::string& destination, std::string& error);
+  // The line layout and how much of the client address is kept.
+  void set_format(log_style style, ip_logging ip);
 
   // How long queued lines wait for company before they are written.
   static constexpr std::chrono::milliseconds batch_delay{50};
@@ -49,9 +52,18 @@ class access_log {
  private:
   std::unique_ptr<line_sink> sink_;
   std::atomic<bool> on_{false};  // not "off"
+  std::atomic<log_style> style_{log_style::twinstar};
+  std::atomic<ip_logging> ip_{ip_logging::full};
   bool ok_ = true;
   std::string error_;
 };
+
+// One access log line (ending in '\n') in `style`, the client shown as `ip` says.
+std::string format_access_line(const access_entry& e, log_style style, ip_logging ip,
+                               std::chrono::system_clock::time_point now);
+// A client ("1.2.3.4:5678", "[2001:db8::1]:5678") as much as `mode` keeps:
+// all, "1.2.3.0" / "2001:db8:1::" (/24, /48, no port), or "-".
+std::string shown_address(std::string_view client, ip_logging mode);
 
 // "2026-11-27T23:28:17Z" for a system clock time.
 std::string iso8601(std::chrono::system_clock::time_point t);

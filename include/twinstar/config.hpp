@@ -99,11 +99,24 @@ struct mirror_config {
   std::vector<std::string> include, exclude;
 };
 
+// Access log line layouts ([server] access_log_style).
+//  twinstar: "TIME CLIENT PROTOCOL HOST PATH STATUS BYTES DURATIONus"
+//  common:   NCSA Common Log Format, `CLIENT - - [TIME] "GET PATH PROTOCOL" STATUS BYTES`
+//            (Gopher answers count as 20, Gopher errors as 51), for log analysers
+//  combined: common plus `"-" "-" HOST DURATION` (no referer or agent exists)
+//  json:     one JSON object per line
+enum class log_style { twinstar, common, combined, json };
+// How much of a client address logs keep ([server] log_ip): all of it, its
+// network (IPv4 /24, IPv6 /48, no port), or nothing ("-"). Agate's option.
+enum class ip_logging { full, truncated, none };
+
 struct server_config {
   std::vector<listen_address> listen;         // Gemini (TLS)
   std::vector<listen_address> gopher_listen;  // Gopher (plain TCP)
   std::filesystem::path cert_dir = "certs";
   std::string access_log = "-";  // "-" stdout, "off", or a file path
+  log_style access_log_style = log_style::twinstar;
+  ip_logging log_ip = ip_logging::full;
   std::chrono::milliseconds request_timeout{10'000};
   std::chrono::milliseconds shutdown_grace{5'000};
   unsigned workers = 1;

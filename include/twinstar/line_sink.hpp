@@ -74,8 +74,9 @@ int open_log_file(const std::string& path);
 
 // Operational lines (start, reload, signals, errors): written through a
 // process-wide line_sink on stdout or stderr, so printing one never waits for
-// a reader. Each line is prefixed with the time.
+// a reader. Each line is "TIME LEVEL text": "2026-12-04T15:03:00Z info ...".
 enum class log_stream { out, err };
-void log_line(log_stream stream, std::string_view text);
+enum class log_level { info, warning, error };
+void log_line(log_stream stream, log_level level, std::string_view text);
 
 }  // namespace twinstar

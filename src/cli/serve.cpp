@@ -98,8 +98,8 @@ config_result build_config(const serve_flags& f) {
 // for new connections; an invalid one is reported and the old one stays.
 // Once serving, every line goes through log_line: a stalled stdout or stderr
 // must never hold up a signal (SIGTERM, SIGHUP) or the mirror.
-void announce(const std::string& line) { log_line(log_stream::out, line); }
-void report(const std::string& line) { log_line(log_stream::err, line); }
+void announce(const std::string& line) { log_line(log_stream::out, log_level::info, line); }
+void report(const std::string& line) { log_line(log_stream::err, log_level::error, line); }
 
 // Whether two [[mirror]] lists poll the same feeds the same way.
 bool same_mirrors(const std::vector<mirror_config>& a, const std::vector<mirror_config>& b) {

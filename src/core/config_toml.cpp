@@ -4,6 +4,7 @@
 #include <algorithm>
 #include <set>
 #include <tuple>
+#include <utility>
 
 #include "config_feed.hpp"
 #include "config_fields.hpp"
@@ -70,6 +71,17 @@ class config_reader : detail::field_reader {
   const detail::config_positions& positions() const { return at_; }
 
  private:
+  // The value named `name` in `table`; false when none is.
+  template <typename T, std::size_t N>
+  static bool pick(const std::pair<const char*, T> (&table)[N], std::string_view name, T& out) {
+    for (const auto& [text, value] : table)
+      if (name == text) {
+        out = value;
+        return true;
+      }
+    return false;
+  }
+
   // Returns false when `key` was present but invalid.
   bool read_listeners(const toml::table& table, std::string_view key,
                       std::vector<listen_address>& out) {
@@ -97,7 +109,7 @@ class config_reader : detail::field_reader {
     check_keys(table,
                {"listen", "gopher_listen", "cert_dir", "access_log", "request_timeout",
                 "shutdown_grace", "workers", "handshake_timeout", "write_timeout", "min_write_rate",
-                "max_connections", "max_connections_per_ip", "rate_limit"},
+                "max_connections", "max_connections_per_ip", "rate_limit", "access_log_style", "log_ip"},
                "[server]");
     const toml::node* listen = table.get("listen");
     at_.listen = pos_of(listen ? listen->source() : table.source());
@@ -112,6 +124,20 @@ class config_reader : detail::field_reader {
         const auto at = pos_of(table.get("access_log")->source());
         out.access_log_at = {at.line, at.column};
       }
+    }
+    if (auto style = read_string(table, "access_log_style")) {
+      static const std::pair<const char*, log_style> styles[] = {
+          {"twinstar", log_style::twinstar}, {"common", log_style::common},
+          {"combined", log_style::combined}, {"json", log_style::json}};
+      if (!pick(styles, *style, out.access_log_style))
+        error(*table.get("access_log_style"),
+              "'access_log_style' must be \"twinstar\", \"common\", \"combined\" or \"json\"");
+    }
+    if (auto ip = read_string(table, "log_ip")) {
+      static const std::pair<const char*, ip_logging> modes[] = {
+          {"full", ip_logging::full}, {"truncated", ip_logging::truncated}, {"none", ip_logging::none}};
+      if (!pick(modes, *ip, out.log_ip))
+        error(*table.get("log_ip"), "'log_ip' must be \"full\", \"truncated\" or \"none\"");
     }
     if (auto timeout = read_seconds(table, "request_timeout")) out.request_timeout = *timeout;
     if (auto grace = read_seconds(table, "shutdown_grace")) out.shutdown_grace = *grace;

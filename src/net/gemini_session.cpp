@@ -27,6 +27,17 @@ struct fd_guard {
   }
 };
 
+// outcome::status of a request cut by its deadline before any answer.
+constexpr int timed_out = -1;
+
+// Why a phase ended, for the log: a deadline closes the socket, so the
+// pending operation ends aborted.
+std::string why(const std::error_code& ec) {
+  if (ec == asio::error::operation_aborted) return "timed out";
+  if (ec == asio::error::eof) return "closed by the client";
+  return "failed: " + ec.message();
+}
+
 struct outcome {
   std::string host;
   std::string path;
@@ -76,7 +87,7 @@ response decide(std::string_view line, const snapshot& site, shared_state& state
   auto verdict = site.limiter->admit(ctx.client_ip, clock::now());
   if (!verdict.allowed) {
     if (verdict.log)
-      log_event("rate limit: " + ctx.client_ip + (verdict.banned ? " banned for " : " told to wait ") +
+      log_event("rate limit: " + shown_address(ctx.client_ip, site.config->log_ip) + (verdict.banned ? " banned for " : " told to wait ") +
                 std::to_string(verdict.retry_after.count()) + " s");
     return from_error({errc::slow_down, std::to_string(verdict.retry_after.count())});
   }
@@ -142,13 +153,19 @@ response decide(std::string_view line, const snapshot& site, shared_state& state
 asio::awaitable<void> exchange(tls_stream& stream, const peer& client, const snapshot& site, shared_state& state,
                                session_deadline& deadline, outcome& out) {
   const server_config& config = *site.config;
-  // Failed handshakes (TLS 1.1, a pinned certificate...) are the client's business.
-  if (co_await stream.handshake()) co_return;
+  // Failed handshakes (TLS 1.1, a pinned certificate...) are the client's
+  // business, but an operator wants to see them (rate-limited).
+  if (auto ec = co_await stream.handshake()) {
+    log_limited("gemini " + shown_address(client.text, config.log_ip) + ": TLS handshake " + why(ec));
+    co_return;
+  }
   deadline.set(clock::now() + config.request_timeout);
 
   // The request buffer exists once the request has begun to arrive: a
   // connection idling after its handshake holds none.
   const std::error_code idle = co_await stream.wait_readable();
+  if (idle && idle != asio::error::eof)
+    log_limited("gemini " + shown_address(client.text, config.log_ip) + ": no request " + why(idle));
   const auto buf = std::make_unique_for_overwrite<char[]>(request_buffer_bytes);
   std::size_t have = 0;
   gemini::frame frame{gemini::frame_state::need_more, {}};
@@ -174,6 +191,13 @@ asio::awaitable<void> exchange(tls_stream& stream, const peer& client, const sna
     }
     case gemini::frame_state::need_more:  // EOF or error before CRLF
       if (have == 0) co_return;           // nothing sent at all: just close
+      if (!stream.socket().is_open()) {
+        // The deadline closed it: no 59 can be sent, so none is logged.
+        log_limited("gemini " + shown_address(client.text, config.log_ip) + ": request " +
+                    why(asio::error::operation_aborted) + " after " + std::to_string(have) + " bytes");
+        out.status = timed_out;
+        co_return;
+      }
       resp = from_error({errc::missing_crlf, "Bad request: no CRLF"});
       break;
     case gemini::frame_state::bare_lf:
@@ -252,7 +276,7 @@ asio::awaitable<void> serve_gemini(tcp::socket socket, peer client, std::shared_
     }
   }
   if (out.status != 0) {
-    std::string status = std::to_string(out.status);
+    std::string status = out.status == timed_out ? "timeout" : std::to_string(out.status);
     state.log->write({client.text, "gemini", out.host, out.path, status, out.bytes,
                       std::chrono::duration_cast<std::chrono::microseconds>(answered - started)});
   }

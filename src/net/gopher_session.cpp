@@ -58,7 +58,7 @@ std::shared_ptr<const gopher_answer> decide(gopher::frame frame, const request_b
         {}, 0, "error"});
   } else if (!verdict.allowed) {
     if (verdict.log)
-      log_event("rate limit: " + client_ip + (verdict.banned ? " banned for " : " told to wait ") +
+      log_event("rate limit: " + shown_address(client_ip, snap.config->log_ip) + (verdict.banned ? " banned for " : " told to wait ") +
                 std::to_string(verdict.retry_after.count()) + " s");
     start.selector = std::string(frame.line);
     kept = std::make_shared<const gopher_answer>(gopher_answer{
@@ -121,6 +121,12 @@ asio::awaitable<void> exchange(tcp::socket& socket, const peer& client, const sn
       auto [ec, n] =
           co_await socket.async_read_some(asio::buffer(buf.bytes + buf.have, buf.capacity - buf.have), nothrow);
       buf.have += n;
+      if (ec == asio::error::operation_aborted || !socket.is_open()) {
+        // The deadline closed it: nothing can be answered, nothing is logged as answered.
+        log_limited("gopher " + shown_address(client.text, config.log_ip) + ": selector timed out after " +
+                    std::to_string(buf.have) + " bytes");
+        co_return;
+      }
       if (ec && buf.have == 0) co_return;  // nothing sent: just close
       frame = frame_of(buf, bool(ec));
     }

@@ -163,13 +163,13 @@ int open_log_file(const std::string& path) {
   return ::open(path.c_str(), O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC | O_NONBLOCK, 0644);
 }
 
-void log_line(log_stream stream, std::string_view text) {
+void log_line(log_stream stream, log_level level, std::string_view text) {
   // Built on first use and kept for the life of the process; written out by
   // their destructors at exit.
   static line_sink out(STDOUT_FILENO, false, std::chrono::milliseconds(0));
   static line_sink err(STDERR_FILENO, false, std::chrono::milliseconds(0));
   std::string line = iso8601(std::chrono::system_clock::now());
-  line += ' ';
+  line += level == log_level::info ? " info " : level == log_level::warning ? " warning " : " error ";
   line += text;
   line += '\n';
   (stream == log_stream::out ? out : err).write(line);

@@ -113,7 +113,7 @@ struct server::impl {
         refused = true;
         why = "Slow down: too many connections, retry later";
         if (verdict.log)
-          log_event("connection rate limit: " + client + (verdict.banned ? " banned for " : " dropped at accept, ") +
+          log_event("connection rate limit: " + shown_address(client, site->config->log_ip) + (verdict.banned ? " banned for " : " dropped at accept, ") +
                     std::to_string(verdict.retry_after.count()) + (verdict.banned ? " s" : " s to wait"));
       }
     }
@@ -155,7 +155,7 @@ struct server::impl {
         try {
           std::rethrow_exception(e);
         } catch (const std::exception& ex) {
-          log_event(std::string("session error: ") + ex.what());
+          log_event(std::string("session error: ") + ex.what(), log_level::error);
         }
       }
       session_done(limits, client);
@@ -179,7 +179,7 @@ struct server::impl {
       socklen_t length = static_cast<socklen_t>(from.capacity());
       int fd = ::accept4(acceptor.native_handle(), from.data(), &length, SOCK_NONBLOCK | SOCK_CLOEXEC);
       if (fd >= 0) {
-        if (backing_off) log_event("accepting again");
+        if (backing_off) log_event("accepting again", log_level::info);
         backing_off = false;
         from.resize(length);
         admit(fd, from, exec, sweeper, gopher, port, gopher_host_name);
@@ -293,6 +293,7 @@ std::unique_ptr<server> server::create(std::shared_ptr<const server_config> conf
                 .to_string();
     return nullptr;
   }
+  p->state.log->set_format(config->access_log_style, config->log_ip);
   p->state.connections = std::make_shared<connection_limits>(config->max_connections, config->max_connections_per_ip);
   // A listener that cannot be bound is an error at its place in the config.
   auto bind = [&](const listen_address& where, bool gopher, const std::string& host = {}) {
@@ -426,6 +427,7 @@ bool server::reload(std::shared_ptr<const server_config> config, std::string& er
     error = "cannot open access log " + config->access_log + ": " + log_error;
     return false;
   }
+  p.state.log->set_format(config->access_log_style, config->log_ip);
   p.state.connections->set_caps(config->max_connections, config->max_connections_per_ip);
   for (const auto& key : keys) log_event("reload: " + key + " changed: needs a restart to take effect");
   if (restart_needed) *restart_needed = std::move(keys);
@@ -564,7 +566,30 @@ std::shared_ptr<const snapshot> snapshot::build(std::shared_ptr<const server_con
   return site;
 }
 
-void log_event(const std::string& line) { log_line(log_stream::err, line); }
+void log_event(const std::string& line, log_level level) { log_line(log_stream::err, level, line); }
+
+void log_limited(const std::string& line) {
+  static std::mutex mutex;
+  static double tokens = limited_lines_burst;
+  static clock::time_point refreshed = clock::now();
+  static std::uint64_t suppressed = 0;
+  std::uint64_t held = 0;
+  {
+    std::lock_guard lock(mutex);
+    const auto now = clock::now();
+    tokens = std::min(limited_lines_burst,
+                      tokens + std::chrono::duration<double>(now - refreshed).count() * limited_lines_per_second);
+    refreshed = now;
+    if (tokens < 1) {
+      ++suppressed;
+      return;
+    }
+    tokens -= 1;
+    held = std::exchange(suppressed, 0);
+  }
+  log_line(log_stream::err, log_level::info,
+           held == 0 ? line : line + " (" + std::to_string(held) + " similar lines suppressed)");
+}
 
 clock::time_point write_deadline(const server_config& config, std::uint64_t size) {
   auto extra = std::chrono::milliseconds(config.min_write_rate ? size * 1000 / config.min_write_rate : 0);

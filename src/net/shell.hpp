@@ -92,7 +92,15 @@ struct shared_state {
 };
 
 // One line to stderr, for events worth an operator's eye (limits, reloads).
-void log_event(const std::string& line);
+void log_event(const std::string& line, log_level level = log_level::warning);
+
+// For what clients cause in numbers (failed handshakes, timeouts): one line
+// each, at most limited_lines_per_second on average (bursts of
+// limited_lines_burst); what is held back is counted and said in the next
+// line that passes ("(12 similar lines suppressed)").
+void log_limited(const std::string& line);
+inline constexpr double limited_lines_per_second = 5;
+inline constexpr double limited_lines_burst = 20;
 
 class deadline_sweeper;
 

@@ -8,7 +8,11 @@
 
 #include <thread>
 
+#include <asio.hpp>
+#include <asio/ssl.hpp>
+
 #include "fixture.hpp"
+#include "twinstar/access_log.hpp"
 #include "process.hpp"
 
 using namespace twinstar;
@@ -111,4 +115,87 @@ TEST_CASE("access log: a FIFO without a reader is a start-up error, not a hang")
   CHECK(message.find("cannot open access log") != std::string::npos);
   CHECK(message.find("no process is reading the FIFO") != std::string::npos);
   std::filesystem::remove_all(dir);
+}
+
+TEST_CASE("access log: each style lays out the same request") {
+  const access_entry e{"[2001:db8:aa:bb::1]:5000", "gemini", "example.org", "/a b\"c", "20", 1234,
+                       std::chrono::microseconds(567)};
+  // 2026-12-04T15:03:00Z
+  const auto now = std::chrono::system_clock::time_point{} + std::chrono::seconds(1796396580);
+  struct row {
+    log_style style;
+    ip_logging ip;
+    const char* expect;
+  };
+  const row rows[] = {
+      {log_style::twinstar, ip_logging::full,
+       "2026-12-04T15:03:00Z [2001:db8:aa:bb::1]:5000 gemini example.org /a%20b%22c 20 1234 567us\n"},
+      {log_style::common, ip_logging::truncated,
+       "2001:db8:aa:: - - [04/Dec/2026:15:03:00 +0000] \"GET /a%20b%22c GEMINI\" 20 1234\n"},
+      {log_style::combined, ip_logging::none,
+       "- - - [04/Dec/2026:15:03:00 +0000] \"GET /a%20b%22c GEMINI\" 20 1234 \"-\" \"-\" example.org 567\n"},
+      {log_style::json, ip_logging::truncated,
+       "{\"time\":\"2026-12-04T15:03:00Z\",\"client\":\"2001:db8:aa::\",\"protocol\":\"gemini\",\"host\":\"example.org\","
+       "\"path\":\"/a%20b%22c\",\"status\":\"20\",\"bytes\":1234,\"duration_us\":567}\n"},
+  };
+  for (const auto& r : rows) {
+    CAPTURE(r.expect);
+    CHECK(format_access_line(e, r.style, r.ip, now) == r.expect);
+  }
+  // Gopher kinds become numbers for log analysers.
+  const access_entry g{"10.1.2.3:40000", "gopher", "localhost", "/x", "error", 50, std::chrono::microseconds(9)};
+  CHECK(format_access_line(g, log_style::common, ip_logging::truncated, now) ==
+        "10.1.2.0 - - [04/Dec/2026:15:03:00 +0000] \"GET /x GOPHER\" 51 50\n");
+}
+
+TEST_CASE("access log: shown_address keeps what log_ip says") {
+  struct row {
+    const char* client;
+    ip_logging mode;
+    const char* expect;
+  };
+  const row rows[] = {
+      {"127.0.0.1:53422", ip_logging::full, "127.0.0.1:53422"},
+      {"127.0.0.1:53422", ip_logging::truncated, "127.0.0.0"},
+      {"192.168.7.200", ip_logging::truncated, "192.168.7.0"},
+      {"[::1]:1965", ip_logging::truncated, "::"},
+      {"[2001:db8:1:2:3:4:5:6]:1965", ip_logging::truncated, "2001:db8:1::"},
+      {"[::ffff:10.9.8.7]:1965", ip_logging::truncated, "10.9.8.0"},
+      {"2001:db8::1", ip_logging::truncated, "2001:db8::"},
+      {"127.0.0.1:53422", ip_logging::none, "-"},
+      {"not an address", ip_logging::truncated, "-"},
+  };
+  for (const auto& r : rows) {
+    CAPTURE(r.client);
+    CHECK(shown_address(r.client, r.mode) == r.expect);
+  }
+}
+
+// Regression: a request cut by request_timeout before its CRLF was logged as
+// a 59 that was never sent.
+TEST_CASE("access log: a request that timed out is logged as a timeout / no 59 that never went out") {
+  auto srv = test::start_test_server("log-timeout", [](server_config& c) {
+    c.request_timeout = 300ms;
+    c.access_log_style = log_style::json;
+  });
+  asio::io_context io;
+  asio::ssl::context ctx(asio::ssl::context::tls_client);
+  asio::ssl::stream<asio::ip::tcp::socket> tls(io, ctx);
+  tls.next_layer().connect({asio::ip::make_address("127.0.0.1"), srv->gemini_port});
+  SSL_set_tlsext_host_name(tls.native_handle(), "localhost");
+  tls.handshake(asio::ssl::stream_base::client);
+  const std::string part = srv->base() + "/page.gmi";  // no CRLF
+  asio::write(tls, asio::buffer(part));
+  std::string reply;
+  std::error_code ec;
+  asio::read(tls, asio::dynamic_buffer(reply), ec);  // ends when the server closes
+  CHECK(reply.empty());
+  const auto log = srv->dir / "access.log";
+  const auto until = std::chrono::steady_clock::now() + 10s;
+  while (test::read_file(log).find("\"status\":\"timeout\"") == std::string::npos &&
+         std::chrono::steady_clock::now() < until)
+    std::this_thread::yield();
+  const auto text = test::read_file(log);
+  CHECK(text.find("\"status\":\"timeout\"") != std::string::npos);
+  CHECK(text.find("\"status\":\"59\"") == std::string::npos);
 }

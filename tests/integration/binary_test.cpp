@@ -341,3 +341,35 @@ TEST_CASE("--check-config and start-up report the same problems at their place i
   CHECK_FALSE(std::filesystem::exists(dir / "fresh"));
   std::filesystem::remove_all(dir);
 }
+
+TEST_CASE("failed handshakes and timeouts are logged with a time and a level / addresses as log_ip says") {
+  auto dir = fresh_temp_dir("handshake-log");
+  write_file(dir / "root" / "index.gmi", "# Home\n");
+  const auto file = write_one_host_config(
+      dir, "listen = [\"127.0.0.1:0\"]\ngopher_listen = []\naccess_log = \"off\"\nhandshake_timeout = 0.3\n"
+           "log_ip = \"truncated\"\n");
+  child_process proc({TWINSTAR_BINARY, "serve", "--config", file.string()});
+  auto line = proc.wait_for("listening on gemini://127.0.0.1:");
+  REQUIRE(line);
+  asio::io_context io;
+  const asio::ip::tcp::endpoint server{asio::ip::make_address("127.0.0.1"), port_of(*line)};
+  {
+    asio::ip::tcp::socket plain(io);  // speaks plain text to a TLS port
+    plain.connect(server);
+    asio::write(plain, asio::buffer(std::string("gemini://localhost/\r\n")));
+    CHECK(proc.wait_for_stderr("info gemini 127.0.0.0: TLS handshake failed: "));
+  }
+  asio::ip::tcp::socket silent(io);  // says nothing at all
+  silent.connect(server);
+  CHECK(proc.wait_for_stderr("info gemini 127.0.0.0: TLS handshake timed out"));
+  // Each line starts with its time: 2026-12-04T15:03:00Z info ...
+  const auto& err = proc.stderr_text();
+  const auto at = err.find(" info gemini 127.0.0.0: TLS handshake timed out");
+  REQUIRE(at != std::string::npos);
+  REQUIRE(at >= 20);
+  CHECK(err.substr(at - 20, 20).ends_with("Z"));
+  CHECK(err.find("127.0.0.1:") == std::string::npos);  // the address as log_ip says
+  proc.signal(SIGTERM);
+  CHECK(proc.wait() == 0);
+  std::filesystem::remove_all(dir);
+}

@@ -135,6 +135,8 @@ TEST_CASE("config: defaults for every optional key") {
   CHECK(c.gopher_listen.empty());
   CHECK(c.cert_dir == fs::path("/base/certs"));
   CHECK(c.access_log == "-");
+  CHECK(c.access_log_style == log_style::twinstar);
+  CHECK(c.log_ip == ip_logging::full);
   CHECK(c.request_timeout == std::chrono::milliseconds(10'000));
   CHECK(c.shutdown_grace == std::chrono::milliseconds(5'000));
   CHECK(c.workers == 1);
@@ -228,6 +230,9 @@ TEST_CASE("config: each error kind is reported alone at its line and column") {
       {S + "cert_dir = 5\n" + H, 3, 12, "'cert_dir' must be a string"},
       {S + "cert_dir = \"\"\n" + H, 3, 12, "'cert_dir' must not be empty"},
       {S + "access_log = \"\"\n" + H, 3, 14, "'access_log' must not be empty (use \"off\")"},
+      {S + "access_log_style = \"apache\"\n" + H, 3, 20,
+       "'access_log_style' must be \"twinstar\", \"common\", \"combined\" or \"json\""},
+      {S + "log_ip = \"partial\"\n" + H, 3, 10, "'log_ip' must be \"full\", \"truncated\" or \"none\""},
       {"server = 1\n" + H, 1, 10, "'server' must be a table"},
       // cross-field
       {S, 0, 0, "no [[host]] defined; at least one is required"},
@@ -669,4 +674,16 @@ TEST_CASE("config: bad hardening values are reported with their position") {
   auto bad_print = errors_of(server_block + host_block + "[[host.path]]\nprefix = \"/m/\"\nallowed_fingerprints = [\"xyz\"]\n");
   REQUIRE(bad_print.size() == 1);
   CHECK(bad_print[0].line == 8);
+}
+
+TEST_CASE("config: access_log_style and log_ip by name") {
+  for (const auto& [text, style] : {std::pair{"twinstar", log_style::twinstar}, std::pair{"common", log_style::common},
+                                    std::pair{"combined", log_style::combined}, std::pair{"json", log_style::json}}) {
+    CAPTURE(text);
+    auto parsed = parse("[server]\nlisten = [\"127.0.0.1:1965\"]\naccess_log_style = \"" + std::string(text) +
+                        "\"\nlog_ip = \"truncated\"\n" + host_block);
+    REQUIRE(parsed.ok());
+    CHECK(parsed->access_log_style == style);
+    CHECK(parsed->log_ip == ip_logging::truncated);
+  }
 }
