@@ -3,6 +3,8 @@
 #include <fcntl.h>
 #include <unistd.h>
 
+#include <cerrno>
+#include <cstring>
 #include <variant>
 
 #include "shell.hpp"
@@ -53,11 +55,15 @@ struct response {
   int file = -1;  // owned by the caller's fd_guard
   std::uint64_t file_size = 0;
   std::shared_ptr<const std::string> shared_body = nullptr;  // a cached body, sent after `body`
+  std::string problem = {};  // the server's own failure, for the log (the client sees only the status)
 };
 
 response from_error(const error& e) {
   auto r = to_gemini(e);
-  return {r.code, std::move(r.meta), {}, -1, 0};
+  response out{r.code, std::move(r.meta), {}, -1, 0};
+  if (e.code == errc::internal || e.code == errc::unreadable)
+    out.problem = std::string(describe(e.code)) + (e.detail.empty() ? "" : ": " + e.detail);
+  return out;
 }
 
 struct request_context {
@@ -130,7 +136,7 @@ response decide(std::string_view line, const snapshot& site, shared_state& state
         // Stamped before it is read: a change while reading shows next time.
         auto pending = site.gemini_answers->watch(std::move(watched), now);
         auto body = read_file_prefix(file.file, file.size);
-        if (!body) return from_error({errc::unreadable, {}});
+        if (!body) return from_error({errc::unreadable, "cannot read " + file.file.string()});
         made.body = std::make_shared<const std::string>(std::move(*body));
         answer = std::make_shared<const gemini_answer>(std::move(made));
         site.gemini_answers->store(key, answer, std::move(pending), answer->body->size());
@@ -146,7 +152,7 @@ response decide(std::string_view line, const snapshot& site, shared_state& state
   if (auto refused = refused_at(*answer)) return from_error(*refused);
   if (answer->body) return {gemini::status::success, answer->meta, {}, -1, 0, answer->body};
   int fd = ::open(answer->file.c_str(), O_RDONLY | O_CLOEXEC);
-  if (fd < 0) return from_error({errc::unreadable, {}});
+  if (fd < 0) return from_error({errc::unreadable, "cannot open " + answer->file + ": " + std::strerror(errno)});
   return {gemini::status::success, answer->meta, {}, fd, answer->file_size};
 }
 
@@ -187,6 +193,8 @@ asio::awaitable<void> exchange(tls_stream& stream, const peer& client, const sna
       request_context ctx{local.port(), local.address().to_string(), client.address,
                           peer_certificate(stream.native_handle())};
       resp = decide(frame.line, site, state, ctx, out);
+      if (!resp.problem.empty())  // what the operator must fix, said once per request (rate-limited)
+        log_limited("gemini " + out.host + out.path + ": " + resp.problem);
       break;
     }
     case gemini::frame_state::need_more:  // EOF or error before CRLF

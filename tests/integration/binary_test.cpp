@@ -373,3 +373,25 @@ TEST_CASE("failed handshakes and timeouts are logged with a time and a level / a
   CHECK(proc.wait() == 0);
   std::filesystem::remove_all(dir);
 }
+
+// A request that fails on the server's side (here the root vanished after
+// start) used to answer 40 with no word to the operator.
+TEST_CASE("a failure on the server's side is logged with its reason") {
+  auto dir = fresh_temp_dir("server-side");
+  write_file(dir / "root" / "index.gmi", "# Home\n");
+  const auto file =
+      write_one_host_config(dir, "listen = [\"127.0.0.1:0\"]\ngopher_listen = []\naccess_log = \"off\"\n");
+  child_process proc({TWINSTAR_BINARY, "serve", "--config", file.string()});
+  auto line = proc.wait_for("listening on gemini://127.0.0.1:");
+  REQUIRE(line);
+  std::filesystem::rename(dir / "root", dir / "moved");
+  client::options o;
+  o.sni = "localhost";
+  auto r = client::send_gemini("127.0.0.1", port_of(*line), "gemini://localhost/\r\n", o);
+  REQUIRE(r.ok());
+  CHECK(r->status / 10 == 4);
+  CHECK(proc.wait_for_stderr("gemini localhost/: internal error: capsule root unavailable: " + (dir / "root").string()));
+  proc.signal(SIGTERM);
+  CHECK(proc.wait() == 0);
+  std::filesystem::remove_all(dir);
+}
