@@ -148,7 +148,20 @@ std::string gemtext_to_menu(std::string_view gemtext, std::string_view page_path
 // gemtext_to_menu; each link is "[N] label" (N from 1) and a "References"
 // section at the end lists "[N] URL" with each URL resolved against
 // `page_url`, the page's absolute URL ("gemini://localhost/news/a.gmi").
-std::string gemtext_to_text(std::string_view gemtext, std::string_view page_url);
+// `rewrite`, when given, sees each resolved URL and may replace it: the
+// Gopher face gives links to its own capsule as gopher:// URLs a Gopher reader
+// can follow.
+using rewrite_fn = std::function<std::optional<std::string>(std::string_view resolved_url)>;
+std::string gemtext_to_text(std::string_view gemtext, std::string_view page_url, const rewrite_fn& rewrite = {});
+
+// The page a Gopher server answers for a `URL:` selector (an 'h' item whose
+// client asked the server instead of opening the URL): an HTML page that
+// sends a browser on (meta refresh) and links the URL, as gophernicus and
+// pygopherd do. The URL is HTML-escaped.
+std::string url_redirect_page(std::string_view url);
+
+// gopher://host[:port]/<type><selector>, the port left out when it is 70.
+std::string gopher_url(std::string_view host, std::uint16_t port, char type, std::string_view selector);
 
 // A gophernicus-style gophermap as a menu (ended by ".\r\n"):
 //  - a line with a TAB is an item "<type><display>\t<selector>\t<host>\t<port>";

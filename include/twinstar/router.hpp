@@ -41,6 +41,9 @@ class router {
   // Decode a path for a known host (shared with Gopher): redirects are not
   // applied, gone paths are.
   route resolve_path(const host_config& host, std::string_view raw_path) const;
+  // The same with the host's [[host.redirect]] rules applied first (Gemini
+  // and Gopher both honour them).
+  route resolve_redirecting(const host_config& host, std::string_view raw_path) const;
 
   // Host by name or alias (case-insensitive); nullptr when unknown.
   const host_config* find_host(std::string_view name) const;

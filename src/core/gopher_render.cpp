@@ -173,7 +173,35 @@ std::string gemtext_to_menu(std::string_view gemtext, std::string_view page_path
   return out;
 }
 
-std::string gemtext_to_text(std::string_view gemtext, std::string_view page_url) {
+std::string url_redirect_page(std::string_view url) {
+  std::string safe;
+  for (char c : url) {
+    switch (c) {
+      case '&': safe += "&amp;"; break;
+      case '<': safe += "&lt;"; break;
+      case '>': safe += "&gt;"; break;
+      case '"': safe += "&quot;"; break;
+      case '\'': safe += "&#39;"; break;
+      default: safe += c;
+    }
+  }
+  return "<!DOCTYPE html>\n<html><head><meta charset=\"utf-8\">\n"
+         "<meta http-equiv=\"refresh\" content=\"2;url=" + safe + "\">\n"
+         "<title>Leaving Gopherspace</title></head><body>\n"
+         "<p>You are following a link from Gopher to another place. You will be taken there shortly;\n"
+         "if not, follow this link:</p>\n<p><a href=\"" + safe + "\">" + safe + "</a></p>\n</body></html>\n";
+}
+
+std::string gopher_url(std::string_view host, std::uint16_t port, char type, std::string_view selector) {
+  std::string out = "gopher://" + std::string(host);
+  if (port != 70) out += ":" + std::to_string(port);
+  out += '/';
+  out += type;
+  out += selector;
+  return out;
+}
+
+std::string gemtext_to_text(std::string_view gemtext, std::string_view page_url, const rewrite_fn& rewrite) {
   std::vector<std::string> lines;
   std::vector<std::string> references;
   for (const auto& line : gemtext::parse(gemtext)) {
@@ -186,7 +214,10 @@ std::string gemtext_to_text(std::string_view gemtext, std::string_view page_url)
     append_all(lines, wrap(expand_tabs(label), wrap_columns, number, std::string(number.size(), ' ')));
     // Absolute URLs are kept exactly as written; only relative ones resolve.
     const bool absolute = split_reference(line.url).scheme.has_value();
-    references.push_back(number + (absolute ? line.url : resolve_reference(page_url, line.url)));
+    std::string target = absolute ? line.url : resolve_reference(page_url, line.url);
+    if (rewrite)
+      if (auto replaced = rewrite(target)) target = std::move(*replaced);
+    references.push_back(number + target);
   }
   if (!references.empty()) {
     lines.emplace_back();

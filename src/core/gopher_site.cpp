@@ -6,6 +6,7 @@
 #include "twinstar/capsule.hpp"
 #include "twinstar/feed_cache.hpp"
 #include "twinstar/mime.hpp"
+#include "twinstar/reference.hpp"
 #include "twinstar/url.hpp"
 
 namespace twinstar {
@@ -26,6 +27,27 @@ std::filesystem::path resolved_location(const resolution& res) {
   if (auto* f = std::get_if<serve_file>(&res)) return f->file;
   if (auto* gen = std::get_if<serve_generated>(&res)) return gen->directory;
   return {};
+}
+
+// How many [[host.redirect]] rules a Gopher request follows in a row.
+constexpr int max_redirect_hops = 5;
+
+// The selector a redirect target names inside this capsule ("/new/",
+// "../x.gmi", "gemini://this-host/x" is not taken: another port or host may
+// be meant), or nullopt for a target elsewhere.
+std::optional<std::string> local_target(std::string_view target, std::string_view from) {
+  const auto parts = split_reference(target);
+  if (parts.scheme || parts.authority || parts.query) return std::nullopt;
+  return resolve_path(from, target);
+}
+
+// caps.txt (gophernicus' format): how this server's selectors are shaped.
+std::string caps_txt() {
+  return "CAPS\n\nCapsVersion=1\nExpireCapsAfter=3600\n\n"
+         "PathDelimeter=/\nPathIdentity=.\nPathParent=..\nPathParentDouble=FALSE\n"
+         "PathEscapeCharacter=%\nPathKeepPreDelimeter=FALSE\n\n"
+         "ServerSoftware=twinstar\nServerSoftwareVersion=0.1.0\n"
+         "ServerDescription=One gemtext capsule over Gemini and Gopher\nServerDefaultEncoding=utf-8\n";
 }
 
 bool is_index_file(const host_config& host, const std::filesystem::path& p) {
@@ -51,7 +73,25 @@ gopher_answer gopher_site::answer(std::string_view request_line) const {
   if (!req) return failure(req.error(), request_line);
   const std::string& selector = req->selector;
 
-  route r = routes.resolve_path(host, selector);
+  // An 'h' item's URL: the client asked us instead of opening it.
+  if (selector.starts_with("URL:"))
+    return gopher_answer{gopher::url_redirect_page(std::string_view(selector).substr(4)), {}, 0, "url"};
+
+  // [[host.redirect]] rules hold here too. Gopher has no redirect answer: a
+  // rule that points inside the capsule is followed here (up to
+  // max_redirect_hops), one that points elsewhere becomes a one-item menu.
+  std::string followed = selector;
+  route r = routes.resolve_redirecting(host, followed);
+  for (int hop = 0; auto* red = std::get_if<route_redirect>(&r); ++hop) {
+    const auto next = local_target(red->target, followed);
+    if (!next) {
+      const std::string link = "# Moved\n\nThis item has moved:\n=> " + red->target + "\n";
+      return gopher_answer{gopher::gemtext_to_menu(link, "/", context, {}), {}, 0, "menu"};
+    }
+    if (hop == max_redirect_hops) return failure({errc::not_found, "redirect loop"}, selector);
+    followed = *next;
+    r = routes.resolve_redirecting(host, followed);
+  }
   if (auto* e = std::get_if<error>(&r)) return failure(*e, selector);
   auto* where = std::get_if<route_path>(&r);
   if (!where) return failure({errc::not_found, {}}, selector);
@@ -68,7 +108,11 @@ gopher_answer gopher_site::answer(std::string_view request_line) const {
     if (!path.url_path.ends_with('/')) path.url_path += '/';
     res = resolve_here(path);
   }
-  if (auto* e = std::get_if<error>(&res)) return failure(*e, selector);
+  if (auto* e = std::get_if<error>(&res)) {
+    // caps.txt (gophernicus' format) unless the capsule has its own.
+    if (e->code == errc::not_found && path.url_path == "/caps.txt") return gopher_answer{caps_txt(), {}, 0, "text"};
+    return failure(*e, selector);
+  }
   // Gopher has no client certificates: what Gemini guards with one is not
   // served here at all, by URL or by where a symlink leads.
   if (certificate_protected(host, path.url_path, resolved_location(res)))
@@ -151,8 +195,18 @@ gopher_answer gopher_site::answer(std::string_view request_line) const {
   // A generated document that is no menu (a feed's atom.xml): sent as is.
   if (auto* gen = std::get_if<serve_generated>(&res); gen && !directory) return made(gen->text(), {}, 0, "file");
   if (auto* f = std::get_if<serve_file>(&res)) {
-    if (ends_with_gmi(f->file))
-      return made(gopher::gemtext_to_text(read_small(f->file), gemini_base + page_path), {}, 0, "text");
+    if (ends_with_gmi(f->file)) {
+      // Links into this capsule become gopher:// URLs a Gopher reader can
+      // follow; other hosts (and paths not for Gopher) keep their URL.
+      const std::string own = gemini_base + "/";
+      auto to_gopher = [&](std::string_view url) -> std::optional<std::string> {
+        if (!url.starts_with(own) || url.find_first_of("?#") != std::string_view::npos) return std::nullopt;
+        auto link = classify(url.substr(gemini_base.size()));
+        if (!link || link->hidden) return std::nullopt;
+        return gopher::gopher_url(context.host, context.port, link->type, link->selector);
+      };
+      return made(gopher::gemtext_to_text(read_small(f->file), gemini_base + page_path, to_gopher), {}, 0, "text");
+    }
     return made({}, f->file, f->size, "file");
   }
   return failure({errc::not_found, {}}, selector);

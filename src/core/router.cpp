@@ -155,12 +155,16 @@ route router::resolve_gemini(const url& request, std::uint16_t local_port,
     return error{errc::wrong_port, {}};
   }
 
+  return resolve_redirecting(*host, request.path);
+}
+
+route router::resolve_redirecting(const host_config& host, std::string_view raw_path) const {
   // Redirects match the decoded, normalised path, so a traversal spelling is
   // refused before any rule could echo it into a Location.
-  auto split = split_path(request.path);
+  auto split = split_path(raw_path);
   if (!split) return split.error();
-  if (auto redirect = find_redirect(*host, make_url_path(*split))) return *std::move(redirect);
-  return resolve_path(*host, request.path);
+  if (auto redirect = find_redirect(host, make_url_path(*split))) return *std::move(redirect);
+  return resolve_path(host, raw_path);
 }
 
 route router::resolve_path(const host_config& host, std::string_view raw_path) const {

@@ -13,6 +13,7 @@
 #include "twinstar/feed_cache.hpp"
 #include "twinstar/gemini.hpp"
 #include "twinstar/mime.hpp"
+#include "twinstar/reference.hpp"
 #include "twinstar/url.hpp"
 
 namespace twinstar::shell {
@@ -99,7 +100,12 @@ response decide(std::string_view line, const snapshot& site, shared_state& state
   }
   route r = site.routes->resolve_gemini(*parsed, ctx.local_port, ctx.local_ip);
   if (auto* e = std::get_if<error>(&r)) return from_error(*e);
-  if (auto* red = std::get_if<route_redirect>(&r)) return {red->code, red->target, {}, -1, 0};
+  // Redirects go out as absolute URLs (resolved against the request): some
+  // clients (Bombadillo) ask before following a relative one.
+  auto redirect = [&](const route_redirect& red) {
+    return response{red.code, resolve_reference(line, red.target), {}, -1, 0};
+  };
+  if (auto* red = std::get_if<route_redirect>(&r)) return redirect(*red);
   const auto& where = std::get<route_path>(r);
   const client_certificate* cert = ctx.cert ? &*ctx.cert : nullptr;
   if (auto refused = check_client_certificate(*where.host, where.url_path, cert)) return from_error(*refused);
@@ -116,7 +122,7 @@ response decide(std::string_view line, const snapshot& site, shared_state& state
     resolution res = feed::resolve(where, site.config->cert_dir, state.feeds,
                                    feed::gemini_base_url(where.host->name, ctx.local_port));
     if (auto* e = std::get_if<error>(&res)) return from_error(*e);
-    if (auto* red = std::get_if<route_redirect>(&res)) return {red->code, red->target, {}, -1, 0};
+    if (auto* red = std::get_if<route_redirect>(&res)) return redirect(*red);
     gemini_answer made;
     std::vector<std::filesystem::path> watched;
     std::size_t bytes = 0;
