@@ -133,6 +133,14 @@ struct server_config {
   // when built in code), so that later checks can say file:line:column.
   std::string source;
   config_location access_log_at{};
+  // Started as root: the account to serve as once the listeners are bound
+  // and certificates generated ("" = none; then root is refused unless
+  // allow_root). `group` defaults to the user's primary group.
+  std::string user;
+  std::string group;
+  bool allow_root = false;
+  config_location user_at{};   // where `user` was written
+  config_location group_at{};  // where `group` was written
 };
 
 struct config_error {
@@ -161,7 +169,8 @@ std::vector<config_error> validate(const server_config& config, std::string_view
 // make: every host's root exists, is a directory and can be listed, and so
 // does every [[host.feed]] directory inside it (errors at the key, with the
 // errno's words; a root starting with '~' is pointed out, since no shell
-// expands it). Empty when all is well.
+// expands it), and the `user` and `group` accounts exist (errors at their
+// keys). Empty when all is well.
 std::vector<config_error> check_on_disk(const server_config& config, std::string_view file_name);
 
 // A config_error at `at` in config.source ("command line" when it has none).

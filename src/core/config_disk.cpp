@@ -1,13 +1,48 @@
-// The configuration checks that need the disk (see config.hpp check_on_disk).
+// The configuration checks that need the disk and the account database
+// (see config.hpp check_on_disk).
 #include <dirent.h>
+#include <grp.h>
+#include <pwd.h>
 
 #include <cerrno>
 #include <cstring>
+#include <string>
 #include <system_error>
+#include <vector>
 
 #include "twinstar/config.hpp"
 
 namespace twinstar {
+namespace {
+
+// Whether the account database knows `name`: "" when it does, else why not.
+// ENOENT and friends from an NSS module mean "no such entry" too.
+template <class Entry, class Lookup>
+std::string find_account(const std::string& name, Lookup lookup) {
+  Entry entry{};
+  Entry* found = nullptr;
+  std::vector<char> buffer(16384);
+  int rc = 0;
+  // A group with many members may not fit: ERANGE asks for a larger buffer.
+  while ((rc = lookup(name.c_str(), &entry, buffer.data(), buffer.size(), &found)) == ERANGE &&
+         buffer.size() < (std::size_t{1} << 24))
+    buffer.resize(buffer.size() * 2);
+  if (found != nullptr) return {};
+  if (rc == 0 || rc == ENOENT || rc == ESRCH || rc == EBADF || rc == EPERM) return "no such account";
+  return std::strerror(rc);
+}
+
+void check_accounts(const server_config& config, std::string_view file_name, std::vector<config_error>& errors) {
+  auto check = [&](const std::string& name, config_location at, const char* kind, std::string why) {
+    if (!why.empty())
+      errors.push_back({std::string(file_name), at.line, at.column, std::string(kind) + " '" + name + "': " + why});
+  };
+  if (!config.user.empty()) check(config.user, config.user_at, "user", find_account<passwd>(config.user, getpwnam_r));
+  if (!config.group.empty())
+    check(config.group, config.group_at, "group", find_account<group>(config.group, getgrnam_r));
+}
+
+}  // namespace
 
 std::vector<config_error> check_on_disk(const server_config& config, std::string_view file_name) {
   namespace fs = std::filesystem;
@@ -51,6 +86,7 @@ std::vector<config_error> check_on_disk(const server_config& config, std::string
                           "host '" + host.name + "': feed directory " + where.string() + ": " + why});
     }
   }
+  check_accounts(config, file_name, errors);
   return errors;
 }
 

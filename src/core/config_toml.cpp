@@ -33,6 +33,19 @@ bool is_valid_lang(std::string_view lang) {
   });
 }
 
+// A user or group name as useradd(8) accepts it, a trailing '$' (Samba
+// machine accounts) included; no leading '-', no separators.
+bool is_account_name(std::string_view name) {
+  if (name.empty() || name.size() > 32 || name.front() == '-') return false;
+  for (std::size_t i = 0; i < name.size(); ++i) {
+    const char c = name[i];
+    const bool ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '.' ||
+                    c == '_' || c == '-' || (c == '$' && i + 1 == name.size());
+    if (!ok) return false;
+  }
+  return true;
+}
+
 class config_reader : detail::field_reader {
  public:
   using field_reader::errors;
@@ -109,7 +122,8 @@ class config_reader : detail::field_reader {
     check_keys(table,
                {"listen", "gopher_listen", "cert_dir", "access_log", "request_timeout",
                 "shutdown_grace", "workers", "handshake_timeout", "write_timeout", "min_write_rate",
-                "max_connections", "max_connections_per_ip", "rate_limit", "access_log_style", "log_ip"},
+                "max_connections", "max_connections_per_ip", "rate_limit", "access_log_style", "log_ip",
+                "user", "group", "allow_root"},
                "[server]");
     const toml::node* listen = table.get("listen");
     at_.listen = pos_of(listen ? listen->source() : table.source());
@@ -145,6 +159,27 @@ class config_reader : detail::field_reader {
       out.workers = static_cast<unsigned>(*workers);
     }
     read_limits(table, out);
+    read_account(table, out);
+  }
+
+  // [server] user, group, allow_root. Whether the accounts exist is asked of
+  // the system by check_on_disk, not here.
+  void read_account(const toml::table& table, server_config& out) {
+    for (auto [key, value, at] : {std::tuple{"user", &out.user, &out.user_at},
+                                  std::tuple{"group", &out.group, &out.group_at}}) {
+      auto name = read_string(table, key);
+      if (!name) continue;
+      const toml::node& node = *table.get(key);
+      if (!is_account_name(*name)) {
+        error(node, quoted(key) + " must be an account name (letters, digits, '.', '_', '-'): '" + *name + "'");
+        continue;
+      }
+      *value = *name;
+      const auto pos = pos_of(node.source());
+      *at = {pos.line, pos.column};
+    }
+    if (!out.group.empty() && out.user.empty()) error(*table.get("group"), "'group' needs 'user'");
+    if (auto allow = read_bool(table, "allow_root")) out.allow_root = *allow;
   }
 
   // Hardening: per-phase timeouts, connection caps, the rate limit table.
