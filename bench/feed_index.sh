@@ -49,7 +49,7 @@ path = "/news/"
 title = "News"
 EOF
 
-"$BUILD/twinstar" serve --config "$work/bench.toml" > "$work/serve.log" 2>&1 &
+"$BUILD/twinstar" serve --config "$work/bench.toml" --allow-root > "$work/serve.log" 2>&1 &
 server=$!
 port=
 for _ in $(seq 1 100); do

@@ -10,7 +10,7 @@ start_twinstar() {
   shift 4
   mkfifo "$dir/server.out"
   "$bin" serve --config "$config" --root "$root" --listen 127.0.0.1:0 --gopher-listen 127.0.0.1:0 \
-    --access-log "${TWINSTAR_ACCESS_LOG:-off}" --cert-dir "$dir/certs" "$@" >"$dir/server.out" 2>"$dir/server.err" &
+    --access-log "${TWINSTAR_ACCESS_LOG:-off}" --cert-dir "$dir/certs" --allow-root "$@" >"$dir/server.out" 2>"$dir/server.err" &
   server_pid=$!
   exec 3<"$dir/server.out"
   gemini_port=""

@@ -11,6 +11,7 @@
 #include <thread>
 
 #include "commands.hpp"
+#include "service.hpp"
 #include "twinstar/config.hpp"
 #include "twinstar/import/mirror.hpp"
 #include "twinstar/line_sink.hpp"
@@ -27,6 +28,7 @@ struct serve_flags {
   std::vector<std::string> listen;
   std::vector<std::string> gopher_listen;
   std::string cert, key, cert_dir, access_log, lang;
+  bool allow_root = false;
   unsigned workers = 0;
   double request_timeout = 0;
   bool check_only = false;
@@ -63,6 +65,7 @@ config_result build_config(const serve_flags& f) {
   if (!f.listen.empty()) address_list(f.listen, cfg.listen, "--listen");
   if (!f.gopher_listen.empty()) address_list(f.gopher_listen, cfg.gopher_listen, "--gopher-listen");
   if (!f.cert_dir.empty()) cfg.cert_dir = f.cert_dir;
+  else if (file.empty()) cfg.cert_dir = service::default_cert_dir();
   if (!f.access_log.empty()) cfg.access_log = f.access_log;
   if (f.workers) cfg.workers = f.workers;
   if (f.request_timeout > 0)
@@ -162,6 +165,16 @@ int serve(const serve_flags& flags) {
                 config->listen.size(), config->gopher_listen.size());
     return 0;
   }
+  if (auto refusal = service::refuse_root(*config, flags.allow_root)) {
+    std::fprintf(stderr, "error: %s\n", refusal->c_str());
+    return 1;
+  }
+  std::string why;
+  auto drop = service::privilege_drop::plan(*config, why);
+  if (!drop) {
+    std::fprintf(stderr, "error: %s\n", why.c_str());
+    return 1;
+  }
   auto problems = tls::prepare_certificates(*config, print_note);
   for (const auto& p : problems) std::fprintf(stderr, "%s\n", p.to_string().c_str());
   if (!problems.empty()) return 1;
@@ -179,6 +192,11 @@ int serve(const serve_flags& flags) {
   auto srv = server::create(config, error);
   if (!srv) {
     std::fprintf(stderr, "error: %s\n", error.c_str());
+    return 1;
+  }
+  // Bound and certified: root is no longer needed.
+  if (auto failed = drop->apply(*config, report)) {
+    std::fprintf(stderr, "error: %s\n", failed->c_str());
     return 1;
   }
   for (const auto& ep : srv->endpoints())
@@ -230,7 +248,9 @@ runner add_serve(CLI::App& app) {
   app.add_option("--gopher-listen", f->gopher_listen, "Gopher listener HOST:PORT, repeatable; 'off' for none");
   app.add_option("--cert", f->cert, "Certificate (PEM) of the default host");
   app.add_option("--key", f->key, "Private key (PEM) of the default host");
-  app.add_option("--cert-dir", f->cert_dir, "Where generated certificates are written (default: certs)");
+  app.add_option("--cert-dir", f->cert_dir,
+                 "Where generated certificates are written (default: $STATE_DIRECTORY/certs, else ./certs)");
+  app.add_flag("--allow-root", f->allow_root, "Serve as root when started as root without [server] user");
   app.add_option("--lang", f->lang, "Language of the default host's gemtext (text/gemini; lang=...)");
   app.add_option("--access-log", f->access_log, "Access log: '-' for stdout, 'off', or a file");
   app.add_option("--workers", f->workers, "Worker threads (default: from config, 1)");

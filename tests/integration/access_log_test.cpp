@@ -64,7 +64,7 @@ TEST_CASE("access log: a stalled stdout never holds up serving or SIGTERM") {
                    "access_log = \"-\"\ncert_dir = \"certs\"\n"
                    "[server.rate_limit]\nrequests_per_second = 0\n"
                    "[[host]]\nname = \"localhost\"\nroot = \"root\"\n");
-  test::child_process proc({TWINSTAR_BINARY, "serve", "--config", (dir / "twinstar.toml").string()});
+  test::child_process proc({TWINSTAR_BINARY, "serve", "--config", (dir / "twinstar.toml").string(), "--allow-root"});
   std::uint16_t gopher_port = 0;
   while (auto line = proc.read_line()) {
     if (line->find("listening on gopher://") != std::string::npos) gopher_port = test::port_of(*line);

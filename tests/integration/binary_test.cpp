@@ -15,7 +15,7 @@ namespace {
 std::vector<std::string> serve_args(const std::filesystem::path& dir, std::vector<std::string> extra = {}) {
   std::vector<std::string> args = {TWINSTAR_BINARY, "serve", "--root", (dir / "root").string(),
                                    "--listen", "127.0.0.1:0", "--gopher-listen", "off",
-                                   "--cert-dir", (dir / "certs").string(), "--access-log", "off"};
+                                   "--cert-dir", (dir / "certs").string(), "--access-log", "off", "--allow-root"};
   args.insert(args.end(), extra.begin(), extra.end());
   return args;
 }
@@ -59,7 +59,7 @@ TEST_CASE("config errors are reported as file:line:column and nothing is served"
              "name = \"localhost\"\n"
              "root = \"capsule\"\n"
              "colour = \"blue\"\n");
-  child_process proc({TWINSTAR_BINARY, "serve", "--config", file.string()});
+  child_process proc({TWINSTAR_BINARY, "serve", "--config", file.string(), "--allow-root"});
   CHECK(proc.wait() == 1);
   const auto& err = proc.stderr_text();
   CAPTURE(err);
@@ -112,7 +112,7 @@ TEST_CASE("SIGHUP reloads a good config and keeps the old one on a bad config") 
                "[[host]]\nname = \"localhost\"\nroot = \"root\"\n" + extra);
   };
   config("");
-  child_process proc({TWINSTAR_BINARY, "serve", "--config", (dir / "twinstar.toml").string()});
+  child_process proc({TWINSTAR_BINARY, "serve", "--config", (dir / "twinstar.toml").string(), "--allow-root"});
   auto line = proc.wait_for("listening on gemini://127.0.0.1:");
   REQUIRE(line);
   std::uint16_t port = port_of(*line);
@@ -194,7 +194,7 @@ TEST_CASE("twinstar get --cert/--key passes a certificate-protected path") {
              "[server]\nlisten = [\"127.0.0.1:0\"]\ngopher_listen = []\naccess_log = \"off\"\n"
              "[[host]]\nname = \"localhost\"\nroot = \"root\"\n"
              "[[host.path]]\nprefix = \"/members/\"\nrequire_certificate = true\n");
-  child_process server({TWINSTAR_BINARY, "serve", "--config", (dir / "twinstar.toml").string()});
+  child_process server({TWINSTAR_BINARY, "serve", "--config", (dir / "twinstar.toml").string(), "--allow-root"});
   auto line = server.wait_for("listening on gemini://127.0.0.1:");
   REQUIRE(line);
   std::string url = "gemini://localhost:" + std::to_string(port_of(*line)) + "/members/";

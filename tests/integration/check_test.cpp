@@ -168,7 +168,7 @@ TEST_CASE("check: the CLI against the built server") {
   write_file(dir / "root" / "docs" / "index.gmi", "# Documents\n");
   child_process server({TWINSTAR_BINARY, "serve", "--root", (dir / "root").string(), "--listen",
                         "127.0.0.1:0", "--gopher-listen", "127.0.0.1:0", "--cert-dir",
-                        (dir / "certs").string(), "--access-log", "off"});
+                        (dir / "certs").string(), "--access-log", "off", "--allow-root"});
   auto gemini_line = server.wait_for("listening on gemini://127.0.0.1:");
   REQUIRE(gemini_line);
   auto gopher_line = server.wait_for("listening on gopher://127.0.0.1:");

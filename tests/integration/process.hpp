@@ -117,6 +117,7 @@ class child_process {
     return errors_.find(needle) != std::string::npos;
   }
 
+  pid_t pid() const { return pid_; }
   // The read end of the child's stdout (e.g. to shrink the pipe).
   int stdout_fd() const { return out_; }
   const std::string& stderr_text() const { return errors_; }

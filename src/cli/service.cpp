@@ -1,0 +1,114 @@
+// The root refusal and the privilege drop of `twinstar serve`.
+#include "service.hpp"
+
+#include <grp.h>
+#include <pwd.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstdlib>
+#include <cstring>
+
+namespace twinstar::cli::service {
+namespace {
+
+namespace fs = std::filesystem;
+
+std::string errno_text(const char* call) { return std::string(call) + ": " + std::strerror(errno); }
+
+// Every directory from the topmost missing ancestor of `path` down to it.
+void add_missing(const fs::path& path, std::vector<fs::path>& out) {
+  std::error_code ec;
+  std::vector<fs::path> chain;
+  for (fs::path p = path; !p.empty() && !fs::exists(p, ec); p = p.parent_path()) {
+    chain.push_back(p);
+    if (p == p.parent_path()) break;
+  }
+  out.insert(out.end(), chain.rbegin(), chain.rend());
+}
+
+}  // namespace
+
+fs::path default_cert_dir() {
+  if (const char* state = std::getenv("STATE_DIRECTORY"); state != nullptr && *state != '\0') {
+    std::string first(state);
+    first = first.substr(0, first.find(':'));
+    if (!first.empty()) return fs::path(first) / "certs";
+  }
+  std::error_code ec;
+  fs::path here = fs::current_path(ec);
+  return ec ? fs::path("certs") : here / "certs";
+}
+
+std::optional<std::string> refuse_root(const server_config& config, bool allow_root_flag) {
+  if (::geteuid() != 0 || !config.user.empty() || config.allow_root || allow_root_flag) return std::nullopt;
+  return "refusing to serve as root: set [server] user (privileges are dropped once the listeners are "
+         "bound), or allow_root = true in [server] (or --allow-root) to serve as root";
+}
+
+std::optional<privilege_drop> privilege_drop::plan(const server_config& config, std::string& error) {
+  privilege_drop drop;
+  if (config.user.empty() || ::geteuid() != 0) return drop;
+  const passwd* user = ::getpwnam(config.user.c_str());
+  if (user == nullptr) {
+    error = "user '" + config.user + "': no such account";
+    return std::nullopt;
+  }
+  drop.user_ = config.user;
+  drop.uid_ = user->pw_uid;
+  drop.gid_ = user->pw_gid;
+  if (!config.group.empty()) {
+    const group* named = ::getgrnam(config.group.c_str());
+    if (named == nullptr) {
+      error = "group '" + config.group + "': no such account";
+      return std::nullopt;
+    }
+    drop.gid_ = named->gr_gid;
+  }
+  drop.active_ = true;
+  std::error_code ec;
+  for (const host_config& host : config.hosts) {
+    if (fs::exists(host.cert, ec) || fs::exists(host.key, ec)) continue;  // not generated here
+    add_missing(host.key.parent_path(), drop.created_);
+    add_missing(host.cert.parent_path(), drop.created_);
+    drop.created_.push_back(host.key);
+    drop.created_.push_back(host.cert);
+  }
+  return drop;
+}
+
+std::optional<std::string> privilege_drop::apply(const server_config& config,
+                                                 void (*warn)(const std::string&)) const {
+  if (!active_) return std::nullopt;
+  std::error_code ec;
+  for (const fs::path& path : created_) {
+    // Two hosts may share a directory; what failed to appear is no concern here.
+    if (fs::exists(path, ec) && ::lchown(path.c_str(), uid_, gid_) != 0)
+      return "cannot hand " + path.string() + " to " + user_ + ": " + std::strerror(errno);
+  }
+  // Supplementary groups first: once setgid/setuid have run they can no
+  // longer be changed, and root's would be kept.
+  if (::initgroups(user_.c_str(), gid_) != 0) return errno_text("initgroups");
+  if (::setgid(gid_) != 0) return errno_text("setgid");
+  if (::setuid(uid_) != 0) return errno_text("setuid");
+  if (::setuid(0) == 0 || ::getuid() != uid_ || ::geteuid() != uid_ || ::getgid() != gid_ ||
+      ::getegid() != gid_)
+    return "privileges were not dropped to " + user_ + " (root could be regained)";
+
+  // What serving and reloading need, checked as the user now.
+  std::optional<std::string> problem;
+  for (const config_error& e : check_on_disk(config, "")) {
+    if (!problem) problem = "as user " + user_ + ": " + e.message;
+  }
+  if (problem) return problem;
+  for (const host_config& host : config.hosts) {
+    for (const fs::path& file : {host.cert, host.key}) {
+      if (::access(file.c_str(), R_OK) != 0 && warn)
+        warn("warning: user " + user_ + " cannot read " + file.string() + " (" + std::strerror(errno) +
+             "): a reload (SIGHUP) will fail until it can");
+    }
+  }
+  return std::nullopt;
+}
+
+}  // namespace twinstar::cli::service
