@@ -9,6 +9,8 @@ preset="${1:-release}"
 packages=(g++ cmake make libssl-dev libasio-dev libtomlplusplus-dev doctest-dev libcli11-dev)
 # The news importer and feed mirror (twinstar import / mirror).
 packages+=(pkg-config libmd4c-dev libgumbo-dev libxml2-dev libcurl4-openssl-dev)
+# Running as a service: sd_notify (libsystemd).
+packages+=(libsystemd-dev)
 if [ "${TWINSTAR_TEST_CLIENTS:-0}" = 1 ]; then
   packages+=(curl lynx amfora tmux)
 fi

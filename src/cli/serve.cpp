@@ -122,6 +122,7 @@ std::unique_ptr<news::mirror_runner> start_mirror(const serve_flags& flags, cons
 
 void reload(const serve_flags& flags, server& srv, std::unique_ptr<news::mirror_runner>& mirror,
             std::shared_ptr<const server_config>& running) {
+  service::reload_notice notice;
   auto built = build_config(flags);
   if (!built) {
     for (const auto& e : built.error()) report(e.to_string());
@@ -203,6 +204,7 @@ int serve(const serve_flags& flags) {
     std::printf("listening on %s (%s %s)\n", ep.url().c_str(), ep.host.empty() ? "default host" : "host",
                 (ep.host.empty() ? config->hosts.front().name : ep.host).c_str());
   std::fflush(stdout);
+  service::notify_ready();
 
   // [[mirror]] feeds are polled on their own thread (which inherits the
   // blocked signals), on their intervals, for as long as the server runs.
@@ -225,6 +227,7 @@ int serve(const serve_flags& flags) {
       }
       announce("signal " + std::to_string(sig) + ": stopping");
       srv->stop();
+      service::notify_stopping();
       return;
     }
   });

@@ -1,13 +1,15 @@
-// The root refusal and the privilege drop of `twinstar serve`.
+// sd_notify, the root refusal and the privilege drop of `twinstar serve`.
 #include "service.hpp"
 
 #include <grp.h>
 #include <pwd.h>
+#include <systemd/sd-daemon.h>
 #include <unistd.h>
 
 #include <cerrno>
 #include <cstdlib>
 #include <cstring>
+#include <ctime>
 
 namespace twinstar::cli::service {
 namespace {
@@ -28,6 +30,20 @@ void add_missing(const fs::path& path, std::vector<fs::path>& out) {
 }
 
 }  // namespace
+
+void notify_ready() { sd_notify(0, "READY=1\nSTATUS=serving"); }
+
+void notify_stopping() { sd_notify(0, "STOPPING=1"); }
+
+reload_notice::reload_notice() {
+  timespec now{};
+  clock_gettime(CLOCK_MONOTONIC, &now);
+  const unsigned long long usec = static_cast<unsigned long long>(now.tv_sec) * 1'000'000ULL +
+                                  static_cast<unsigned long long>(now.tv_nsec) / 1000;
+  sd_notifyf(0, "RELOADING=1\nMONOTONIC_USEC=%llu", usec);
+}
+
+reload_notice::~reload_notice() { sd_notify(0, "READY=1\nSTATUS=serving"); }
 
 fs::path default_cert_dir() {
   if (const char* state = std::getenv("STATE_DIRECTORY"); state != nullptr && *state != '\0') {

@@ -1,6 +1,7 @@
 #pragma once
-// Running `twinstar serve` as a system service: the refusal to serve as
-// root, and the privilege drop after the listeners are bound.
+// Running `twinstar serve` as a system service: the systemd readiness
+// protocol, the refusal to serve as root, and the privilege drop after the
+// listeners are bound.
 #include <sys/types.h>
 
 #include <filesystem>
@@ -11,6 +12,21 @@
 #include "twinstar/config.hpp"
 
 namespace twinstar::cli::service {
+
+// sd_notify(3) messages to the service manager; each is a no-op when
+// NOTIFY_SOCKET is unset (not started by systemd with Type=notify).
+void notify_ready();     // READY=1: every listener is bound, serving
+void notify_stopping();  // STOPPING=1: draining after SIGINT/SIGTERM
+
+// RELOADING=1 (with MONOTONIC_USEC) while it lives, READY=1 once it goes:
+// brackets one SIGHUP reload, whatever its outcome.
+class reload_notice {
+ public:
+  reload_notice();
+  ~reload_notice();
+  reload_notice(const reload_notice&) = delete;
+  reload_notice& operator=(const reload_notice&) = delete;
+};
 
 // Where certificates are generated when neither a config file nor
 // --cert-dir says: $STATE_DIRECTORY/certs when systemd sets StateDirectory=

@@ -1,14 +1,17 @@
 // `twinstar serve` as a service: the refusal to serve as root, the drop to
-// [server] user after binding, and a port below 1024 through
-// CAP_NET_BIND_SERVICE instead of root.
+// [server] user after binding, sd_notify messages, and a port below 1024
+// through CAP_NET_BIND_SERVICE instead of root.
 #include <doctest/doctest.h>
 #include <grp.h>
 #include <pwd.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/un.h>
 #include <unistd.h>
 
 #include <algorithm>
 #include <cstdlib>
+#include <cstring>
 #include <sstream>
 
 #include "fixture.hpp"
@@ -162,6 +165,47 @@ TEST_CASE("service: a root that the user cannot list stops start-up after the dr
   CHECK(proc.stderr_text().find("error: as user nobody: host 'localhost': root ") != std::string::npos);
   CHECK(proc.stderr_text().find("Permission denied") != std::string::npos);
   CHECK(proc.pending_stdout().find("listening") == std::string::npos);
+  std::filesystem::remove_all(dir);
+}
+
+TEST_CASE("service: sd_notify READY=1 once listening / RELOADING=1 then READY=1 around SIGHUP / STOPPING=1") {
+  auto dir = fresh_temp_dir("notify");
+  write_file(dir / "root" / "index.gmi", "# Notify\n");
+  write_file(dir / "twinstar.toml", config_text("allow_root = true\n"));
+  // The service manager's end: a datagram socket, as systemd's.
+  const auto socket_path = dir / "notify.sock";
+  int manager = ::socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+  REQUIRE(manager >= 0);
+  sockaddr_un address{};
+  address.sun_family = AF_UNIX;
+  REQUIRE(socket_path.string().size() < sizeof address.sun_path);
+  std::strcpy(address.sun_path, socket_path.c_str());
+  REQUIRE(::bind(manager, reinterpret_cast<sockaddr*>(&address), sizeof address) == 0);
+  auto next_message = [&]() -> std::string {
+    pollfd p{manager, POLLIN, 0};
+    if (::poll(&p, 1, 20'000) != 1) return "(none within 20 s)";
+    char buffer[512];
+    ssize_t n = ::recv(manager, buffer, sizeof buffer, 0);
+    return n > 0 ? std::string(buffer, static_cast<std::size_t>(n)) : "(recv failed)";
+  };
+
+  ::setenv("NOTIFY_SOCKET", socket_path.c_str(), 1);
+  child_process proc({TWINSTAR_BINARY, "serve", "--config", (dir / "twinstar.toml").string()});
+  ::unsetenv("NOTIFY_SOCKET");
+  auto line = proc.wait_for("listening on gemini://127.0.0.1:");
+  REQUIRE(line);
+  CHECK(next_message().starts_with("READY=1"));
+  CHECK(fetch_status(port_of(*line)) == 20);
+
+  proc.signal(SIGHUP);
+  CHECK(next_message().starts_with("RELOADING=1\nMONOTONIC_USEC="));
+  CHECK(next_message().starts_with("READY=1"));
+  CHECK(proc.wait_for("reloaded configuration"));
+
+  proc.signal(SIGTERM);
+  CHECK(next_message() == "STOPPING=1");
+  CHECK(proc.wait() == 0);
+  ::close(manager);
   std::filesystem::remove_all(dir);
 }
 
