@@ -9,10 +9,15 @@ preset="${1:-release}"
 packages=(g++ cmake make libssl-dev libasio-dev libtomlplusplus-dev doctest-dev libcli11-dev)
 # The news importer and feed mirror (twinstar import / mirror).
 packages+=(pkg-config libmd4c-dev libgumbo-dev libxml2-dev libcurl4-openssl-dev)
-# Running as a service: sd_notify (libsystemd).
-packages+=(libsystemd-dev)
+# Running as a service: sd_notify (libsystemd), man pages (scdoc).
+packages+=(libsystemd-dev scdoc)
 if [ "${TWINSTAR_TEST_CLIENTS:-0}" = 1 ]; then
   packages+=(curl lynx amfora tmux)
+  # The install test: groff checks the man pages; systemd-analyze verify and
+  # systemd-sysusers come with systemd, installed here only under CI (a
+  # developer's machine without it skips those checks, visibly).
+  packages+=(groff-base)
+  [ "${CI:-}" != true ] || packages+=(systemd)
 fi
 
 missing=()

@@ -1,5 +1,5 @@
-// [server] user, group and allow_root: parsing with positions, and the
-// account checks of check_on_disk.
+// [server] user, group and allow_root: parsing with positions, the account
+// checks of check_on_disk, and the service example config (dist/).
 #include "twinstar/config.hpp"
 
 #include <doctest/doctest.h>
@@ -101,4 +101,25 @@ TEST_CASE("config user: check_on_disk reports unknown accounts at their keys alo
   CHECK(errors[1].to_string() == "t.toml:3:8: user '" + missing_account + "': no such account");
   CHECK(errors[2].to_string() == "t.toml:4:9: group '" + missing_account + "': no such account");
   fs::remove_all(dir);
+}
+
+TEST_CASE("config user: the service example dist/twinstar.toml is valid and absolute") {
+  const fs::path file = fs::path(TWINSTAR_TEST_DATA "/../../dist/twinstar.toml").lexically_normal();
+  auto parsed = load_config(file);
+  if (!parsed.ok()) {
+    for (const config_error& e : parsed.error()) MESSAGE(e.to_string());
+  }
+  REQUIRE(parsed.ok());
+  const server_config& c = *parsed;
+  CHECK(c.user == "twinstar");
+  CHECK(c.group == "twinstar");
+  CHECK_FALSE(c.allow_root);
+  // StateDirectory=twinstar and LogsDirectory=twinstar of the unit.
+  CHECK(c.cert_dir == fs::path("/var/lib/twinstar/certs"));
+  CHECK(c.access_log == "/var/log/twinstar/access.log");
+  REQUIRE(c.hosts.size() == 1);
+  CHECK(c.hosts[0].root == fs::path("/var/lib/twinstar/capsule"));
+  CHECK(c.hosts[0].cert == fs::path("/var/lib/twinstar/certs/localhost.crt"));
+  REQUIRE(c.gopher_listen.size() == 2);
+  CHECK(c.gopher_listen[0].port == 70);
 }
