@@ -251,3 +251,36 @@ TEST_CASE("service: a port below 1024 as nobody with only CAP_NET_BIND_SERVICE a
   CHECK(with.wait() == 0);
   std::filesystem::remove_all(dir);
 }
+
+TEST_CASE("service: started from / the certificates go beside the config file or to STATE_DIRECTORY") {
+  auto dir = fresh_temp_dir("cert-base");
+  write_file(dir / "root" / "index.gmi", "# Base\n");
+  write_file(dir / "twinstar.toml", config_text("allow_root = true\n"));  // cert_dir = "certs"
+  auto from_root_dir = [](const std::string& command) {
+    return child_process({"/bin/sh", "-c", "cd / && exec " + command});
+  };
+  const std::string binary = TWINSTAR_BINARY;
+
+  // A config file: its relative cert_dir is relative to the file, not to /.
+  child_process with_config =
+      from_root_dir(binary + " serve --config '" + (dir / "twinstar.toml").string() + "'");
+  auto generated = with_config.wait_for("generated a self-signed certificate");
+  REQUIRE(generated);
+  CHECK(generated->ends_with(": " + (dir / "certs" / "localhost.crt").string()));
+  REQUIRE(with_config.wait_for("listening on gemini://"));
+  CHECK(std::filesystem::exists(dir / "certs" / "localhost.key"));
+  with_config.signal(SIGTERM);
+  CHECK(with_config.wait() == 0);
+
+  // --root without a config file, as systemd with StateDirectory= starts it.
+  child_process with_state = from_root_dir(
+      "env STATE_DIRECTORY='" + (dir / "state").string() + "' " + binary + " serve --root '" +
+      (dir / "root").string() + "' --listen 127.0.0.1:0 --gopher-listen off --access-log off --allow-root");
+  generated = with_state.wait_for("generated a self-signed certificate");
+  REQUIRE(generated);
+  CHECK(generated->ends_with(": " + (dir / "state" / "certs" / "localhost.crt").string()));
+  REQUIRE(with_state.wait_for("listening on gemini://"));
+  with_state.signal(SIGTERM);
+  CHECK(with_state.wait() == 0);
+  std::filesystem::remove_all(dir);
+}
