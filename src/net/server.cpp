@@ -409,6 +409,11 @@ std::vector<std::string> needing_restart(const server_config& running, const ser
   if (running.workers != next.workers)
     keys.push_back("workers (running " + std::to_string(running.workers) + "; configured " +
                    std::to_string(next.workers) + ")");
+  // Privileges were dropped (or kept) once, at start.
+  if (running.user != next.user)
+    keys.push_back("user (started with '" + running.user + "'; configured '" + next.user + "')");
+  if (running.group != next.group)
+    keys.push_back("group (started with '" + running.group + "'; configured '" + next.group + "')");
   return keys;
 }
 

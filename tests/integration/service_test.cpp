@@ -148,6 +148,13 @@ TEST_CASE("service: started as root with user = nobody it binds and generates th
   proc.signal(SIGHUP);
   CHECK(proc.wait_for("reloaded configuration"));
   CHECK(fetch_status(port_of(*line)) == 20);
+  // Another user takes a restart: the reload says so and nothing changes.
+  write_file(dir / "twinstar.toml", config_text("user = \"root\"\n"));
+  proc.signal(SIGHUP);
+  CHECK(proc.wait_for("reloaded configuration"));
+  CHECK(proc.wait_for_stderr(
+      "reload: user (started with 'nobody'; configured 'root') changed: needs a restart"));
+  CHECK(status_ids(proc.pid(), "Uid") == std::vector<long>{uid, uid, uid, uid});
   proc.signal(SIGTERM);
   CHECK(proc.wait() == 0);
   std::filesystem::remove_all(dir);
