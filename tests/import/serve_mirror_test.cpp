@@ -41,7 +41,7 @@ struct mirrored_server {
 
 TEST_CASE("serve: [[mirror]] feeds are polled at start / a SIGHUP without changes is no re-poll") {
   mirrored_server m;
-  test::child_process proc({TWINSTAR_BINARY, "serve", "--config", (m.dir / "twinstar.toml").string()});
+  test::child_process proc({TWINSTAR_BINARY, "serve", "--config", (m.dir / "twinstar.toml").string(), "--allow-root"});
   REQUIRE(proc.wait_for("listening on gemini://"));
   REQUIRE(proc.wait_for(m.url));  // the first poll's line
   CHECK(m.polls == 1);
@@ -63,7 +63,7 @@ TEST_CASE("serve: [[mirror]] feeds are polled at start / a SIGHUP without change
 TEST_CASE("serve: --no-mirror polls nothing") {
   mirrored_server m;
   test::child_process proc(
-      {TWINSTAR_BINARY, "serve", "--no-mirror", "--config", (m.dir / "twinstar.toml").string()});
+      {TWINSTAR_BINARY, "serve", "--no-mirror", "--config", (m.dir / "twinstar.toml").string(), "--allow-root"});
   REQUIRE(proc.wait_for("listening on gemini://"));
   proc.signal(SIGHUP);
   REQUIRE(proc.wait_for("reloaded configuration"));

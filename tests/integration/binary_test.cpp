@@ -224,7 +224,7 @@ TEST_CASE("SIGUSR1 reopens the access log after a rename / SIGHUP applies a new 
     write_one_host_config(dir, "listen = [\"127.0.0.1:0\"]\ngopher_listen = []\naccess_log = \"" + log + "\"\n");
   };
   config("access.log");
-  child_process proc({TWINSTAR_BINARY, "serve", "--config", (dir / "twinstar.toml").string()});
+  child_process proc({TWINSTAR_BINARY, "serve", "--config", (dir / "twinstar.toml").string(), "--allow-root"});
   auto line = proc.wait_for("listening on gemini://127.0.0.1:");
   REQUIRE(line);
   const auto port = port_of(*line);
@@ -270,7 +270,7 @@ TEST_CASE("SIGHUP names each key that needs a restart and keeps serving on the r
                                    std::to_string(workers) + "\n");
   };
   config("127.0.0.1:0", 1);
-  child_process proc({TWINSTAR_BINARY, "serve", "--config", (dir / "twinstar.toml").string()});
+  child_process proc({TWINSTAR_BINARY, "serve", "--config", (dir / "twinstar.toml").string(), "--allow-root"});
   auto line = proc.wait_for("listening on gemini://127.0.0.1:");
   REQUIRE(line);
   const auto port = port_of(*line);
@@ -324,7 +324,7 @@ TEST_CASE("--check-config and start-up report the same problems at their place i
                          "[[host]]\nname = \"localhost\"\nroot = \"" + r.root + "\"\n" + r.host_extra);
     for (const bool check : {true, false}) {
       CAPTURE(check);
-      std::vector<std::string> args{TWINSTAR_BINARY, "serve", "--config", file.string()};
+      std::vector<std::string> args{TWINSTAR_BINARY, "serve", "--config", file.string(), "--allow-root"};
       if (check) args.push_back("--check-config");
       child_process proc(args);
       CHECK(proc.wait() == 1);
