@@ -52,10 +52,10 @@ std::vector<long> status_ids(pid_t pid, const std::string& field) {
   return {};
 }
 
-std::string config_text(const std::string& server_extra) {
-  return "[server]\nlisten = [\"127.0.0.1:0\"]\ngopher_listen = []\naccess_log = \"off\"\ncert_dir = "
-         "\"certs\"\n" +
-         server_extra + "[[host]]\nname = \"localhost\"\nroot = \"root\"\n";
+// One host serving <dir>/root on a free port; `server_keys` go on line 5.
+std::filesystem::path write_config(const std::filesystem::path& dir, const std::string& server_keys) {
+  return write_one_host_config(
+      dir, "listen = [\"127.0.0.1:0\"]\ngopher_listen = []\naccess_log = \"off\"\n" + server_keys);
 }
 
 int fetch_status(std::uint16_t port) {
@@ -71,7 +71,7 @@ TEST_CASE("service: as root without a user serve refuses to start / --check-conf
   if (!running_as_root()) return;
   auto dir = fresh_temp_dir("root-refused");
   write_file(dir / "root" / "index.gmi", "# Root\n");
-  write_file(dir / "twinstar.toml", config_text(""));
+  write_config(dir, "");
   const std::string file = (dir / "twinstar.toml").string();
 
   child_process refused({TWINSTAR_BINARY, "serve", "--config", file});
@@ -84,7 +84,7 @@ TEST_CASE("service: as root without a user serve refuses to start / --check-conf
   child_process check({TWINSTAR_BINARY, "serve", "--config", file, "--check-config"});
   CHECK(check.wait() == 0);
 
-  write_file(dir / "twinstar.toml", config_text("allow_root = true\n"));
+  write_config(dir, "allow_root = true\n");
   child_process allowed({TWINSTAR_BINARY, "serve", "--config", file});
   auto line = allowed.wait_for("listening on gemini://127.0.0.1:");
   REQUIRE(line);
@@ -97,7 +97,7 @@ TEST_CASE("service: as root without a user serve refuses to start / --check-conf
 TEST_CASE("service: an unknown user is an error at its position at start and with --check-config") {
   auto dir = fresh_temp_dir("unknown-user");
   write_file(dir / "root" / "index.gmi", "# Root\n");
-  write_file(dir / "twinstar.toml", config_text("user = \"twinstar-no-such-account\"\n"));
+  write_config(dir, "user = \"twinstar-no-such-account\"\n");
   const std::string file = (dir / "twinstar.toml").string();
   for (bool check_only : {false, true}) {
     CAPTURE(check_only);
@@ -105,7 +105,7 @@ TEST_CASE("service: an unknown user is an error at its position at start and wit
     if (check_only) args.push_back("--check-config");
     child_process proc(args);
     CHECK(proc.wait() == 1);
-    CHECK(proc.stderr_text().find(file + ":6:8: user 'twinstar-no-such-account': no such account") !=
+    CHECK(proc.stderr_text().find(file + ":5:8: user 'twinstar-no-such-account': no such account") !=
           std::string::npos);
     CHECK(proc.pending_stdout().find("listening") == std::string::npos);
   }
@@ -119,7 +119,7 @@ TEST_CASE("service: started as root with user = nobody it binds and generates th
   const long uid = nobody->pw_uid, gid = nobody->pw_gid;
   auto dir = fresh_temp_dir("privdrop");
   write_file(dir / "root" / "index.gmi", "# Dropped\n");
-  write_file(dir / "twinstar.toml", config_text("user = \"nobody\"\n"));
+  write_config(dir, "user = \"nobody\"\n");
 
   child_process proc({TWINSTAR_BINARY, "serve", "--config", (dir / "twinstar.toml").string()});
   auto line = proc.wait_for("listening on gemini://127.0.0.1:");
@@ -149,7 +149,7 @@ TEST_CASE("service: started as root with user = nobody it binds and generates th
   CHECK(proc.wait_for("reloaded configuration"));
   CHECK(fetch_status(port_of(*line)) == 20);
   // Another user takes a restart: the reload says so and nothing changes.
-  write_file(dir / "twinstar.toml", config_text("user = \"root\"\n"));
+  write_config(dir, "user = \"root\"\n");
   proc.signal(SIGHUP);
   CHECK(proc.wait_for("reloaded configuration"));
   CHECK(proc.wait_for_stderr(
@@ -165,7 +165,7 @@ TEST_CASE("service: a root that the user cannot list stops start-up after the dr
   auto dir = fresh_temp_dir("privdrop-root");
   write_file(dir / "root" / "index.gmi", "# Private\n");
   std::filesystem::permissions(dir / "root", std::filesystem::perms::owner_all);  // 0700, root's
-  write_file(dir / "twinstar.toml", config_text("user = \"nobody\"\n"));
+  write_config(dir, "user = \"nobody\"\n");
   child_process proc({TWINSTAR_BINARY, "serve", "--config", (dir / "twinstar.toml").string()});
   CHECK(proc.wait() == 1);
   CAPTURE(proc.stderr_text());
@@ -178,7 +178,7 @@ TEST_CASE("service: a root that the user cannot list stops start-up after the dr
 TEST_CASE("service: sd_notify READY=1 once listening / RELOADING=1 then READY=1 around SIGHUP / STOPPING=1") {
   auto dir = fresh_temp_dir("notify");
   write_file(dir / "root" / "index.gmi", "# Notify\n");
-  write_file(dir / "twinstar.toml", config_text("allow_root = true\n"));
+  write_config(dir, "allow_root = true\n");
   // The service manager's end: a datagram socket, as systemd's.
   const auto socket_path = dir / "notify.sock";
   int manager = ::socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
@@ -218,10 +218,7 @@ TEST_CASE("service: sd_notify READY=1 once listening / RELOADING=1 then READY=1 
 
 TEST_CASE("service: a port below 1024 as nobody with only CAP_NET_BIND_SERVICE as the unit grants") {
   if (!running_as_root()) return;
-  if (!has_tool("setpriv")) {
-    FAIL_CHECK("setpriv (util-linux, essential in Debian) is missing");
-    return;
-  }
+  if (!tools_present({"setpriv"})) return;
   auto dir = fresh_temp_dir("capability");
   write_file(dir / "root" / "index.gmi", "# Capable\n");
   std::filesystem::create_directories(dir / "certs");
@@ -262,7 +259,7 @@ TEST_CASE("service: a port below 1024 as nobody with only CAP_NET_BIND_SERVICE a
 TEST_CASE("service: started from / the certificates go beside the config file or to STATE_DIRECTORY") {
   auto dir = fresh_temp_dir("cert-base");
   write_file(dir / "root" / "index.gmi", "# Base\n");
-  write_file(dir / "twinstar.toml", config_text("allow_root = true\n"));  // cert_dir = "certs"
+  write_config(dir, "allow_root = true\n");  // cert_dir = "certs"
   auto from_root_dir = [](const std::string& command) {
     return child_process({"/bin/sh", "-c", "cd / && exec " + command});
   };
