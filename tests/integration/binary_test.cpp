@@ -348,7 +348,7 @@ TEST_CASE("failed handshakes and timeouts are logged with a time and a level / a
   const auto file = write_one_host_config(
       dir, "listen = [\"127.0.0.1:0\"]\ngopher_listen = []\naccess_log = \"off\"\nhandshake_timeout = 0.3\n"
            "log_ip = \"truncated\"\n");
-  child_process proc({TWINSTAR_BINARY, "serve", "--config", file.string()});
+  child_process proc({TWINSTAR_BINARY, "serve", "--config", file.string(), "--allow-root"});
   auto line = proc.wait_for("listening on gemini://127.0.0.1:");
   REQUIRE(line);
   asio::io_context io;
@@ -381,7 +381,7 @@ TEST_CASE("a failure on the server's side is logged with its reason") {
   write_file(dir / "root" / "index.gmi", "# Home\n");
   const auto file =
       write_one_host_config(dir, "listen = [\"127.0.0.1:0\"]\ngopher_listen = []\naccess_log = \"off\"\n");
-  child_process proc({TWINSTAR_BINARY, "serve", "--config", file.string()});
+  child_process proc({TWINSTAR_BINARY, "serve", "--config", file.string(), "--allow-root"});
   auto line = proc.wait_for("listening on gemini://127.0.0.1:");
   REQUIRE(line);
   std::filesystem::rename(dir / "root", dir / "moved");
