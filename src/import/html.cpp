@@ -6,18 +6,27 @@
 #include <string>
 
 #include "gemtext_builder.hpp"
+#include "html_dom.hpp"
+#include "page_meta.hpp"
+#include "readability.hpp"
+#include "twinstar/ascii.hpp"
 #include "twinstar/import/convert.hpp"
+#include "twinstar/import/dates.hpp"
 #include "twinstar/import/uri.hpp"
 
 namespace twinstar::news {
 namespace {
 
+using detail::attribute;
 using detail::block_kind;
+using detail::collect_text;
 using detail::container_kind;
-
-// Deeper nesting than this is never content; the walk stops there so a
-// hostile page cannot exhaust the stack.
-constexpr int max_depth = 256;
+using detail::find_first;
+using detail::for_each_child;
+using detail::is_dropped;
+using detail::is_one_of;
+using detail::max_depth;
+using detail::tag_of;
 
 struct gumbo_deleter {
   void operator()(GumboOutput* output) const { gumbo_destroy_output(&kGumboDefaultOptions, output); }
@@ -31,34 +40,6 @@ gumbo_ptr parse_html(std::string_view html) {
   return gumbo_ptr(gumbo_parse_with_options(&kGumboDefaultOptions, input.data(), input.size()));
 }
 
-std::string_view tag_of(const GumboNode* node) {
-  if (node->type != GUMBO_NODE_ELEMENT) return "";
-  return gumbo_normalized_tagname(node->v.element.tag);
-}
-
-std::string_view attribute(const GumboNode* node, const char* name) {
-  if (node->type != GUMBO_NODE_ELEMENT) return "";
-  const GumboAttribute* attr = gumbo_get_attribute(&node->v.element.attributes, name);
-  return attr ? std::string_view(attr->value) : std::string_view();
-}
-
-bool is_one_of(std::string_view tag, std::initializer_list<std::string_view> tags) {
-  for (std::string_view t : tags) {
-    if (t == tag) return true;
-  }
-  return false;
-}
-
-// Never content: code, styling, navigation, forms, embedded objects.
-bool is_dropped(const GumboNode* node) {
-  const std::string_view tag = tag_of(node);
-  return is_one_of(tag, {"script", "style",  "nav",    "noscript", "template", "iframe", "form",
-                         "button", "input",  "select", "textarea", "svg",      "canvas", "object",
-                         "embed",  "applet", "head",   "title",    "meta",     "link",   "base",
-                         "audio",  "video",  "map",    "frameset", "frame",    "dialog"}) ||
-         attribute(node, "role") == "navigation" || attribute(node, "hidden").data() != nullptr;
-}
-
 bool is_block(std::string_view tag) {
   return is_one_of(
       tag, {"p",       "div",    "section",    "article", "main",     "header", "footer", "aside",
@@ -66,47 +47,13 @@ bool is_block(std::string_view tag) {
             "dd",      "hgroup", "caption",    "legend",  "fieldset", "body",   "html",   "noframes"});
 }
 
-const GumboVector* children_of(const GumboNode* node) {
-  if (node->type == GUMBO_NODE_ELEMENT || node->type == GUMBO_NODE_TEMPLATE) {
-    return &node->v.element.children;
-  }
-  if (node->type == GUMBO_NODE_DOCUMENT) return &node->v.document.children;
-  return nullptr;
-}
-
-template <class F>
-void for_each_child(const GumboNode* node, F f) {
-  const GumboVector* children = children_of(node);
-  if (children == nullptr) return;
-  for (unsigned i = 0; i < children->length; ++i) f(static_cast<const GumboNode*>(children->data[i]));
-}
-
-// Depth-first search for the first element with `tag`.
-const GumboNode* find_first(const GumboNode* node, std::string_view tag, int depth = 0) {
-  if (depth > max_depth) return nullptr;
-  if (tag_of(node) == tag) return node;
-  const GumboNode* found = nullptr;
-  for_each_child(node, [&](const GumboNode* child) {
-    if (found == nullptr) found = find_first(child, tag, depth + 1);
-  });
-  return found;
-}
-
-void collect_text(const GumboNode* node, std::string& out, int depth = 0) {
-  if (depth > max_depth) return;
-  if (node->type == GUMBO_NODE_TEXT || node->type == GUMBO_NODE_WHITESPACE ||
-      node->type == GUMBO_NODE_CDATA) {
-    out += node->v.text.text;
-    return;
-  }
-  if (node->type == GUMBO_NODE_ELEMENT && is_dropped(node)) return;
-  if (tag_of(node) == "br") out += ' ';
-  for_each_child(node, [&](const GumboNode* child) { collect_text(child, out, depth + 1); });
-}
-
 class html_walker {
  public:
   explicit html_walker(detail::gemtext_builder& out) : out_(out) {}
+  // Walks one block of the article, leaving out what `scorer` calls
+  // boilerplate inside it.
+  html_walker(detail::gemtext_builder& out, const detail::content_scorer& scorer, const GumboNode* content)
+      : out_(out), scorer_(&scorer), content_(content) {}
 
   void walk(const GumboNode* node, int depth = 0) {
     if (depth > max_depth) return;
@@ -134,6 +81,7 @@ class html_walker {
 
   void element(const GumboNode* node, int depth) {
     if (is_dropped(node)) return;
+    if (scorer_ != nullptr && scorer_->is_boilerplate(node, content_)) return;
     const std::string_view tag = tag_of(node);
     if (tag == "br") return out_.line_break();
     if (tag == "hr") return out_.paragraph_break();
@@ -195,55 +143,121 @@ class html_walker {
   }
 
   detail::gemtext_builder& out_;
+  const detail::content_scorer* scorer_ = nullptr;
+  const GumboNode* content_ = nullptr;
 };
 
-// Heading1 lines: the first becomes the title when asked for, the rest `##`.
-std::string take_title(std::vector<gemtext::line>& lines, bool extract) {
-  std::string title;
+// Heading1 lines become `##`, except the first one that repeats the title
+// (and, without a title yet, the first one, which becomes the title).
+void take_title(std::vector<gemtext::line>& lines, std::string& title) {
   std::vector<gemtext::line> kept;
   kept.reserve(lines.size());
+  bool taken = false;
   for (gemtext::line& line : lines) {
-    if (line.kind == gemtext::line_kind::heading1) {
-      if (extract && title.empty()) {
-        title = std::move(line.text);
-        continue;
-      }
-      line.kind = gemtext::line_kind::heading2;
+    if (line.kind == gemtext::line_kind::heading1 && !taken &&
+        (title.empty() || ascii_lower(line.text) == ascii_lower(title))) {
+      if (title.empty()) title = std::move(line.text);
+      taken = true;
+      continue;
     }
+    if (line.kind == gemtext::line_kind::heading1) line.kind = gemtext::line_kind::heading2;
     kept.push_back(std::move(line));
   }
   lines = std::move(kept);
-  return title;
+}
+
+// "Story | Site" -> "Story" when "Site" is known to be the site's name.
+std::string strip_known_suffix(const std::string& title, const std::string& site) {
+  if (site.empty() || site.size() >= title.size()) return title;
+  const std::string stripped = detail::strip_site_name(title, site);
+  const std::size_t tail = title.size() - stripped.size();
+  return tail > site.size() &&
+                 ascii_lower(std::string_view(title).substr(title.size() - site.size())) == ascii_lower(site)
+             ? stripped
+             : title;
+}
+
+// The <article> or <main> around the content, where its heading, byline
+// and date usually sit; the content itself when there is none.
+const GumboNode* article_scope(const GumboNode* content) {
+  for (const GumboNode* node = content; node != nullptr; node = node->parent) {
+    const std::string_view tag = tag_of(node);
+    if (tag == "article" || tag == "main") return node;
+  }
+  return content;
+}
+
+std::string first_h1_text(const GumboNode* scope) {
+  const GumboNode* h1 = find_first(scope, "h1");
+  return h1 == nullptr ? "" : detail::text_of(h1);
+}
+
+std::string join_names(const std::vector<std::string>& names) {
+  std::string out;
+  for (const std::string& name : names) out += (out.empty() ? "" : ", ") + name;
+  return out;
+}
+
+converted extract_page(const GumboNode* root, std::string_view base_url) {
+  const detail::page_meta meta = detail::read_page_meta(root);
+  converted result;
+  // The page's own URL resolves its links when no --source-url says it.
+  std::string base(base_url);
+  if (!meta.canonical.empty()) {
+    const std::string canonical = resolve_uri(base, meta.canonical);
+    if (is_usable_base(canonical)) {
+      result.canonical_url = canonical;
+      if (base.empty()) base = canonical;
+    }
+  }
+  if (const GumboNode* base_element = find_first(root, "base")) {
+    const std::string resolved = resolve_uri(base, attribute(base_element, "href"));
+    if (is_usable_base(resolved)) base = resolved;
+  }
+
+  const detail::content_scorer scorer(root);
+  const std::vector<const GumboNode*> content = scorer.find_content();
+  detail::gemtext_builder builder(base);
+  for (const GumboNode* node : content) html_walker(builder, scorer, node).walk(node);
+  result.body = builder.finish();
+  const GumboNode* scope = article_scope(content.front());
+
+  const std::string site_name =
+      !meta.site_name.empty()
+          ? meta.site_name
+          : meta.document_title.substr(detail::strip_site_name(meta.document_title, "").size());
+  std::string title = strip_known_suffix(meta.og_title, site_name);
+  if (title.empty()) title = meta.ld_headline;
+  if (title.empty()) take_title(result.body, title);  // the content's own <h1>
+  if (title.empty() && scope != content.front()) title = first_h1_text(scope);
+  if (title.empty()) title = detail::strip_site_name(meta.document_title, meta.site_name);
+  take_title(result.body, title);
+  result.title = std::move(title);
+
+  result.author = join_names(meta.authors);
+  if (result.author.empty()) result.author = detail::find_byline(scope);
+  std::string published = meta.published;
+  if (published.empty()) published = detail::find_time(scope);
+  if (auto day = parse_date(published)) result.date = *day;
+  return result;
 }
 
 }  // namespace
 
 converted html_to_gemtext(std::string_view html, std::string_view base_url, title_mode mode) {
   const gumbo_ptr output = parse_html(html);
+  if (mode == title_mode::extract) return extract_page(output->root, base_url);
   std::string base(base_url);
   if (const GumboNode* base_element = find_first(output->root, "base")) {
     const std::string resolved = resolve_uri(base, attribute(base_element, "href"));
     if (is_usable_base(resolved)) base = resolved;
   }
-  const GumboNode* root = output->root;
-  if (mode == title_mode::extract) {
-    if (const GumboNode* main = find_first(output->root, "main")) {
-      root = main;
-    } else if (const GumboNode* article = find_first(output->root, "article")) {
-      root = article;
-    }
-  }
   detail::gemtext_builder builder(base);
-  html_walker(builder).walk(root);
+  html_walker(builder).walk(output->root);
   converted result;
   result.body = builder.finish();
-  result.title = take_title(result.body, mode == title_mode::extract);
-  if (mode == title_mode::extract && result.title.empty()) {
-    if (const GumboNode* title = find_first(output->root, "title")) {
-      std::string text;
-      for_each_child(title, [&](const GumboNode* child) { collect_text(child, text); });
-      result.title = normalize_space(text);
-    }
+  for (gemtext::line& line : result.body) {  // feed content: every <h1> stays, as `##`
+    if (line.kind == gemtext::line_kind::heading1) line.kind = gemtext::line_kind::heading2;
   }
   return result;
 }

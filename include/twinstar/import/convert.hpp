@@ -27,6 +27,10 @@ namespace twinstar::news {
 struct converted {
   std::string title;                // "" unless asked for / when none
   std::vector<gemtext::line> body;  // see article::body
+  // Pages only (title_mode::extract), "" when the page does not say:
+  std::string author;         // "A One, B Two"
+  std::string date;           // YYYY-MM-DD (UTC) of publication
+  std::string canonical_url;  // <link rel=canonical>, else og:url; absolute
 };
 
 enum class title_mode {
@@ -35,10 +39,23 @@ enum class title_mode {
 };
 
 // HTML -> gemtext. HTML5 parsing never fails. With title_mode::extract the
-// part converted is the first <main>, else the first <article>, else <body>;
-// its first <h1> (else the document's <title>) is the title and the <h1> is
-// left out of the body. `base_url` may be "" (links stay as written); a
-// <base href> in the document takes precedence.
+// page is read the way a reader view reads it:
+// - the part converted is the article found by scoring (readability.hpp:
+//   paragraph text, link density, class/id hints, sibling merging), with
+//   share bars, related lists, comments and asides inside it left out;
+//   the first <main>, else <article>, else <body> when no block has text;
+// - the title is og:title / twitter:title (minus " | SITE" when SITE is
+//   og:site_name or <title>'s suffix), else the JSON-LD headline, else the
+//   content's first <h1>, else the first <h1> of the enclosing <article> /
+//   <main>, else <title> minus its site-name suffix; a heading repeating
+//   the title is left out of the body;
+// - author: JSON-LD author names, else <meta name=author> and the like,
+//   else a byline (rel=author, itemprop=author, class *byline* / *author*);
+//   date: article:published_time and the like, else JSON-LD datePublished,
+//   else the article's first <time datetime>.
+// `base_url` may be "" (links stay as written); a <base href> in the
+// document takes precedence, and without either the page's canonical URL
+// (<link rel=canonical>, else og:url) resolves links.
 converted html_to_gemtext(std::string_view html, std::string_view base_url,
                           title_mode mode = title_mode::none);
 

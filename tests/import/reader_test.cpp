@@ -1,0 +1,208 @@
+// Reader view: which part of a page is the article, its title, byline and
+// date (html_to_gemtext with title_mode::extract).
+#include <doctest/doctest.h>
+
+#include <string>
+
+#include "support.hpp"
+#include "twinstar/import/convert.hpp"
+
+using namespace twinstar;
+using namespace twinstar::news;
+
+namespace {
+
+// A paragraph long enough to count as article text.
+std::string prose(const std::string& word) {
+  std::string p = "<p>";
+  for (int i = 0; i < 12; ++i)
+    p += word + " sentence number " + std::to_string(i) + ", with commas, and more words. ";
+  return p + "</p>";
+}
+
+struct content_case {
+  const char* name;
+  std::string html;
+  const char* must_contain;
+  const char* must_not_contain;
+};
+
+}  // namespace
+
+TEST_CASE("reader: the article is chosen by its text, not by being first") {
+  const content_case cases[] = {
+      {"a sidebar promo <article> before the post",
+       "<body><aside><article><h2>Promo</h2><p>Buy <a href=/x>now</a></p></article></aside>"
+       "<div class=post-body>" +
+           prose("Real") + prose("Real") + prose("Real") + "</div></body>",
+       "Real sentence number 0", "Promo"},
+      {"two <article>s, the second is the post",
+       "<body><article class=teaser><p><a href=/a>Teaser one</a></p></article><article>" + prose("Story") +
+           prose("Story") + "</article></body>",
+       "Story sentence", "Teaser one"},
+      {"<main> with share buttons and comments around the <article>",
+       "<body><main><div class=share-tools><a href=/fb>Share on Facebook</a></div><article>" + prose("Body") +
+           prose("Body") + "</article><section id=comments><div class=comment>" + prose("Comment") +
+           "</div></section></main></body>",
+       "Body sentence", "Comment sentence"},
+      {"share links gone",
+       "<body><main><div class=share-tools><a href=/fb>Share on Facebook</a></div><article>" + prose("Body") +
+           prose("Body") + "</article></main></body>",
+       "Body sentence", "Share on Facebook"},
+      {"related and trending blocks dropped",
+       "<body><div id=content>" + prose("Text") + prose("Text") +
+           "<div class=related-articles><h3>Related</h3><ul><li><a href=/r1>Other story one</a></li>"
+           "<li><a href=/r2>Other story two</a></li></ul></div><div class=trending><a href=/t>Hot "
+           "now</a></div>"
+           "</div></body>",
+       "Text sentence", "Other story"},
+      {"link-heavy menu div loses to prose",
+       "<body><div class=menu><p><a href=/1>Politics and more politics and things</a> <a href=/2>Sport and "
+       "more sport and other sports</a></p></div><div>" +
+           prose("Prose") + prose("Prose") + "</div></body>",
+       "Prose sentence", "Politics"},
+      {"sibling paragraphs of the best block are merged",
+       "<body><div class=wrap><div class=article-text>" + prose("First") + prose("First") + "</div>" +
+           prose("Sibling") + "<div class=footer><a href=/c>Copyright notice link</a></div></div></body>",
+       "Sibling sentence", "Copyright notice"},
+      {"site footer and nav never in the article",
+       "<body><nav><a href=/>Home</a></nav><div class=article>" + prose("Main") + prose("Main") +
+           "</div><footer><p>About us and our many other nice things here, really many of "
+           "them</p></footer></body>",
+       "Main sentence", "About us"},
+  };
+  for (const content_case& c : cases) {
+    const std::string name = c.name;
+    CAPTURE(name);
+    const converted page = html_to_gemtext(c.html, "https://example.com/", title_mode::extract);
+    const std::string body = test::body_text(page.body);
+    CAPTURE(body);
+    CHECK(body.find(c.must_contain) != std::string::npos);
+    CHECK(body.find(c.must_not_contain) == std::string::npos);
+  }
+}
+
+TEST_CASE("reader: a small page without any long text keeps its <main>") {
+  const converted page = html_to_gemtext(
+      "<body><header><a href=/>Site</a></header><main><p>Short note.</p></main><footer>foot</footer></body>",
+      "", title_mode::extract);
+  CHECK(test::body_text(page.body) == "Short note.\n");
+}
+
+struct title_case {
+  const char* name;
+  const char* head;
+  const char* body;
+  const char* title;
+};
+
+TEST_CASE("reader: the title") {
+  const title_case cases[] = {
+      {"og:title first", "<meta property=og:title content='Open Graph title'><title>T | Site</title>",
+       "<h1>Heading</h1>", "Open Graph title"},
+      {"twitter:title", "<meta name=twitter:title content='Twitter title'><title>T | Site</title>", "",
+       "Twitter title"},
+      {"JSON-LD headline",
+       "<script type=application/ld+json>{\"@type\":\"NewsArticle\",\"headline\":\"LD \\\"quoted\\\" "
+       "headline\"}</script><title>T | Site</title>",
+       "", "LD \"quoted\" headline"},
+      {"<h1> inside the content, not the site's logo <h1>", "<title>Story | Site</title>",
+       "<header><h1>Site</h1></header><article><h1>Story headline</h1>", "Story headline"},
+      {"<title> minus ' | Site'", "<title>The story | The Site</title>", "", "The story"},
+      {"<title> minus ' - Site'", "<title>The story - Site Name</title>", "", "The story"},
+      {"<title> minus ' — Site'", "<title>The story \u2014 Site</title>", "", "The story"},
+      {"<title> minus ' – Site'", "<title>The story \u2013 Site</title>", "", "The story"},
+      {"a dash inside the title stays", "<title>Left - right: the debate</title>", "",
+       "Left - right: the debate"},
+      {"og:title minus og:site_name",
+       "<meta property=og:site_name content=Daily><meta property=og:title content='Big news | Daily'>", "",
+       "Big news"},
+  };
+  for (const title_case& c : cases) {
+    const std::string name = c.name;
+    CAPTURE(name);
+    const std::string html = std::string("<html><head>") + c.head + "</head><body>" + c.body + prose("Text") +
+                             prose("Text") + "</body></html>";
+    const converted page = html_to_gemtext(html, "", title_mode::extract);
+    CHECK(page.title == c.title);
+  }
+}
+
+TEST_CASE("reader: the title's <h1> is not repeated in the body") {
+  const converted page = html_to_gemtext(
+      "<head><meta property=og:title content='Story headline'></head><article><h1>Story headline</h1>" +
+          prose("Text") + "</article>",
+      "", title_mode::extract);
+  CHECK(page.title == "Story headline");
+  CHECK(test::body_text(page.body).find("Story headline") == std::string::npos);
+}
+
+struct meta_case {
+  const char* name;
+  const char* html;
+  const char* author;
+  const char* date;
+};
+
+TEST_CASE("reader: author and date") {
+  const meta_case cases[] = {
+      {"meta tags",
+       "<meta name=author content='Ann Writer'><meta property=article:published_time "
+       "content=2024-03-05T23:30:00-05:00>",
+       "Ann Writer", "2024-03-06"},
+      {"JSON-LD object author",
+       "<script type=\"application/ld+json\">{\"datePublished\": \"2023-11-02T08:00:00Z\", \"author\": "
+       "{\"@type\": \"Person\", \"name\": \"Bo Reporter\"}}</script>",
+       "Bo Reporter", "2023-11-02"},
+      {"JSON-LD author list",
+       "<script type=application/ld+json>[{\"@type\":\"NewsArticle\",\"author\":[{\"name\":\"A One\"},"
+       "{\"name\":\"B Two\"}],\"datePublished\":\"2022-01-09\"}]</script>",
+       "A One, B Two", "2022-01-09"},
+      {"<time datetime> in the article", "<article><time datetime=2021-07-04T10:00:00Z>July 4</time>", "",
+       "2021-07-04"},
+      {"byline element", "<article><p class=byline>By Cy Columnist</p>", "Cy Columnist", ""},
+      {"rel=author link", "<article><a rel=author href=/cy>Cy Columnist</a>", "Cy Columnist", ""},
+      {"article:author as a URL is not a name",
+       "<meta property=article:author content=https://www.facebook.com/someone>", "", ""},
+      {"nothing stated", "<p>x</p>", "", ""},
+  };
+  for (const meta_case& c : cases) {
+    const std::string name = c.name;
+    CAPTURE(name);
+    const converted page =
+        html_to_gemtext(std::string(c.html) + prose("Text") + prose("Text"), "", title_mode::extract);
+    CHECK(page.author == c.author);
+    CHECK(page.date == c.date);
+  }
+}
+
+struct base_case {
+  const char* name;
+  const char* head;
+  const char* source_url;
+  const char* link;
+  const char* canonical;
+};
+
+TEST_CASE("reader: the base URL and the page's own URL") {
+  const base_case cases[] = {
+      {"<base href> wins", "<base href=https://b.example/d/><link rel=canonical href=https://c.example/p>",
+       "", "=> https://b.example/d/x.html x", "https://c.example/p"},
+      {"--source-url over canonical", "<link rel=canonical href=https://c.example/p>",
+       "https://s.example/n/page", "=> https://s.example/n/x.html x", "https://c.example/p"},
+      {"canonical without --source-url", "<link rel=canonical href=https://c.example/news/p>", "",
+       "=> https://c.example/news/x.html x", "https://c.example/news/p"},
+      {"og:url without canonical", "<meta property=og:url content=https://o.example/a/p>", "",
+       "=> https://o.example/a/x.html x", "https://o.example/a/p"},
+      {"nothing: relative", "", "", "=> x.html x", ""},
+  };
+  for (const base_case& c : cases) {
+    const std::string name = c.name;
+    CAPTURE(name);
+    const std::string html =
+        std::string("<head>") + c.head + "</head><body><p><a href=x.html>x</a></p></body>";
+    const converted page = html_to_gemtext(html, c.source_url, title_mode::extract);
+    CHECK(test::body_text(page.body).find(c.link) != std::string::npos);
+    CHECK(page.canonical_url == c.canonical);
+  }
+}
