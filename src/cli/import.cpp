@@ -79,6 +79,9 @@ int run_import(const import_flags& f) {
   for (const std::string& name : applied.removed_temporaries) {
     std::printf("removed stale temporary file %s\n", (dir / name).string().c_str());
   }
+  for (const news::import_error& e : report.warnings) {
+    std::fprintf(stderr, "warning: %s\n", e.to_string().c_str());
+  }
   for (const news::import_error& e : report.errors) std::fprintf(stderr, "%s\n", e.to_string().c_str());
   if (!report.errors.empty()) {
     std::fprintf(stderr, "%s\n", news::failure_summary(applied).c_str());

@@ -54,6 +54,43 @@ result<std::string, import_error> single_date(std::string_view file_name, const 
                            "no date: pass --date YYYY-MM-DD or name the file YYYY-MM-DD-*"});
 }
 
+std::string file_stem(std::string_view file_name) {
+  return std::filesystem::path(std::string(file_name)).stem().string();
+}
+
+result<std::vector<article>, import_error> import_page(std::string_view content, std::string_view file_name,
+                                                       const source_options& options,
+                                                       std::vector<import_error>* warnings) {
+  const std::string name(file_name);
+  if (const text_position bad = find_invalid_utf8(content); bad.line != 0) {
+    return fail(import_error{name, bad.line, bad.column, "invalid UTF-8 (or a NUL byte)"});
+  }
+  converted page = html_to_gemtext(content, options.source_url, title_mode::extract);
+  article a;
+  if (!page.date.empty()) {
+    a.date = page.date;
+  } else {
+    auto date = single_date(file_name, options);
+    if (!date) return fail(date.error());
+    a.date = date.value();
+  }
+  a.title = std::move(page.title);
+  if (a.title.empty()) {
+    // One untitled page must not stop a batch: the title is guessed and said so.
+    a.title = title_from_body(page.body);
+    if (a.title == "Untitled") a.title = file_stem(file_name);
+    if (warnings != nullptr) {
+      warnings->push_back(import_error{
+          name, 0, 0, "no title in the page (no og:title, <h1> or <title>): using \"" + a.title + "\""});
+    }
+  }
+  a.body = std::move(page.body);
+  a.author = std::move(page.author);
+  a.source_url = !options.source_url.empty() ? options.source_url : page.canonical_url;
+  a.source_name = options.source_name;
+  return std::vector<article>{std::move(a)};
+}
+
 }  // namespace
 
 source_format detect_format(std::string_view file_name, std::string_view content) {
@@ -100,7 +137,8 @@ std::vector<article> feed_articles(const feed& f, std::string_view fallback_date
 
 result<std::vector<article>, import_error> import_document(std::string_view content,
                                                            std::string_view file_name,
-                                                           const source_options& options) {
+                                                           const source_options& options,
+                                                           std::vector<import_error>* warnings) {
   const std::string name(file_name);
   const source_format format = detect_format(file_name, content);
   if (format == source_format::feed) {
@@ -113,6 +151,7 @@ result<std::vector<article>, import_error> import_document(std::string_view cont
     }
     return articles;
   }
+  if (format == source_format::html) return import_page(content, file_name, options, warnings);
   auto date = single_date(file_name, options);
   if (!date) return fail(date.error());
   article a;
@@ -125,15 +164,6 @@ result<std::vector<article>, import_error> import_document(std::string_view cont
     if (!parsed) return fail(parsed.error());
     a.title = std::move(parsed->title);
     a.body = std::move(parsed->body);
-  } else {
-    if (const text_position bad = find_invalid_utf8(content); bad.line != 0) {
-      return fail(import_error{name, bad.line, bad.column, "invalid UTF-8 (or a NUL byte)"});
-    }
-    converted page = html_to_gemtext(content, options.source_url, title_mode::extract);
-    if (page.title.empty())
-      return fail(import_error{name, 0, 0, "no title: the page has no <h1> or <title>"});
-    a.title = std::move(page.title);
-    a.body = std::move(page.body);
   }
   a.date = date.value();
   a.source_url = options.source_url;
@@ -142,7 +172,8 @@ result<std::vector<article>, import_error> import_document(std::string_view cont
 }
 
 result<std::vector<article>, import_error> import_file(const std::filesystem::path& file,
-                                                       const source_options& options) {
+                                                       const source_options& options,
+                                                       std::vector<import_error>* warnings) {
   std::ifstream in(file, std::ios::binary);
   std::error_code ec;
   if (!in || std::filesystem::is_directory(file, ec)) {
@@ -157,7 +188,7 @@ result<std::vector<article>, import_error> import_file(const std::filesystem::pa
     }
   }
   if (in.bad()) return fail(import_error{file.string(), 0, 0, "read error"});
-  return import_document(content, file.string(), options);
+  return import_document(content, file.string(), options, warnings);
 }
 
 import_report import_into(const std::vector<std::filesystem::path>& sources,
@@ -165,7 +196,7 @@ import_report import_into(const std::vector<std::filesystem::path>& sources,
   import_report report;
   std::vector<article> articles;
   for (const std::filesystem::path& source : sources) {
-    auto imported = import_file(source, options);
+    auto imported = import_file(source, options, &report.warnings);
     if (!imported) {
       report.errors.push_back(imported.error());
       continue;

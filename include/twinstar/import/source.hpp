@@ -28,20 +28,27 @@ struct source_options {
 
 // Text, Markdown and HTML give one article, feeds one per item. The date of
 // a single article: `date`, else the file name's YYYY-MM-DD prefix, else an
-// error (a reproducible import needs one).
+// error (a reproducible import needs one); an HTML page's own date (see
+// html_to_gemtext) comes before all of them, its author is the article's,
+// and its canonical URL is the source URL when `source_url` is empty.
+// A page without a title takes its first words (else its file name) and
+// adds a warning to `warnings` (when given) instead of failing.
 result<std::vector<article>, import_error> import_document(std::string_view content,
                                                            std::string_view file_name,
-                                                           const source_options& options);
+                                                           const source_options& options,
+                                                           std::vector<import_error>* warnings = nullptr);
 
 // Reads the file (at most max_source_bytes) and calls import_document.
 inline constexpr std::size_t max_source_bytes = 32 * 1024 * 1024;
 result<std::vector<article>, import_error> import_file(const std::filesystem::path& file,
-                                                       const source_options& options);
+                                                       const source_options& options,
+                                                       std::vector<import_error>* warnings = nullptr);
 
 struct import_report {
-  std::vector<import_error> errors;  // empty on success; a write's are those of `applied`
-  std::vector<planned_write> plan;   // what was (or, dry, would be) done
-  apply_report applied;              // what the writes did; empty for a dry run
+  std::vector<import_error> errors;    // empty on success; a write's are those of `applied`
+  std::vector<import_error> warnings;  // what was guessed (an untitled page's title)
+  std::vector<planned_write> plan;     // what was (or, dry, would be) done
+  apply_report applied;                // what the writes did; empty for a dry run
 };
 
 // `twinstar import`: reads and converts every source first; any error means
