@@ -29,6 +29,14 @@ std::string clean_preformatted(std::string_view text) {
   return out;
 }
 
+// A cell longer than this is prose, not a value to line up in a column.
+constexpr std::size_t max_table_cell = 40;
+
+std::size_t code_points(std::string_view text) {
+  return static_cast<std::size_t>(std::count_if(
+      text.begin(), text.end(), [](char c) { return (static_cast<unsigned char>(c) & 0xC0) != 0x80; }));
+}
+
 }  // namespace
 
 line_kind gemtext_builder::current_kind() const {
@@ -56,8 +64,11 @@ line_kind gemtext_builder::current_kind() const {
 void gemtext_builder::flush_line() {
   std::string text = normalize_space(line_);
   line_.clear();
-  if (text.empty() || text == "|") return;
-  if (text.ends_with(" |")) text.resize(text.size() - 2);  // a row's empty last cells
+  if (table_depth_ > 0) {  // blocks inside a cell are part of its text
+    if (!text.empty() && in_cell_) cell_ += (cell_.empty() ? "" : " ") + text;
+    return;
+  }
+  if (text.empty()) return;
   lines_.push_back({current_kind(), prefix_ + text, ""});
   prefix_.clear();
 }
@@ -115,9 +126,10 @@ void gemtext_builder::end_link() {
   queue_link(href, std::move(label));
 }
 
-void gemtext_builder::image(std::string_view src, std::string_view alt) {
+void gemtext_builder::image(std::string_view src, std::string_view alt, std::string_view caption) {
   std::string label = normalize_space(alt);
-  queue_link(src, label.empty() ? "Image" : label);
+  if (label.empty()) label = normalize_space(caption);
+  queue_link(src, label.empty() ? "Image" : "Image: " + label);
 }
 
 void gemtext_builder::line_break() {
@@ -132,6 +144,7 @@ void gemtext_builder::begin_block(block_kind kind) {
   if (preformatted_) return;
   flush_line();
   if (at_top()) blank();
+  if (kind == block_kind::row && table_depth_ == 1) rows_.emplace_back();
   if (kind == block_kind::list_item && !lists_.empty() && lists_.back().ordered) {
     prefix_ = std::to_string(lists_.back().next++) + ". ";
   }
@@ -154,6 +167,7 @@ void gemtext_builder::begin_container(container_kind kind, int first_number) {
   flush_line();
   if (at_top()) blank();
   containers_.push_back(kind);
+  if (kind == container_kind::table && table_depth_++ == 0) rows_.clear();
   if (kind == container_kind::ordered_list || kind == container_kind::unordered_list) {
     lists_.push_back({kind == container_kind::ordered_list, first_number});
   }
@@ -164,6 +178,7 @@ void gemtext_builder::end_container() {
   flush_line();
   const container_kind kind = containers_.back();
   containers_.pop_back();
+  if (kind == container_kind::table && --table_depth_ == 0) end_table();
   if ((kind == container_kind::ordered_list || kind == container_kind::unordered_list) && !lists_.empty()) {
     lists_.pop_back();
   }
@@ -173,9 +188,61 @@ void gemtext_builder::end_container() {
   }
 }
 
-void gemtext_builder::cell_separator() {
-  if (normalize_space(line_).empty()) return;
-  line_ += " | ";
+void gemtext_builder::begin_cell() {
+  if (preformatted_) return;
+  flush_line();
+  if (table_depth_ != 1) return;
+  in_cell_ = true;
+  cell_.clear();
+}
+
+void gemtext_builder::end_cell() {
+  if (preformatted_) return;
+  flush_line();
+  if (table_depth_ != 1) return;
+  if (rows_.empty()) rows_.emplace_back();  // a cell outside any <tr>
+  rows_.back().push_back(std::move(cell_));
+  cell_.clear();
+  in_cell_ = false;
+}
+
+void gemtext_builder::end_table() {
+  std::vector<std::vector<std::string>> rows;
+  std::size_t columns = 0;
+  bool short_cells = true;
+  for (std::vector<std::string>& row : rows_) {
+    while (!row.empty() && row.back().empty()) row.pop_back();
+    if (row.empty()) continue;
+    columns = std::max(columns, row.size());
+    for (const std::string& cell : row) short_cells = short_cells && code_points(cell) <= max_table_cell;
+    rows.push_back(std::move(row));
+  }
+  rows_.clear();
+  if (rows.empty()) return;
+  if (columns < 2 || !short_cells) {
+    for (const std::vector<std::string>& row : rows) {
+      std::string text;
+      for (const std::string& cell : row) text += (text.empty() ? "" : " | ") + cell;
+      lines_.push_back({current_kind(), text, ""});
+    }
+    return;
+  }
+  std::vector<std::size_t> widths(columns, 0);
+  for (const auto& row : rows) {
+    for (std::size_t i = 0; i < row.size(); ++i) widths[i] = std::max(widths[i], code_points(row[i]));
+  }
+  blank();
+  lines_.push_back({line_kind::preformat_toggle, "table", ""});
+  for (const auto& row : rows) {
+    std::string text;
+    for (std::size_t i = 0; i < row.size(); ++i) {
+      if (i > 0) text += " | ";
+      text += row[i];
+      if (i + 1 < row.size()) text.append(widths[i] - code_points(row[i]), ' ');
+    }
+    lines_.push_back({line_kind::preformatted, std::string(trim_right(text)), ""});
+  }
+  lines_.push_back({line_kind::preformat_toggle, "", ""});
 }
 
 void gemtext_builder::paragraph_break() {
@@ -229,6 +296,8 @@ std::vector<gemtext::line> gemtext_builder::finish() {
   flush_line();
   blocks_.clear();
   containers_.clear();
+  table_depth_ = 0;
+  in_cell_ = false;
   lists_.clear();
   flush_links();
   while (!lines_.empty() && lines_.back().kind == line_kind::text && lines_.back().text.empty()) {

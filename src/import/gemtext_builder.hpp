@@ -24,14 +24,20 @@ class gemtext_builder {
   void text(std::string_view text);
   void begin_link(std::string_view href);
   void end_link();
-  void image(std::string_view src, std::string_view alt);
+  // "=> URL Image: ALT" ("Image: CAPTION" without alt text, "Image" with
+  // neither).
+  void image(std::string_view src, std::string_view alt, std::string_view caption = "");
   void line_break();
 
   void begin_block(block_kind kind);
   void end_block();
   void begin_container(container_kind kind, int first_number = 1);
   void end_container();
-  void cell_separator();   // " | " between table cells
+  // Table cells. Tables of two or more columns whose cells are all short
+  // become a ```table block with aligned columns; others a text line per
+  // row, cells joined by " | ". A nested table's cells join its outer cell.
+  void begin_cell();
+  void end_cell();
   void paragraph_break();  // <hr>
 
   void begin_preformatted(std::string_view alt);
@@ -75,6 +81,12 @@ class gemtext_builder {
   bool preformatted_ = false;
   std::string preformatted_alt_;
   std::string preformatted_text_;
+  int table_depth_ = 0;
+  bool in_cell_ = false;
+  std::string cell_;
+  std::vector<std::vector<std::string>> rows_;
+
+  void end_table();
 };
 
 }  // namespace twinstar::news::detail

@@ -88,7 +88,8 @@ class html_walker {
     if (tag == "img") {
       // 1x1 images are tracking pixels, not pictures.
       if (attribute(node, "width") == "1" && attribute(node, "height") == "1") return;
-      if (!attribute(node, "src").empty()) out_.image(attribute(node, "src"), attribute(node, "alt"));
+      if (attribute(node, "src").empty()) return;
+      out_.image(attribute(node, "src"), attribute(node, "alt"), caption_);
       return;
     }
     if (tag == "a" && !attribute(node, "href").empty()) {
@@ -123,9 +124,25 @@ class html_walker {
     if (tag == "li") return block(node, depth, block_kind::list_item);
     if (tag == "tr") return block(node, depth, block_kind::row);
     if (tag == "td" || tag == "th") {
-      out_.cell_separator();
-      return children(node, depth);
+      out_.begin_cell();
+      children(node, depth);
+      return out_.end_cell();
     }
+    if (tag == "figure") {
+      // An image without alt text is described by its figure's caption.
+      const GumboNode* caption = find_first(node, "figcaption");
+      const GumboNode* img = find_first(node, "img");
+      const std::string saved = std::move(caption_);
+      const bool saved_used = caption_used_;
+      caption_ = caption != nullptr ? detail::text_of(caption) : "";
+      // Said once: as the image's label when it has no alt text, else as text.
+      caption_used_ = img != nullptr && normalize_space(attribute(img, "alt")).empty() && !caption_.empty();
+      block(node, depth, block_kind::paragraph);
+      caption_ = saved;
+      caption_used_ = saved_used;
+      return;
+    }
+    if (tag == "figcaption" && caption_used_) return;
     if (is_block(tag)) return block(node, depth, block_kind::paragraph);
     children(node, depth);  // inline markup: only its text counts
   }
@@ -143,6 +160,8 @@ class html_walker {
   }
 
   detail::gemtext_builder& out_;
+  std::string caption_;  // of the <figure> being walked
+  bool caption_used_ = false;
   const detail::content_scorer* scorer_ = nullptr;
   const GumboNode* content_ = nullptr;
 };

@@ -86,7 +86,7 @@ class markdown_walker {
         break;
       case MD_BLOCK_TH:
       case MD_BLOCK_TD:
-        out_.cell_separator();
+        out_.begin_cell();
         break;
       default:  // document, table head and body
         break;
@@ -107,6 +107,10 @@ class markdown_walker {
       case MD_BLOCK_P:
       case MD_BLOCK_TR:
         out_.end_block();
+        break;
+      case MD_BLOCK_TH:
+      case MD_BLOCK_TD:
+        out_.end_cell();
         break;
       case MD_BLOCK_CODE:
         out_.end_preformatted();

@@ -25,7 +25,16 @@ const golden fragments[] = {
     {"images as links, tracking pixels dropped",
      "<p>Look: <img src=\"pic.png\" alt=\"A cat\"> <img src=\"t.gif\" width=\"1\" height=\"1\"><img "
      "src=\"noalt.png\"></p>",
-     "Look:\n\n=> https://example.com/dir/pic.png A cat\n=> https://example.com/dir/noalt.png Image\n"},
+     "Look:\n\n=> https://example.com/dir/pic.png Image: A cat\n=> https://example.com/dir/noalt.png "
+     "Image\n"},
+    {"an image without alt text takes its figure's caption",
+     "<figure><img src=\"a.jpg\"><figcaption>The harbour at dawn</figcaption></figure>"
+     "<figure><img src=\"b.jpg\" alt=\"Boats\"><figcaption>Photo: Ann</figcaption></figure>",
+     "=> https://example.com/dir/a.jpg Image: The harbour at dawn\n\nPhoto: Ann\n\n"
+     "=> https://example.com/dir/b.jpg Image: Boats\n"},
+    {"ordered list items whose text sits in paragraphs keep their numbers",
+     "<ol><li><p>First</p></li><li><p>Second</p><p>more</p></li></ol><ol start=\"7\"><li>Seventh</li></ol>",
+     "* 1. First\n* 2. Second\n* more\n\n* 7. Seventh\n"},
     {"lists, ordered ones numbered",
      "<ul><li>One</li><li>Two <a href=\"https://l.example/\">link</a><ul><li>Nested</li></ul></li></ul>"
      "<ol start=\"3\"><li>Three</li><li>Four</li></ol>",
@@ -49,9 +58,17 @@ const golden fragments[] = {
      "x top mail d\n\n=> mailto:a@b.c mail\n"},
     {"duplicate links once", "<p><a href=\"/a\">one</a> <a href=\"/a\">again</a></p>",
      "one again\n\n=> https://example.com/a one\n"},
-    {"tables: a line per row",
-     "<table><tr><th>A</th><th>B</th></tr><tr><td>1</td><td></td></tr><tr><td>3</td><td>4</td></tr></table>",
-     "A | B\n1\n3 | 4\n"},
+    {"tables: a preformatted block with aligned columns",
+     "<table><tr><th>Name</th><th>Qty</th></tr><tr><td>apple</td><td></td></tr>"
+     "<tr><td><p>kiwi</p></td><td><a "
+     "href=\"/k\">12</a></td></tr><tr><td>caf\u00E9</td><td>3</td></tr></table>",
+     "```table\nName  | Qty\napple\nkiwi  | 12\ncaf\u00E9  | 3\n```\n\n=> https://example.com/k 12\n"},
+    {"tables: one column or long prose cells stay text lines",
+     "<table><tr><td>Only one column</td></tr></table><table><tr><td>A cell that holds a whole paragraph of "
+     "prose, far too long to line up in columns with others</td><td>x</td></tr></table>",
+     "Only one column\n\nA cell that holds a whole paragraph of prose, far too long to line up in columns "
+     "with "
+     "others | x\n"},
     {"<br> breaks the line", "<p>Line one<br>Line two</p>", "Line one\nLine two\n"},
     {"Windows-1252 smuggled as C1 controls", "<p>don\xC2\x92t \xC2\x93quote\xC2\x94</p>",
      "don\u2019t \u201Cquote\u201D\n"},

@@ -1,5 +1,4 @@
 #include <doctest/doctest.h>
-
 #include <sys/mman.h>
 #include <unistd.h>
 
@@ -24,7 +23,7 @@ TEST_CASE("markdown: a document converts to the expected gemtext") {
       "    indented code\n\n"
       "A &amp; B &copy; &#8212; C\\\nhard break\n\n"
       "<div><p>An HTML block</p><script>x()</script></div>\n\n"
-      "| a | b |\n|---|---|\n| 1 | 2 |\n\n"
+      "| a | bee |\n|---|---|\n| 100 | 2 |\n\n"
       "### Third level\n\n"
       "# Another top heading\n\n"
       "---\n\n"
@@ -36,7 +35,7 @@ TEST_CASE("markdown: a document converts to the expected gemtext") {
         "Para with a link and , emphasis and code. Soft-wrapped line.\n"
         "\n"
         "=> https://a.example/x a link\n"
-        "=> https://site.example/posts/img.png an image\n"
+        "=> https://site.example/posts/img.png Image: an image\n"
         "\n"
         "## Section\n"
         "\n"
@@ -63,8 +62,10 @@ TEST_CASE("markdown: a document converts to the expected gemtext") {
         "\n"
         "An HTML block\n"
         "\n"
-        "a | b\n"
-        "1 | 2\n"
+        "```table\n"
+        "a   | bee\n"
+        "100 | 2\n"
+        "```\n"
         "\n"
         "### Third level\n"
         "\n"

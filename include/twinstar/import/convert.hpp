@@ -5,13 +5,17 @@
 //   becomes the title when asked for; other h1/h2 -> `##`, h3-h6 -> `###`;
 // - paragraphs and other blocks -> one text line each, whitespace collapsed,
 //   entities decoded, inline markup dropped, <br> starts a new line;
-// - lists -> `* ` items (ordered ones numbered "1. "), nesting flattened;
+// - lists -> `* ` items (ordered ones numbered "1. ", from start=), nesting
+//   flattened;
 // - block quotes -> `> ` lines; <pre> / code blocks -> ``` blocks, verbatim;
-// - tables -> one text line per row, cells joined by " | ";
+// - tables of two or more columns with short cells (<= 40 characters) ->
+//   a ```table block, columns aligned and joined by " | "; other tables one
+//   text line per row, cells joined by " | ";
 // - links and images -> `=> URL label` lines collected after the paragraph
 //   (or list, quote, table) they appear in, resolved against the base URL,
-//   duplicates dropped; images are labelled with their alt text ("Image"
-//   without one); 1x1 tracking images and javascript:/data: links dropped;
+//   duplicates dropped; images are labelled "Image: ALT", else "Image:
+//   CAPTION" (their <figure>'s <figcaption>, then not repeated as text),
+//   else "Image"; 1x1 tracking images and javascript:/data: links dropped;
 // - script, style, nav, forms, embedded objects, comments: dropped entirely.
 // Windows-1252 characters smuggled in as C1 controls (U+0080-U+009F) are
 // mapped back ("U+0092" -> "’"); other control characters are dropped.
