@@ -1,7 +1,9 @@
 // RSS and Atom documents -> feed items; see feed.hpp.
 #include "twinstar/import/feed.hpp"
 
+#include "feed_repair.hpp"
 #include "feed_xml.hpp"
+#include "twinstar/ascii.hpp"
 #include "twinstar/import/convert.hpp"
 #include "twinstar/import/dates.hpp"
 #include "twinstar/import/uri.hpp"
@@ -63,7 +65,15 @@ std::optional<std::vector<line>> content_lines(const xmlNode* node, const std::s
         detail::has_element_children(node) ? detail::inner_html(node) : detail::text_of(node);
     return html_to_gemtext(html, base).body;
   }
-  if (mode == "base64") return std::nullopt;
+  if (mode == "base64") {
+    const auto decoded = detail::decode_base64(detail::text_of(node));
+    if (!decoded) return std::nullopt;
+    if (type == "text/html" || type == "html" || type == "application/xhtml+xml") {
+      return html_to_gemtext(*decoded, base).body;
+    }
+    if (type.empty() || type == "text/plain" || type == "text") return text_lines(*decoded);
+    return std::nullopt;
+  }
   const bool xhtml = type == "xhtml" || type == "application/xhtml+xml";
   const bool html = type == "html" || type == "text/html" || mode == "escaped";
   const bool text = type.empty() || type == "text" || type == "text/plain";
@@ -77,6 +87,19 @@ std::optional<std::vector<line>> content_lines(const xmlNode* node, const std::s
   if (html) return html_to_gemtext(detail::text_of(node), base).body;
   if (text) return text_lines(detail::text_of(node));
   return std::nullopt;
+}
+
+// Some feeds fill content:encoded with "...", the title or a teaser while
+// the description holds the text.
+bool is_stub(const xmlNode* content, const xmlNode* description, const std::string& title) {
+  const std::string text = html_to_text(detail::text_of(content));
+  if (text.empty()) return true;
+  if (description == nullptr) return false;
+  const std::string fuller = html_to_text(detail::text_of(description));
+  if (fuller.empty()) return false;
+  if (text == "..." || text == "\xE2\x80\xA6" || text == "[...]" || text == "[\xE2\x80\xA6]") return true;
+  if (!title.empty() && ascii_lower(text) == ascii_lower(title)) return true;
+  return 2 * text.size() < fuller.size();
 }
 
 std::string first_date(const xmlNode* item,
@@ -187,9 +210,8 @@ feed_item read_item(const xmlNode* item, const std::string& feed_base, bool atom
     }
     const xmlNode* content = first_child(item, vocabulary::content, "encoded");
     if (content == nullptr) content = first_child(item, vocabulary::xhtml, "body");
-    if (content == nullptr || normalize_space(detail::text_of(content)).empty()) {
-      content = first_child(item, vocabulary::rss, "description");
-    }
+    const xmlNode* description = first_child(item, vocabulary::rss, "description");
+    if (content == nullptr || is_stub(content, description, out.title)) content = description;
     if (content != nullptr) {
       out.body = *content_lines(content, detail::base_at(content, base), false);
     }
@@ -202,7 +224,9 @@ feed_item read_item(const xmlNode* item, const std::string& feed_base, bool atom
 
 result<feed, import_error> parse_feed(std::string_view bytes, std::string_view file_name,
                                       std::string_view base_url) {
-  auto parsed = detail::parse_xml(bytes, file_name);
+  std::vector<std::string> entities;
+  const std::string repaired = detail::replace_html_entities(bytes, entities);
+  auto parsed = detail::parse_xml(repaired, file_name);
   if (!parsed) return fail(parsed.error());
   const xmlNode* root = xmlDocGetRootElement(parsed.value().get());
   if (root == nullptr) return fail(import_error{std::string(file_name), 0, 0, "no root element"});
@@ -265,6 +289,12 @@ result<feed, import_error> parse_feed(std::string_view bytes, std::string_view f
   for (const xmlNode* item : items) {
     out.items.push_back(read_item(item, base, atom));
     if (out.items.back().author.empty()) out.items.back().author = feed_author;
+  }
+  if (!entities.empty()) {
+    std::string names;
+    for (const std::string& e : entities) names += (names.empty() ? "" : " ") + e;
+    out.warnings.push_back(
+        import_error{std::string(file_name), 0, 0, "HTML entities without a DTD, read as HTML: " + names});
   }
   return out;
 }

@@ -144,6 +144,9 @@ result<std::vector<article>, import_error> import_document(std::string_view cont
   if (format == source_format::feed) {
     auto parsed = parse_feed(content, file_name, options.source_url);
     if (!parsed) return fail(parsed.error());
+    if (warnings != nullptr) {
+      warnings->insert(warnings->end(), parsed->warnings.begin(), parsed->warnings.end());
+    }
     std::vector<article> articles =
         feed_articles(parsed.value(), options.date.empty() ? options.today : options.date);
     if (!options.source_name.empty()) {

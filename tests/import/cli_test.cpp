@@ -83,13 +83,21 @@ TEST_CASE("cli: import regenerates the bundled article / then leaves it alone") 
 TEST_CASE("cli: a malformed source is file:line:column / exit 1 / nothing written") {
   twinstar::test::temp_dir scratch;
   const auto feeds = twinstar::test::data_dir() / "feeds";
-  const auto bad = feeds / "illformed" / "hellip.xml";
+  const auto bad = feeds / "illformed" / "aaa_illformed.xml";
   const run_result r = run({"import", (feeds / "wellformed" / "atom_relative.xml").string(), bad.string(),
                             "--into", (scratch.path() / "news").string()},
                            scratch.path());
   CHECK(r.status == 1);
-  CHECK(r.err == bad.string() + ":7:24: Entity 'hellip' not defined\nnothing written\n");
+  CHECK(r.err == bad.string() + ":6:6: expected '>'\nnothing written\n");
   CHECK_FALSE(std::filesystem::exists(scratch.path() / "news"));
+}
+
+TEST_CASE("cli: an HTML entity in a feed without a DTD is a warning, not an error") {
+  twinstar::test::temp_dir scratch;
+  const auto feed = twinstar::test::data_dir() / "feeds" / "illformed" / "hellip.xml";
+  const run_result r = run({"import", feed.string(), "--into", (scratch.path() / "news").string()}, scratch.path());
+  CHECK(r.status == 0);
+  CHECK(r.err == "warning: " + feed.string() + ": HTML entities without a DTD, read as HTML: &hellip;\n");
 }
 
 TEST_CASE("cli: --dry-run prints names and first lines / writes nothing") {

@@ -195,3 +195,75 @@ TEST_CASE("feed: looks_like_feed") {
   CHECK_FALSE(looks_like_feed("<html>"));
   CHECK_FALSE(looks_like_feed("plain"));
 }
+
+namespace {
+
+feed parse_inline(const std::string& xml) {
+  auto parsed = parse_feed(xml, "inline.xml", "");
+  REQUIRE_MESSAGE(parsed.ok(), (parsed.ok() ? "" : parsed.error().to_string()));
+  return parsed.value();
+}
+
+const char* const rss_head =
+    "<?xml version=\"1.0\"?><rss version=\"2.0\" xmlns:content=\"http://purl.org/rss/1.0/modules/content/\">"
+    "<channel><title>C</title>";
+
+}  // namespace
+
+TEST_CASE("feed: base64 Atom content is decoded") {
+  // "<p>Hello <b>base64</b></p>" and "plain text"
+  const feed f = parse_inline(
+      "<feed version=\"0.3\" xmlns=\"http://purl.org/atom/ns#\"><title>T</title>"
+      "<entry><title>E</title><content type=\"text/html\" "
+      "mode=\"base64\">PHA+SGVsbG8gPGI+YmFzZTY0PC9iPjwvcD4="
+      "</content></entry>"
+      "<entry><title>F</title><content type=\"text/plain\" "
+      "mode=\"base64\">cGxhaW4g\ndGV4dA==</content></entry>"
+      "</feed>");
+  REQUIRE(f.items.size() == 2);
+  CHECK(body_of(f.items[0]) == "Hello base64\n");
+  CHECK(body_of(f.items[1]) == "plain text\n");
+}
+
+struct stub_case {
+  const char* name;
+  const char* encoded;
+  const char* body;
+};
+
+TEST_CASE("feed: a stub content:encoded does not win over a fuller description") {
+  const stub_case cases[] = {
+      {"an ellipsis", "<![CDATA[<p>...</p>]]>", "The full description of the story.\n"},
+      {"a Unicode ellipsis", "\xE2\x80\xA6", "The full description of the story.\n"},
+      {"the title repeated", "<![CDATA[<p>Story title</p>]]>", "The full description of the story.\n"},
+      {"much shorter than the description", "The full", "The full description of the story.\n"},
+      {"a real content:encoded wins", "<![CDATA[<p>Full text, longer than the description is.</p>]]>",
+       "Full text, longer than the description is.\n"},
+  };
+  for (const stub_case& c : cases) {
+    const std::string name = c.name;
+    CAPTURE(name);
+    const feed f = parse_inline(std::string(rss_head) +
+                                "<item><title>Story title</title><description>The full description of the "
+                                "story.</description><content:encoded>" +
+                                c.encoded + "</content:encoded></item></channel></rss>");
+    REQUIRE(f.items.size() == 1);
+    CHECK(body_of(f.items[0]) == c.body);
+  }
+}
+
+TEST_CASE("feed: HTML named entities without a DTD are read, with a warning") {
+  const feed f = parse_inline(std::string(rss_head) +
+                              "<item><title>Wait&hellip; caf&eacute;&nbsp;now &amp; then</title>"
+                              "<description><![CDATA[<p>&copy; kept for HTML</p>]]></description></item>"
+                              "</channel></rss>");
+  REQUIRE(f.items.size() == 1);
+  CHECK(f.items[0].title == "Wait\u2026 caf\u00E9 now & then");
+  CHECK(body_of(f.items[0]) == "\u00A9 kept for HTML\n");
+  REQUIRE(f.warnings.size() == 1);
+  CHECK(f.warnings[0].message.find("&hellip;") != std::string::npos);
+
+  auto unknown = parse_feed(
+      std::string(rss_head) + "<item><title>a &nosuch; b</title></item></channel></rss>", "bad.xml", "");
+  CHECK_FALSE(unknown.ok());  // not an HTML entity either: still an error
+}

@@ -26,10 +26,11 @@ struct feed_item {
 };
 
 struct feed {
-  std::string title;             // plain text
-  std::string link;              // the site
-  std::string date;              // YYYY-MM-DD of the channel/feed, "" when none
-  std::vector<feed_item> items;  // document order
+  std::string title;                   // plain text
+  std::string link;                    // the site
+  std::string date;                    // YYYY-MM-DD of the channel/feed, "" when none
+  std::vector<feed_item> items;        // document order
+  std::vector<import_error> warnings;  // repairs made (HTML entities without a DTD)
 };
 
 // Per item: title from <title> (HTML titles reduced to text); link from
@@ -42,6 +43,11 @@ struct feed {
 // summary, through html_to_gemtext. Relative links resolve against xml:base
 // (unsafe bases ignored), then `base_url` (the feed's own URL, may be ""),
 // then the feed's self/alternate link.
+// Repairs: HTML named entities (&hellip;) in a feed without a DTD are read
+// as their characters, with one warning naming them; Atom 0.3 base64
+// content (mode="base64") is decoded; a content:encoded that is a stub
+// ("...", "…", the title again, or under half the description's length)
+// gives way to the description.
 // Errors: not well-formed XML; a root element that is not rss, rdf:RDF or
 // feed.
 result<feed, import_error> parse_feed(std::string_view bytes, std::string_view file_name,
