@@ -62,10 +62,9 @@ result<std::vector<article>, import_error> import_page(std::string_view content,
                                                        const source_options& options,
                                                        std::vector<import_error>* warnings) {
   const std::string name(file_name);
-  if (const text_position bad = find_invalid_utf8(content); bad.line != 0) {
-    return fail(import_error{name, bad.line, bad.column, "invalid UTF-8 (or a NUL byte)"});
-  }
-  converted page = html_to_gemtext(content, options.source_url, title_mode::extract);
+  auto utf8 = html_to_utf8(content, file_name);
+  if (!utf8) return fail(utf8.error());
+  converted page = html_to_gemtext(utf8.value(), options.source_url, title_mode::extract);
   article a;
   if (!page.date.empty()) {
     a.date = page.date;

@@ -91,3 +91,41 @@ TEST_CASE("source: one untitled page does not abort a batch") {
   CHECK(report.warnings.size() == 1);
   CHECK(report.plan.size() == 2);
 }
+
+struct charset_case {
+  const char* name;
+  std::string html;
+  const char* title;  // "" = an error is expected
+};
+
+TEST_CASE("source: non-UTF-8 HTML is transcoded from its declared charset") {
+  const std::string utf16le_bom("\xFF\xFE<\0t\0i\0t\0l\0e\0>\0\xE9\0t\0\xE9\0<\0/\0t\0i\0t\0l\0e\0>\0", 38);
+  const charset_case cases[] = {
+      {"<meta charset>", "<meta charset=\"windows-1252\"><title>Caf\xE9 \x93quoted\x94</title>",
+       "Caf\u00E9 \u201Cquoted\u201D"},
+      {"http-equiv, ISO-8859-1 read as windows-1252",
+       "<meta http-equiv=\"Content-Type\" content=\"text/html; charset=ISO-8859-1\"><title>\xC0 la "
+       "\x85</title>",
+       "\u00C0 la \u2026"},
+      {"KOI8-R", "<meta charset=koi8-r><title>\xF0\xD2\xC9\xD7\xC5\xD4</title>",
+       "\u041F\u0440\u0438\u0432\u0435\u0442"},
+      {"a UTF-8 BOM", "\xEF\xBB\xBF<title>caf\xC3\xA9</title>", "caf\u00E9"},
+      {"a UTF-16LE BOM", utf16le_bom, "\u00E9t\u00E9"},
+      {"declared UTF-8 stays as it is", "<meta charset=utf-8><title>caf\xC3\xA9</title>", "caf\u00E9"},
+      {"undeclared and not UTF-8: an error", "<title>Caf\xE9</title>", ""},
+      {"an unknown charset: an error", "<meta charset=x-no-such-charset><title>t</title>", ""},
+  };
+  for (const charset_case& c : cases) {
+    const std::string name = c.name;
+    CAPTURE(name);
+    source_options o;
+    o.date = "2024-01-01";
+    auto imported = import_document(c.html, "page.html", o);
+    if (std::string(c.title).empty()) {
+      CHECK_FALSE(imported.ok());
+      continue;
+    }
+    REQUIRE_MESSAGE(imported.ok(), (imported.ok() ? "" : imported.error().to_string()));
+    CHECK(imported->front().title == c.title);
+  }
+}

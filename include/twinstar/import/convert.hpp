@@ -88,6 +88,17 @@ std::string map_c1_controls(std::string_view text);
 // maps C1 controls as Windows-1252 and drops other control characters.
 std::string normalize_space(std::string_view text);
 
+// The charset an HTML page declares in a <meta charset> or <meta
+// http-equiv content="...; charset=X"> within its first 4 KB, lower case;
+// "" when none.
+std::string declared_charset(std::string_view html);
+
+// An HTML page's bytes as UTF-8: a BOM (UTF-8, UTF-16LE/BE) decides, else
+// the declared charset (ISO-8859-1 and US-ASCII read as windows-1252, as
+// browsers do), through iconv. Errors: undeclared or UTF-8 text that is not
+// valid UTF-8 (file:line:column), an unknown charset, bytes invalid in it.
+result<std::string, import_error> html_to_utf8(std::string_view bytes, std::string_view file_name);
+
 // First position of invalid UTF-8 (or a NUL byte) in `text` as 1-based
 // line:column (columns count bytes); {0, 0} when the text is valid.
 struct text_position {
