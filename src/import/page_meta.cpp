@@ -139,6 +139,11 @@ bool is_url(std::string_view text) {
 
 std::string without_by(std::string text) {
   text = normalize_space(text);
+  // "Name (https://home.page/)": the name.
+  if (const auto open = text.rfind(" ("); open != std::string::npos && text.ends_with(")") &&
+      is_url(std::string_view(text).substr(open + 2))) {
+    text.resize(open);
+  }
   if (text.size() > 3 && ascii_lower(std::string_view(text).substr(0, 3)) == "by ") text.erase(0, 3);
   if (text.size() > max_byline_bytes || is_url(text)) return "";
   return text;

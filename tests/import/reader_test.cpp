@@ -2,10 +2,12 @@
 // date (html_to_gemtext with title_mode::extract).
 #include <doctest/doctest.h>
 
+#include <filesystem>
 #include <string>
 
 #include "support.hpp"
 #include "twinstar/import/convert.hpp"
+#include "twinstar/import/source.hpp"
 
 using namespace twinstar;
 using namespace twinstar::news;
@@ -162,6 +164,8 @@ TEST_CASE("reader: author and date") {
        "2021-07-04"},
       {"byline element", "<article><p class=byline>By Cy Columnist</p>", "Cy Columnist", ""},
       {"rel=author link", "<article><a rel=author href=/cy>Cy Columnist</a>", "Cy Columnist", ""},
+      {"a name followed by its home page", "<meta name=author content='Bradley M. Kuhn (http://ebb.org/bkuhn/)'>",
+       "Bradley M. Kuhn", ""},
       {"article:author as a URL is not a name",
        "<meta property=article:author content=https://www.facebook.com/someone>", "", ""},
       {"nothing stated", "<p>x</p>", "", ""},
@@ -205,4 +209,21 @@ TEST_CASE("reader: the base URL and the page's own URL") {
     CHECK(test::body_text(page.body).find(c.link) != std::string::npos);
     CHECK(page.canonical_url == c.canonical);
   }
+}
+
+TEST_CASE("reader: real pages give their golden gemtext") {
+  int pages = 0;
+  for (const auto& entry : std::filesystem::directory_iterator(test::data_dir() / "pages")) {
+    const auto golden = entry.path() / "golden.gmi";
+    if (!std::filesystem::exists(golden)) continue;
+    const std::string name = entry.path().filename().string();
+    CAPTURE(name);
+    source_options o;
+    o.date = "2000-01-01";
+    auto imported = import_document(test::read_file(entry.path() / "source.html"), "source.html", o);
+    REQUIRE_MESSAGE(imported.ok(), (imported.ok() ? "" : imported.error().to_string()));
+    CHECK(render_gemtext(imported->front()) == test::read_file(golden));
+    ++pages;
+  }
+  CHECK(pages >= 1);
 }
