@@ -47,6 +47,23 @@ bool is_block(std::string_view tag) {
             "dd",      "hgroup", "caption",    "legend",  "fieldset", "body",   "html",   "noframes"});
 }
 
+// Lazy-loading pages put a data: placeholder (or nothing) in src and the
+// picture in data-src, data-original or a srcset.
+std::string image_source(const GumboNode* img) {
+  const std::string_view src = attribute(img, "src");
+  if (!src.empty() && !src.starts_with("data:")) return std::string(src);
+  for (const char* name : {"data-src", "data-original", "data-lazy-src", "srcset", "data-srcset"}) {
+    std::string_view value = attribute(img, name);
+    while (!value.empty() && value.front() == ' ') value.remove_prefix(1);
+    // A srcset's first candidate: its URL ends at whitespace (commas may
+    // be part of it) or at the comma before the next candidate.
+    value = value.substr(0, value.find(' '));
+    if (value.ends_with(',')) value.remove_suffix(1);
+    if (!value.empty() && !value.starts_with("data:")) return std::string(value);
+  }
+  return std::string(src);
+}
+
 class html_walker {
  public:
   explicit html_walker(detail::gemtext_builder& out) : out_(out) {}
@@ -54,6 +71,7 @@ class html_walker {
   // boilerplate inside it.
   html_walker(detail::gemtext_builder& out, const detail::content_scorer& scorer, const GumboNode* content)
       : out_(out), scorer_(&scorer), content_(content) {}
+  void skip(const GumboNode* node) { skipped_ = node; }
 
   void walk(const GumboNode* node, int depth = 0) {
     if (depth > max_depth) return;
@@ -81,15 +99,16 @@ class html_walker {
 
   void element(const GumboNode* node, int depth) {
     if (is_dropped(node)) return;
-    if (scorer_ != nullptr && scorer_->is_boilerplate(node, content_)) return;
+    if (node == skipped_ || (scorer_ != nullptr && scorer_->is_boilerplate(node, content_))) return;
     const std::string_view tag = tag_of(node);
     if (tag == "br") return out_.line_break();
     if (tag == "hr") return out_.paragraph_break();
     if (tag == "img") {
       // 1x1 images are tracking pixels, not pictures.
       if (attribute(node, "width") == "1" && attribute(node, "height") == "1") return;
-      if (attribute(node, "src").empty()) return;
-      out_.image(attribute(node, "src"), attribute(node, "alt"), caption_);
+      const std::string src = image_source(node);
+      if (src.empty()) return;
+      out_.image(src, attribute(node, "alt"), caption_);
       return;
     }
     if (tag == "a" && !attribute(node, "href").empty()) {
@@ -164,6 +183,7 @@ class html_walker {
   bool caption_used_ = false;
   const detail::content_scorer* scorer_ = nullptr;
   const GumboNode* content_ = nullptr;
+  const GumboNode* skipped_ = nullptr;
 };
 
 // Heading1 lines become `##`, except the first one that repeats the title
@@ -236,10 +256,19 @@ converted extract_page(const GumboNode* root, std::string_view base_url) {
 
   const detail::content_scorer scorer(root);
   const std::vector<const GumboNode*> content = scorer.find_content();
-  detail::gemtext_builder builder(base);
-  for (const GumboNode* node : content) html_walker(builder, scorer, node).walk(node);
-  result.body = builder.finish();
   const GumboNode* scope = article_scope(content.front());
+  result.author = join_names(meta.authors);
+  // A byline naming the author is metadata, not article text.
+  const detail::byline byline = detail::find_byline(scope);
+  if (result.author.empty()) result.author = byline.name;
+  const bool byline_used = byline.node != nullptr && result.author.find(byline.name) != std::string::npos;
+  detail::gemtext_builder builder(base);
+  for (const GumboNode* node : content) {
+    html_walker walker(builder, scorer, node);
+    if (byline_used) walker.skip(byline.node);
+    walker.walk(node);
+  }
+  result.body = builder.finish();
 
   const std::string site_name =
       !meta.site_name.empty()
@@ -253,8 +282,6 @@ converted extract_page(const GumboNode* root, std::string_view base_url) {
   take_title(result.body, title);
   result.title = std::move(title);
 
-  result.author = join_names(meta.authors);
-  if (result.author.empty()) result.author = detail::find_byline(scope);
   std::string published = meta.published;
   if (published.empty()) published = detail::find_time(scope);
   if (auto day = parse_date(published)) result.date = *day;

@@ -140,8 +140,8 @@ bool is_url(std::string_view text) {
 std::string without_by(std::string text) {
   text = normalize_space(text);
   // "Name (https://home.page/)": the name.
-  if (const auto open = text.rfind(" ("); open != std::string::npos && text.ends_with(")") &&
-      is_url(std::string_view(text).substr(open + 2))) {
+  if (const auto open = text.rfind(" (");
+      open != std::string::npos && text.ends_with(")") && is_url(std::string_view(text).substr(open + 2))) {
     text.resize(open);
   }
   if (text.size() > 3 && ascii_lower(std::string_view(text).substr(0, 3)) == "by ") text.erase(0, 3);
@@ -291,21 +291,21 @@ std::string find_time(const GumboNode* scope) {
   return found;
 }
 
-std::string find_byline(const GumboNode* scope) {
-  std::string found;
+byline find_byline(const GumboNode* scope) {
+  byline found;
   for_each_element(scope, [&](const GumboNode* node) {
-    if (!found.empty()) return true;
+    if (found.node != nullptr) return true;
     if (is_dropped(node)) return true;
     const std::string hints = ascii_lower(std::string(attribute(node, "class")) + " " + attr(node, "id"));
     const bool named = attribute(node, "rel") == "author" || attribute(node, "itemprop") == "author" ||
                        hints.find("byline") != std::string::npos ||
                        (hints.find("author") != std::string::npos && hints.find("bio") == std::string::npos);
     if (!named) return false;
-    // itemprop=author often wraps an itemprop=name.
-    std::string text = text_of(node);
-    found = without_by(text);
+    found.name = without_by(text_of(node));
+    found.node = node;
     return true;
   });
+  if (found.name.empty()) return {};
   return found;
 }
 

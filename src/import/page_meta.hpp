@@ -45,6 +45,10 @@ std::string find_time(const GumboNode* scope);
 // Inside `scope`: the author named by rel=author, itemprop=author or an
 // element whose class names a byline/author, without a leading "By ";
 // "" when none or when the text is too long to be a name.
-std::string find_byline(const GumboNode* scope);
+struct byline {
+  std::string name;
+  const GumboNode* node = nullptr;  // the element it came from
+};
+byline find_byline(const GumboNode* scope);
 
 }  // namespace twinstar::news::detail

@@ -32,6 +32,10 @@ const golden fragments[] = {
      "<figure><img src=\"b.jpg\" alt=\"Boats\"><figcaption>Photo: Ann</figcaption></figure>",
      "=> https://example.com/dir/a.jpg Image: The harbour at dawn\n\nPhoto: Ann\n\n"
      "=> https://example.com/dir/b.jpg Image: Boats\n"},
+    {"lazy-loaded images: data-src or srcset instead of a placeholder",
+     "<p><img src=\"data:image/gif;base64,R0lGOD\" data-src=\"/lazy.jpg\" alt=\"Lazy\">"
+     "<img srcset=\"/s-320.jpg 320w, /s-640.jpg 640w\" alt=\"Set\"></p>",
+     "=> https://example.com/lazy.jpg Image: Lazy\n=> https://example.com/s-320.jpg Image: Set\n"},
     {"ordered list items whose text sits in paragraphs keep their numbers",
      "<ol><li><p>First</p></li><li><p>Second</p><p>more</p></li></ol><ol start=\"7\"><li>Seventh</li></ol>",
      "* 1. First\n* 2. Second\n* more\n\n* 7. Seventh\n"},

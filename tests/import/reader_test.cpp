@@ -130,6 +130,14 @@ TEST_CASE("reader: the title") {
   }
 }
 
+TEST_CASE("reader: a byline that gave the author is not repeated in the body") {
+  const converted page = html_to_gemtext(
+      "<article><h1>T</h1><p class=byline>By Cy Columnist</p>" + prose("Text") + prose("Text") + "</article>",
+      "", title_mode::extract);
+  CHECK(page.author == "Cy Columnist");
+  CHECK(test::body_text(page.body).find("Cy Columnist") == std::string::npos);
+}
+
 TEST_CASE("reader: the title's <h1> is not repeated in the body") {
   const converted page = html_to_gemtext(
       "<head><meta property=og:title content='Story headline'></head><article><h1>Story headline</h1>" +
@@ -164,8 +172,8 @@ TEST_CASE("reader: author and date") {
        "2021-07-04"},
       {"byline element", "<article><p class=byline>By Cy Columnist</p>", "Cy Columnist", ""},
       {"rel=author link", "<article><a rel=author href=/cy>Cy Columnist</a>", "Cy Columnist", ""},
-      {"a name followed by its home page", "<meta name=author content='Bradley M. Kuhn (http://ebb.org/bkuhn/)'>",
-       "Bradley M. Kuhn", ""},
+      {"a name followed by its home page",
+       "<meta name=author content='Bradley M. Kuhn (http://ebb.org/bkuhn/)'>", "Bradley M. Kuhn", ""},
       {"article:author as a URL is not a name",
        "<meta property=article:author content=https://www.facebook.com/someone>", "", ""},
       {"nothing stated", "<p>x</p>", "", ""},
