@@ -25,7 +25,7 @@ constexpr std::string_view negative_hints[] = {
     "menu",      "promo",    "advert",  "sponsor", "trending",   "newsletter", "subscribe", "popular",
     "recommend", "widget",   "cookie",  "banner",  "breadcrumb", "disqus",     "outbrain",  "taboola",
     "masthead",  "popup",    "modal",   "signup",  "toolbar",    "teaser",     "most-read", "mostread",
-    "read-more", "readmore", "tags",    "paywall", "skip",       "hidden",     "print-only"};
+    "read-more", "readmore", "tags",    "paywall", "skip",       "print-only"};
 // ... and those that name it.
 constexpr std::string_view positive_hints[] = {"article", "content", "entry", "post",  "story",
                                                "body",    "main",    "text",  "prose", "blog"};

@@ -67,6 +67,10 @@ TEST_CASE("reader: the article is chosen by its text, not by being first") {
        "<body><div class=wrap><div class=article-text>" + prose("First") + prose("First") + "</div>" +
            prose("Sibling") + "<div class=footer><a href=/c>Copyright notice link</a></div></div></body>",
        "Sibling sentence", "Copyright notice"},
+      {"utility classes like overflow-hidden are no hint",
+       "<body><article>" + prose("Main") + prose("Main") + prose("Main") +
+           "<div class=\"overflow-hidden rounded\">" + prose("Wrapped") + "</div></article></body>",
+       "Wrapped sentence", "no such text"},
       {"site footer and nav never in the article",
        "<body><nav><a href=/>Home</a></nav><div class=article>" + prose("Main") + prose("Main") +
            "</div><footer><p>About us and our many other nice things here, really many of "

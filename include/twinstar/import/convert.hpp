@@ -15,7 +15,9 @@
 //   (or list, quote, table) they appear in, resolved against the base URL,
 //   duplicates dropped; images are labelled "Image: ALT", else "Image:
 //   CAPTION" (their <figure>'s <figcaption>, then not repeated as text),
-//   else "Image"; 1x1 tracking images and javascript:/data: links dropped;
+//   else "Image"; a lazy-loaded image's data-src / data-original / first
+//   srcset URL stands for its data: placeholder; 1x1 tracking images and
+//   javascript:/data: links dropped;
 // - script, style, nav, forms, embedded objects, comments: dropped entirely.
 // Windows-1252 characters smuggled in as C1 controls (U+0080-U+009F) are
 // mapped back ("U+0092" -> "’"); other control characters are dropped.
@@ -54,7 +56,8 @@ enum class title_mode {
 //   <main>, else <title> minus its site-name suffix; a heading repeating
 //   the title is left out of the body;
 // - author: JSON-LD author names, else <meta name=author> and the like,
-//   else a byline (rel=author, itemprop=author, class *byline* / *author*);
+//   else a byline (rel=author, itemprop=author, class *byline* / *author*),
+//   which is then left out of the body;
 //   date: article:published_time and the like, else JSON-LD datePublished,
 //   else the article's first <time datetime>.
 // `base_url` may be "" (links stay as written); a <base href> in the
