@@ -177,8 +177,9 @@ asio::awaitable<void> exchange(tls_stream& stream, const peer& client, const sna
   fd_guard file{resp.file};
   out.status = gemini::code(resp.code);
 
-  // The whole response gets time in proportion to its size; each write must
-  // also make progress within write_timeout, so a stalled reader goes early.
+  // The whole response is judged by how the client takes it (see
+  // session_deadline::writing): a slow reader keeping up with
+  // min_write_rate finishes, a stalled or slower one is cut.
   std::string head = gemini::format_header(resp.code, resp.meta);
   head += resp.body;  // small bodies go out with the header in one record
   if (resp.shared_body && resp.shared_body->size() <= small_record_bytes) {
@@ -186,8 +187,7 @@ asio::awaitable<void> exchange(tls_stream& stream, const peer& client, const sna
     resp.shared_body = nullptr;
   }
   const std::uint64_t shared_size = resp.shared_body ? resp.shared_body->size() : 0;
-  const auto all_done = write_deadline(config, head.size() + resp.file_size + shared_size);
-  deadline.set(std::min(all_done, clock::now() + config.write_timeout));
+  deadline.writing(config, head.size() + resp.file_size + shared_size);
   auto [wec, wn] = co_await stream.write(asio::buffer(head));
   out.bytes += wn;
   if (wec) co_return;
@@ -198,10 +198,10 @@ asio::awaitable<void> exchange(tls_stream& stream, const peer& client, const sna
     std::string_view rest = *resp.shared_body;
     while (!rest.empty()) {
       const std::size_t n = std::min(rest.size(), file_chunk_bytes);
-      deadline.set(std::min(all_done, clock::now() + config.write_timeout));
       auto [ec, sent] = co_await stream.write(asio::buffer(rest.data(), n));
       out.bytes += sent;
       if (ec) co_return;
+      deadline.progressed();
       rest.remove_prefix(n);
     }
   }
@@ -213,15 +213,14 @@ asio::awaitable<void> exchange(tls_stream& stream, const peer& client, const sna
       ssize_t n = ::pread(file.fd, chunk.data(), chunk.size(), offset);
       if (n <= 0) break;
       offset += n;
-      deadline.set(std::min(all_done, clock::now() + config.write_timeout));
       auto [ec, sent] = co_await stream.write(asio::buffer(chunk.data(), n));
       out.bytes += sent;
       if (ec) co_return;
+      deadline.progressed();
     }
   }
 
   // close_notify, without waiting for the client's.
-  deadline.set(std::min(all_done, clock::now() + config.write_timeout));
   co_await stream.shutdown();
 }
 

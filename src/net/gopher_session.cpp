@@ -128,9 +128,8 @@ asio::awaitable<void> exchange(tcp::socket& socket, const peer& client, const sn
   }
   const gopher_answer& answer = *start.answer;
 
-  const auto all_done = write_deadline(config, answer.body.size() - start.sent + answer.file_size);
-  deadline.set(std::min(all_done, clock::now() + config.write_timeout));
   if (answer.file.empty()) {
+    deadline.writing(config, answer.body.size() - start.sent);
     auto [ec, n] = co_await asio::async_write(socket, asio::buffer(answer.body) + start.sent, nothrow);
     start.sent += n;
     co_return;
@@ -139,21 +138,23 @@ asio::awaitable<void> exchange(tcp::socket& socket, const peer& client, const sn
   if (fd < 0) {
     std::string body =
         gopher::error_menu(gopher::gopher_error_item({errc::unreadable, {}}, start.selector), context_of(host, local_port));
+    deadline.writing(config, body.size());
     auto [ec, n] = co_await asio::async_write(socket, asio::buffer(body), nothrow);
     start.sent += n;
     start.kind = "error";
     co_return;
   }
+  deadline.writing(config, answer.file_size);
   std::vector<char> chunk(file_chunk_bytes);
   off_t offset = 0;
   for (;;) {
     ssize_t n = ::pread(fd, chunk.data(), chunk.size(), offset);
     if (n <= 0) break;
     offset += n;
-    deadline.set(std::min(all_done, clock::now() + config.write_timeout));
     auto [ec, sent] = co_await asio::async_write(socket, asio::buffer(chunk.data(), n), nothrow);
     start.sent += sent;
     if (ec) break;
+    deadline.progressed();
   }
   ::close(fd);
 }

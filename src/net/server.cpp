@@ -379,11 +379,6 @@ void log_event(const std::string& line) {
   std::fwrite(out.data(), 1, out.size(), stderr);
 }
 
-clock::time_point write_deadline(const server_config& config, std::uint64_t size) {
-  auto extra = std::chrono::milliseconds(config.min_write_rate ? size * 1000 / config.min_write_rate : 0);
-  return clock::now() + config.write_timeout + extra;
-}
-
 peer peer::of(const tcp::endpoint& ep) {
   peer p;
   p.address = ep.address().to_string();
