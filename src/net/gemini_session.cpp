@@ -1,6 +1,7 @@
 // One Gemini connection: TLS handshake, request line, decision by the pure
 // core, response, close_notify, close. Each phase has its own deadline.
 #include <fcntl.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <variant>
@@ -125,9 +126,14 @@ response decide(std::string_view line, const snapshot& site, shared_state& state
     site.gemini_answers->store(key, answer, site.gemini_answers->watch(std::move(watched), now), bytes);
   }
   if (answer->body) return {gemini::status::success, answer->meta, {}, -1, 0, answer->body};
-  int fd = ::open(answer->file.c_str(), O_RDONLY | O_CLOEXEC);
-  if (fd < 0) return from_error({errc::unreadable, {}});
-  return {gemini::status::success, answer->meta, {}, fd, answer->file_size};
+  // The size at open is what will be sent, whatever happens to the file meanwhile.
+  const int fd = ::open(answer->file.c_str(), O_RDONLY | O_CLOEXEC);
+  struct stat st {};
+  if (fd < 0 || ::fstat(fd, &st) != 0) {
+    if (fd >= 0) ::close(fd);
+    return from_error({errc::unreadable, {}});
+  }
+  return {gemini::status::success, answer->meta, {}, fd, static_cast<std::uint64_t>(st.st_size)};
 }
 
 asio::awaitable<void> exchange(tls_stream& stream, const peer& client, const snapshot& site, shared_state& state,
@@ -207,13 +213,21 @@ asio::awaitable<void> exchange(tls_stream& stream, const peer& client, const sna
   }
 
   if (file.fd >= 0) {
+    // Exactly the size found at open: a file that grows meanwhile is sent as
+    // it was. One that shrinks (or fails to read) ends without close_notify,
+    // which is how a Gemini client tells a cut body from a complete one.
     std::vector<char> chunk(file_chunk_bytes);
-    off_t offset = 0;
-    for (;;) {
-      ssize_t n = ::pread(file.fd, chunk.data(), chunk.size(), offset);
-      if (n <= 0) break;
-      offset += n;
-      auto [ec, sent] = co_await stream.write(asio::buffer(chunk.data(), n));
+    std::uint64_t offset = 0;
+    while (offset < resp.file_size) {
+      const auto want =
+          static_cast<std::size_t>(std::min<std::uint64_t>(chunk.size(), resp.file_size - offset));
+      const ssize_t n = ::pread(file.fd, chunk.data(), want, static_cast<off_t>(offset));
+      if (n <= 0) {
+        co_await stream.flush();  // what was read goes out; the end stays unconfirmed
+        co_return;
+      }
+      offset += static_cast<std::uint64_t>(n);
+      auto [ec, sent] = co_await stream.write(asio::buffer(chunk.data(), static_cast<std::size_t>(n)));
       out.bytes += sent;
       if (ec) co_return;
       deadline.progressed();

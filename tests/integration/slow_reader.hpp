@@ -29,6 +29,15 @@ using steady = std::chrono::steady_clock;
 // more than what it has read.
 inline constexpr int small_receive_buffer = 1;
 
+// How a response ended, once read to its end at full speed.
+struct ending {
+  std::string data;    // everything read (a Gemini header included)
+  bool ended = false;  // the server ended it within the time allowed
+  // Ended as a complete answer does: a TLS close_notify (Gemini), a FIN
+  // without a reset (Gopher). Otherwise the client can tell it was cut.
+  bool complete = false;
+};
+
 // A connection of one protocol, its request sent, nothing read yet.
 class slow_client {
  public:
@@ -53,11 +62,48 @@ class slow_client {
   // As the access log names the client: "127.0.0.1:40000".
   std::string name() { return "127.0.0.1:" + std::to_string(tls_.next_layer().local_endpoint().port()); }
 
+  // Reads (bounded: 10 s) until the answer has begun: the server has
+  // opened what it sends. For Gemini that is the header line: bytes alone
+  // could be the session ticket, sent before the request is even read.
+  bool response_begun() {
+    bool ok = false;
+    auto done = [&](std::error_code ec, std::size_t) { ok = !ec; };
+    auto into = asio::dynamic_buffer(begun_);
+    if (gemini_)
+      asio::async_read_until(tls_, into, '\n', done);
+    else
+      asio::async_read(tls_.next_layer(), into, asio::transfer_at_least(1), done);
+    io_.restart();
+    io_.run_for(std::chrono::seconds(10));
+    return ok;
+  }
+
+  // Reads the rest at full speed (bounded: 20 s).
+  ending read_to_end() {
+    ending e;
+    e.data = std::move(begun_);
+    std::error_code end;
+    auto done = [&](std::error_code ec, std::size_t) {
+      e.ended = true;
+      end = ec;
+    };
+    auto into = asio::dynamic_buffer(e.data);
+    if (gemini_)
+      asio::async_read(tls_, into, done);
+    else
+      asio::async_read(tls_.next_layer(), into, done);
+    io_.restart();
+    io_.run_for(std::chrono::seconds(20));
+    // Asio reports a TLS stream closed without close_notify as stream_truncated.
+    e.complete = e.ended && end == asio::error::eof;
+    return e;
+  }
   asio::ssl::stream<asio::ip::tcp::socket>& tls() { return tls_; }
   bool gemini() const { return gemini_; }
 
  private:
   bool gemini_;
+  std::string begun_;  // read by response_begun()
   asio::io_context io_;
   asio::ssl::context ctx_{asio::ssl::context::tls_client};
   asio::ssl::stream<asio::ip::tcp::socket> tls_{io_, ctx_};
