@@ -70,10 +70,21 @@ void deadline_sweeper::close(session_deadline& d) {
 void deadline_sweeper::sweep(clock::time_point now) {
   for (session_deadline* d = head_; d; d = d->next_) {
     if (!d->socket_.is_open()) continue;
-    if (d->at_ > now || (d->writing_ && d->still_taking(now))) continue;
+    const bool idle = d->writing_ == nullptr;
+    if (!(stopping_ && idle) && (d->at_ > now || (!idle && d->still_taking(now)))) continue;
     // The session's pending operation ends with operation_aborted.
     close(*d);
   }
+}
+
+void deadline_sweeper::close_idle() {
+  stopping_ = true;
+  sweep(clock::time_point::min());  // only the idle ones
+}
+
+void deadline_sweeper::cut_all() {
+  for (session_deadline* d = head_; d; d = d->next_)
+    if (d->socket_.is_open()) close(*d);
 }
 
 asio::awaitable<void> deadline_sweeper::run() {

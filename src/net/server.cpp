@@ -66,10 +66,25 @@ struct server::impl {
         a->close(ec);
       });
     }
+    // Connections without a request (or closing) would only hold the exit:
+    // they go now. Responses in flight get shutdown_grace.
+    for (unsigned w = 0; w < workers; ++w)
+      asio::post(worker_io(w), [sweeper = sweepers[w].get()] { sweeper->close_idle(); });
     if (pruner) pruner->cancel();
     grace = std::make_unique<asio::steady_timer>(io, state.current()->config->shutdown_grace);
-    grace->async_wait([this](std::error_code) { stop_all(); });
+    grace->async_wait([this](std::error_code) { cut_in_flight(); });
     finish_if_drained();
+  }
+
+  // The grace is over: what is still in flight is cut, and each session
+  // ends (and writes its access log line) on its own, at once since its
+  // socket is closed; run() returns when the last has, or after cut_wait.
+  static constexpr std::chrono::milliseconds cut_wait{1000};
+  void cut_in_flight() {
+    for (unsigned w = 0; w < workers; ++w)
+      asio::post(worker_io(w), [sweeper = sweepers[w].get()] { sweeper->cut_all(); });
+    grace->expires_after(cut_wait);
+    grace->async_wait([this](std::error_code) { stop_all(); });
   }
 
   // Refuse before any TLS work: banned clients and connections past the caps.

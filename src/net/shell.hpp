@@ -100,7 +100,8 @@ class session_deadline {
   session_deadline(const session_deadline&) = delete;
   session_deadline& operator=(const session_deadline&) = delete;
   clock::time_point at() const { return at_; }
-  // A phase with a fixed end: handshake, request, closing.
+  // A phase with a fixed end: handshake, request, closing. These phases are
+  // idle: a server that stops closes them at once.
   void set(clock::time_point at) {
     at_ = at;
     writing_ = nullptr;
@@ -150,8 +151,15 @@ class deadline_sweeper {
   static constexpr std::chrono::milliseconds interval{50};
 
   // Closes the socket of every session whose deadline is at or before `now`
-  // (a response only if its client is not keeping up).
+  // (a response only if its client is not keeping up), and once stopping,
+  // of every idle one.
   void sweep(clock::time_point now);
+  // The server is stopping: idle sessions (no request yet, or closing) are
+  // closed now and whenever one becomes idle; responses go on.
+  void close_idle();
+  // The shutdown grace is over: every session is closed (responses with a
+  // reset), so each ends, and logs, on its own.
+  void cut_all();
   bool empty() const { return head_ == nullptr; }
   // The worker's sweeping coroutine; never returns (it ends with its io_context).
   asio::awaitable<void> run();
@@ -164,6 +172,7 @@ class deadline_sweeper {
   static void close(session_deadline& d);
   session_deadline* head_ = nullptr;
   asio::steady_timer* idle_timer_ = nullptr;  // run() sleeping with nothing to sweep
+  bool stopping_ = false;
 };
 
 // Bytes of ours the peer's TCP has acknowledged since the connection began
