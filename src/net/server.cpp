@@ -10,6 +10,7 @@
 #include <csignal>
 #include <cstdio>
 #include <thread>
+#include <utility>
 
 #include "shell.hpp"
 #include "twinstar/gemini.hpp"
@@ -161,6 +162,18 @@ struct server::impl {
     });
   }
 
+  // Accept loops backing off for want of descriptors. All of them starve at
+  // once, and descriptors come back one at a time: one line when the first
+  // loop starts backing off and one when the last has drained its backlog,
+  // not one per loop or per failed accept.
+  std::atomic<unsigned> starved_loops{0};
+  void starving(bool begins, int error) {
+    if (begins && starved_loops.fetch_add(1) == 0)
+      log_event("accept failed: " + std::error_code(error, std::system_category()).message() +
+                "; backing off");
+    if (!begins && starved_loops.fetch_sub(1) == 1) log_event("accepting again");
+  }
+
   // Accepts with accept4() itself (non-blocking sockets from the start, no
   // epoll registration until a session has to wait), and waits for the
   // listening socket only after accept4() said there is nothing: the same
@@ -178,8 +191,6 @@ struct server::impl {
       socklen_t length = static_cast<socklen_t>(from.capacity());
       int fd = ::accept4(acceptor.native_handle(), from.data(), &length, SOCK_NONBLOCK | SOCK_CLOEXEC);
       if (fd >= 0) {
-        if (backing_off) log_event("accepting again");
-        backing_off = false;
         from.resize(length);
         admit(fd, from, exec, sweeper, gopher, port, gopher_host_name);
         if (++in_a_row % 64 == 0) co_await asio::post(exec, asio::use_awaitable);  // let sessions run too
@@ -188,17 +199,21 @@ struct server::impl {
       const int error = errno;
       if (error == EINTR || error == ECONNABORTED) continue;
       if (error == EAGAIN || error == EWOULDBLOCK) {
+        // The backlog is drained: a back-off episode is over (not at the
+        // first accept that succeeds, which is just a descriptor freed).
+        if (std::exchange(backing_off, false)) starving(false, 0);
         auto [ec] = co_await acceptor.async_wait(tcp::acceptor::wait_read, nothrow);
         if (ec || !acceptor.is_open()) co_return;  // closed by stop
         continue;
       }
-      if (!acceptor.is_open() || error == EBADF || error == EINVAL) co_return;
+      if (!acceptor.is_open() || error == EBADF || error == EINVAL) {
+        if (backing_off) starving(false, 0);
+        co_return;
+      }
       // EMFILE/ENFILE and friends: back off instead of spinning, keep accepting.
       // (Under EMFILE a sanitizer build reports "invalid vptr" around here:
       // UBSan's probe needs a free descriptor. It is not a bug in this code.)
-      if (!backing_off) log_event("accept failed: " + std::error_code(error, std::system_category()).message() +
-                                  "; backing off");
-      backing_off = true;
+      if (!std::exchange(backing_off, true)) starving(true, error);
       asio::steady_timer pause(exec, std::chrono::milliseconds(50));
       co_await pause.async_wait(nothrow);
     }
