@@ -124,8 +124,10 @@ struct server_config {
   std::vector<mirror_config> mirrors;
   // Hardening ([server] and [server.rate_limit]).
   std::chrono::milliseconds handshake_timeout{10'000};  // TCP accept -> TLS established
-  std::chrono::milliseconds write_timeout{10'000};      // a reader making no progress is dropped
-  std::size_t min_write_rate = 8 * 1024;  // bytes/s: a response may take write_timeout + size/rate in all
+  std::chrono::milliseconds write_timeout{10'000};      // a reader taking no bytes is dropped
+  // bytes/s: a reader more than write_timeout behind it is dropped, and a
+  // response may take write_timeout + size/rate in all
+  std::size_t min_write_rate = 8 * 1024;
   std::size_t max_connections = 1024;     // open at once, all clients; 0 = no cap
   std::size_t max_connections_per_ip = 32;
   rate_limit_config rate_limit;           // per client address; per_second 0 = off

@@ -54,8 +54,10 @@ class server {
 
   // Serves until stop(); runs config.workers threads (the caller's included).
   void run();
-  // Thread- and signal-safe to call from another thread: stop accepting, let
-  // in-flight responses finish for at most shutdown_grace, then return from run().
+  // Thread- and signal-safe to call from another thread: stop accepting,
+  // close connections without a request at once, let in-flight responses
+  // finish for at most shutdown_grace, cut (and log) those still going, then
+  // return from run().
   void stop();
 
   struct impl;

@@ -1,6 +1,7 @@
 // One Gemini connection: TLS handshake, request line, decision by the pure
 // core, response, close_notify, close. Each phase has its own deadline.
 #include <fcntl.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <cerrno>
@@ -157,9 +158,15 @@ response decide(std::string_view line, const snapshot& site, shared_state& state
   }
   if (auto refused = refused_at(*answer)) return from_error(*refused);
   if (answer->body) return {gemini::status::success, answer->meta, {}, -1, 0, answer->body};
-  int fd = ::open(answer->file.c_str(), O_RDONLY | O_CLOEXEC);
-  if (fd < 0) return from_error({errc::unreadable, "cannot open " + answer->file + ": " + std::strerror(errno)});
-  return {gemini::status::success, answer->meta, {}, fd, answer->file_size};
+  // The size at open is what will be sent, whatever happens to the file meanwhile.
+  const int fd = ::open(answer->file.c_str(), O_RDONLY | O_CLOEXEC);
+  struct stat st {};
+  if (fd < 0 || ::fstat(fd, &st) != 0) {
+    const std::string why = std::strerror(errno);
+    if (fd >= 0) ::close(fd);
+    return from_error({errc::unreadable, "cannot open " + answer->file + ": " + why});
+  }
+  return {gemini::status::success, answer->meta, {}, fd, static_cast<std::uint64_t>(st.st_size)};
 }
 
 asio::awaitable<void> exchange(tls_stream& stream, const peer& client, const snapshot& site, shared_state& state,
@@ -224,8 +231,9 @@ asio::awaitable<void> exchange(tls_stream& stream, const peer& client, const sna
   fd_guard file{resp.file};
   out.status = gemini::code(resp.code);
 
-  // The whole response gets time in proportion to its size; each write must
-  // also make progress within write_timeout, so a stalled reader goes early.
+  // The whole response is judged by how the client takes it (see
+  // session_deadline::writing): a slow reader keeping up with
+  // min_write_rate finishes, a stalled or slower one is cut.
   std::string head = gemini::format_header(resp.code, resp.meta);
   head += resp.body;  // small bodies go out with the header in one record
   if (resp.shared_body && resp.shared_body->size() <= small_record_bytes) {
@@ -233,8 +241,7 @@ asio::awaitable<void> exchange(tls_stream& stream, const peer& client, const sna
     resp.shared_body = nullptr;
   }
   const std::uint64_t shared_size = resp.shared_body ? resp.shared_body->size() : 0;
-  const auto all_done = write_deadline(config, head.size() + resp.file_size + shared_size);
-  deadline.set(std::min(all_done, clock::now() + config.write_timeout));
+  deadline.writing(config, head.size() + resp.file_size + shared_size);
   auto [wec, wn] = co_await stream.write(asio::buffer(head));
   out.bytes += wn;
   if (wec) co_return;
@@ -245,30 +252,37 @@ asio::awaitable<void> exchange(tls_stream& stream, const peer& client, const sna
     std::string_view rest = *resp.shared_body;
     while (!rest.empty()) {
       const std::size_t n = std::min(rest.size(), file_chunk_bytes);
-      deadline.set(std::min(all_done, clock::now() + config.write_timeout));
       auto [ec, sent] = co_await stream.write(asio::buffer(rest.data(), n));
       out.bytes += sent;
       if (ec) co_return;
+      deadline.progressed();
       rest.remove_prefix(n);
     }
   }
 
   if (file.fd >= 0) {
+    // Exactly the size found at open: a file that grows meanwhile is sent as
+    // it was. One that shrinks (or fails to read) ends without close_notify,
+    // which is how a Gemini client tells a cut body from a complete one.
     std::vector<char> chunk(file_chunk_bytes);
-    off_t offset = 0;
-    for (;;) {
-      ssize_t n = ::pread(file.fd, chunk.data(), chunk.size(), offset);
-      if (n <= 0) break;
-      offset += n;
-      deadline.set(std::min(all_done, clock::now() + config.write_timeout));
-      auto [ec, sent] = co_await stream.write(asio::buffer(chunk.data(), n));
+    std::uint64_t offset = 0;
+    while (offset < resp.file_size) {
+      const auto want =
+          static_cast<std::size_t>(std::min<std::uint64_t>(chunk.size(), resp.file_size - offset));
+      const ssize_t n = ::pread(file.fd, chunk.data(), want, static_cast<off_t>(offset));
+      if (n <= 0) {
+        co_await stream.flush();  // what was read goes out; the end stays unconfirmed
+        co_return;
+      }
+      offset += static_cast<std::uint64_t>(n);
+      auto [ec, sent] = co_await stream.write(asio::buffer(chunk.data(), static_cast<std::size_t>(n)));
       out.bytes += sent;
       if (ec) co_return;
+      deadline.progressed();
     }
   }
 
   // close_notify, without waiting for the client's.
-  deadline.set(std::min(all_done, clock::now() + config.write_timeout));
   co_await stream.shutdown();
 }
 

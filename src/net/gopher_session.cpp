@@ -10,6 +10,7 @@
 #include <fcntl.h>
 #include <sys/ioctl.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <cerrno>
@@ -134,32 +135,44 @@ asio::awaitable<void> exchange(tcp::socket& socket, const peer& client, const sn
   }
   const gopher_answer& answer = *start.answer;
 
-  const auto all_done = write_deadline(config, answer.body.size() - start.sent + answer.file_size);
-  deadline.set(std::min(all_done, clock::now() + config.write_timeout));
   if (answer.file.empty()) {
+    deadline.writing(config, answer.body.size() - start.sent);
     auto [ec, n] = co_await asio::async_write(socket, asio::buffer(answer.body) + start.sent, nothrow);
     start.sent += n;
     co_return;
   }
-  int fd = ::open(answer.file.c_str(), O_RDONLY | O_CLOEXEC);
-  if (fd < 0) {
+  // The size at open is what will be sent, whatever happens to the file meanwhile.
+  const int fd = ::open(answer.file.c_str(), O_RDONLY | O_CLOEXEC);
+  struct stat st {};
+  if (fd < 0 || ::fstat(fd, &st) != 0) {
+    if (fd >= 0) ::close(fd);
     std::string body =
         gopher::error_menu(gopher::gopher_error_item({errc::unreadable, {}}, start.selector), context_of(host, local_port));
+    deadline.writing(config, body.size());
     auto [ec, n] = co_await asio::async_write(socket, asio::buffer(body), nothrow);
     start.sent += n;
     start.kind = "error";
     co_return;
   }
+  const auto size = static_cast<std::uint64_t>(st.st_size);
+  deadline.writing(config, size);
   std::vector<char> chunk(file_chunk_bytes);
-  off_t offset = 0;
-  for (;;) {
-    ssize_t n = ::pread(fd, chunk.data(), chunk.size(), offset);
-    if (n <= 0) break;
-    offset += n;
-    deadline.set(std::min(all_done, clock::now() + config.write_timeout));
-    auto [ec, sent] = co_await asio::async_write(socket, asio::buffer(chunk.data(), n), nothrow);
+  std::uint64_t offset = 0;
+  while (offset < size) {
+    const auto want = static_cast<std::size_t>(std::min<std::uint64_t>(chunk.size(), size - offset));
+    const ssize_t n = ::pread(fd, chunk.data(), want, static_cast<off_t>(offset));
+    if (n <= 0) {
+      // Shrunk (or unreadable) while sent. Gopher has no end marker for a
+      // file: only a reset tells the client it does not have all of it.
+      reset_and_close(socket);
+      break;
+    }
+    offset += static_cast<std::uint64_t>(n);
+    auto [ec, sent] =
+        co_await asio::async_write(socket, asio::buffer(chunk.data(), static_cast<std::size_t>(n)), nothrow);
     start.sent += sent;
     if (ec) break;
+    deadline.progressed();
   }
   ::close(fd);
 }

@@ -13,6 +13,7 @@
 #include <filesystem>
 #include <cstdio>
 #include <thread>
+#include <utility>
 
 #include "shell.hpp"
 #include "twinstar/gemini.hpp"
@@ -70,10 +71,25 @@ struct server::impl {
         a->close(ec);
       });
     }
+    // Connections without a request (or closing) would only hold the exit:
+    // they go now. Responses in flight get shutdown_grace.
+    for (unsigned w = 0; w < workers; ++w)
+      asio::post(worker_io(w), [sweeper = sweepers[w].get()] { sweeper->close_idle(); });
     if (pruner) pruner->cancel();
     grace = std::make_unique<asio::steady_timer>(io, state.current()->config->shutdown_grace);
-    grace->async_wait([this](std::error_code) { stop_all(); });
+    grace->async_wait([this](std::error_code) { cut_in_flight(); });
     finish_if_drained();
+  }
+
+  // The grace is over: what is still in flight is cut, and each session
+  // ends (and writes its access log line) on its own, at once since its
+  // socket is closed; run() returns when the last has, or after cut_wait.
+  static constexpr std::chrono::milliseconds cut_wait{1000};
+  void cut_in_flight() {
+    for (unsigned w = 0; w < workers; ++w)
+      asio::post(worker_io(w), [sweeper = sweepers[w].get()] { sweeper->cut_all(); });
+    grace->expires_after(cut_wait);
+    grace->async_wait([this](std::error_code) { stop_all(); });
   }
 
   // Refuse before any TLS work: banned clients and connections past the caps.
@@ -162,6 +178,19 @@ struct server::impl {
     });
   }
 
+  // Accept loops backing off for want of descriptors. All of them starve at
+  // once, and descriptors come back one at a time: one line when the first
+  // loop starts backing off and one when the last has drained its backlog,
+  // not one per loop or per failed accept.
+  std::atomic<unsigned> starved_loops{0};
+  void starving(bool begins, int error) {
+    if (begins && starved_loops.fetch_add(1) == 0)
+      log_event("accept failed: " + std::error_code(error, std::system_category()).message() +
+                    "; backing off",
+                log_level::error);
+    if (!begins && starved_loops.fetch_sub(1) == 1) log_event("accepting again", log_level::info);
+  }
+
   // Accepts with accept4() itself (non-blocking sockets from the start, no
   // epoll registration until a session has to wait), and waits for the
   // listening socket only after accept4() said there is nothing: the same
@@ -179,8 +208,6 @@ struct server::impl {
       socklen_t length = static_cast<socklen_t>(from.capacity());
       int fd = ::accept4(acceptor.native_handle(), from.data(), &length, SOCK_NONBLOCK | SOCK_CLOEXEC);
       if (fd >= 0) {
-        if (backing_off) log_event("accepting again", log_level::info);
-        backing_off = false;
         from.resize(length);
         admit(fd, from, exec, sweeper, gopher, port, gopher_host_name);
         if (++in_a_row % 64 == 0) co_await asio::post(exec, asio::use_awaitable);  // let sessions run too
@@ -189,17 +216,21 @@ struct server::impl {
       const int error = errno;
       if (error == EINTR || error == ECONNABORTED) continue;
       if (error == EAGAIN || error == EWOULDBLOCK) {
+        // The backlog is drained: a back-off episode is over (not at the
+        // first accept that succeeds, which is just a descriptor freed).
+        if (std::exchange(backing_off, false)) starving(false, 0);
         auto [ec] = co_await acceptor.async_wait(tcp::acceptor::wait_read, nothrow);
         if (ec || !acceptor.is_open()) co_return;  // closed by stop
         continue;
       }
-      if (!acceptor.is_open() || error == EBADF || error == EINVAL) co_return;
+      if (!acceptor.is_open() || error == EBADF || error == EINVAL) {
+        if (backing_off) starving(false, 0);
+        co_return;
+      }
       // EMFILE/ENFILE and friends: back off instead of spinning, keep accepting.
       // (Under EMFILE a sanitizer build reports "invalid vptr" around here:
       // UBSan's probe needs a free descriptor. It is not a bug in this code.)
-      if (!backing_off) log_event("accept failed: " + std::error_code(error, std::system_category()).message() +
-                                  "; backing off");
-      backing_off = true;
+      if (!std::exchange(backing_off, true)) starving(true, error);
       asio::steady_timer pause(exec, std::chrono::milliseconds(50));
       co_await pause.async_wait(nothrow);
     }
@@ -477,55 +508,6 @@ void server::stop() {
 
 namespace shell {
 
-session_deadline::session_deadline(deadline_sweeper& sweeper, tcp::socket& socket, clock::time_point at)
-    : sweeper_(sweeper), socket_(socket), at_(at) {
-  sweeper_.add(*this);
-}
-
-session_deadline::~session_deadline() { sweeper_.remove(*this); }
-
-void deadline_sweeper::add(session_deadline& d) {
-  const bool was_empty = empty();
-  d.next_ = head_;
-  if (head_) head_->prev_ = &d;
-  head_ = &d;
-  if (was_empty && idle_timer_) idle_timer_->cancel();  // start sweeping
-}
-
-void deadline_sweeper::remove(session_deadline& d) {
-  (d.prev_ ? d.prev_->next_ : head_) = d.next_;
-  if (d.next_) d.next_->prev_ = d.prev_;
-  d.prev_ = d.next_ = nullptr;
-}
-
-void deadline_sweeper::sweep(clock::time_point now) {
-  for (session_deadline* d = head_; d; d = d->next_) {
-    if (d->at_ > now || !d->socket_.is_open()) continue;
-    std::error_code ignored;
-    d->socket_.close(ignored);  // the session's pending operation ends with operation_aborted
-  }
-}
-
-asio::awaitable<void> deadline_sweeper::run() {
-  asio::steady_timer timer(co_await asio::this_coro::executor);
-  struct forget {  // the timer dies with this frame
-    asio::steady_timer*& slot;
-    ~forget() { slot = nullptr; }
-  } guard{idle_timer_};
-  for (;;) {
-    if (empty()) {
-      idle_timer_ = &timer;
-      timer.expires_at(clock::time_point::max());
-      co_await timer.async_wait(nothrow);  // cancelled by the first add()
-      idle_timer_ = nullptr;
-      continue;
-    }
-    timer.expires_after(interval);
-    co_await timer.async_wait(nothrow);
-    sweep(clock::now());
-  }
-}
-
 asio::awaitable<void> drain_and_close(tcp::socket& socket) {
   // Unread client bytes at close() make the kernel send a reset, which can
   // destroy the response still in flight. Send FIN, discard what is already
@@ -594,11 +576,6 @@ void log_limited(const std::string& line) {
   }
   log_line(log_stream::err, log_level::info,
            held == 0 ? line : line + " (" + std::to_string(held) + " similar lines suppressed)");
-}
-
-clock::time_point write_deadline(const server_config& config, std::uint64_t size) {
-  auto extra = std::chrono::milliseconds(config.min_write_rate ? size * 1000 / config.min_write_rate : 0);
-  return clock::now() + config.write_timeout + extra;
 }
 
 peer peer::of(const tcp::endpoint& ep) {

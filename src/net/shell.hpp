@@ -115,15 +115,44 @@ class session_deadline {
   session_deadline(const session_deadline&) = delete;
   session_deadline& operator=(const session_deadline&) = delete;
   clock::time_point at() const { return at_; }
-  void set(clock::time_point at) { at_ = at; }
+  // A phase with a fixed end: handshake, request, closing. These phases are
+  // idle: a server that stops closes them at once.
+  void set(clock::time_point at) {
+    at_ = at;
+    writing_ = nullptr;
+  }
+  // The response phase, `size` bytes, judged by the bytes the client takes
+  // (what its TCP acknowledged, TCP_INFO; not what sits in our send buffer,
+  // which holds megabytes). The client is cut when it has taken nothing for
+  // write_timeout, or has fallen more than write_timeout behind
+  // min_write_rate since the response began, and in any case at the
+  // whole-response budget write_timeout + size / min_write_rate. Progress is
+  // looked at every write_timeout / 4, so a stalled reader goes between 1
+  // and 1.25 write_timeout after its last byte. A cut closes with a reset
+  // (SO_LINGER 0): a Gopher client must not read it as a complete answer,
+  // and the kernel drops the unsent bytes at once. `config` must outlive
+  // the phase.
+  void writing(const server_config& config, std::uint64_t size);
+  // The session handed bytes to the kernel: the client took some, or the
+  // send buffer was still filling. (Progress even where TCP_INFO is missing.)
+  void progressed() { progressed_ = clock::now(); }
 
  private:
   friend class deadline_sweeper;
+  // At the deadline of a response: true (and at_ moved) while the client
+  // keeps up; false when it is to be cut.
+  bool still_taking(clock::time_point now);
+
   deadline_sweeper& sweeper_;
   tcp::socket& socket_;
   clock::time_point at_;
   session_deadline* prev_ = nullptr;
   session_deadline* next_ = nullptr;
+  // The response phase (writing_ set): when it began, when the client last
+  // took bytes, its budget, and the bytes acknowledged when last looked at.
+  const server_config* writing_ = nullptr;
+  clock::time_point started_, progressed_, budget_;
+  std::uint64_t acked_ = 0;
 };
 
 // One per worker (io_context), used only by that worker's thread: the
@@ -136,8 +165,16 @@ class deadline_sweeper {
  public:
   static constexpr std::chrono::milliseconds interval{50};
 
-  // Closes the socket of every session whose deadline is at or before `now`.
+  // Closes the socket of every session whose deadline is at or before `now`
+  // (a response only if its client is not keeping up), and once stopping,
+  // of every idle one.
   void sweep(clock::time_point now);
+  // The server is stopping: idle sessions (no request yet, or closing) are
+  // closed now and whenever one becomes idle; responses go on.
+  void close_idle();
+  // The shutdown grace is over: every session is closed (responses with a
+  // reset), so each ends, and logs, on its own.
+  void cut_all();
   bool empty() const { return head_ == nullptr; }
   // The worker's sweeping coroutine; never returns (it ends with its io_context).
   asio::awaitable<void> run();
@@ -146,9 +183,20 @@ class deadline_sweeper {
   friend class session_deadline;
   void add(session_deadline& d);
   void remove(session_deadline& d);
+  // A response is cut with a reset; any other phase just closed.
+  static void close(session_deadline& d);
   session_deadline* head_ = nullptr;
   asio::steady_timer* idle_timer_ = nullptr;  // run() sleeping with nothing to sweep
+  bool stopping_ = false;
 };
+
+// Bytes of ours the peer's TCP has acknowledged since the connection began
+// (TCP_INFO tcpi_bytes_acked, Linux 4.1); nullopt where the kernel does not say.
+std::optional<std::uint64_t> bytes_acked(int fd);
+
+// Closes with a reset (SO_LINGER 0) instead of a FIN: for an answer cut
+// short, so the client cannot take it for a complete one.
+void reset_and_close(tcp::socket& socket);
 
 // Half-close, discard client bytes already received, close (bounded by linger_drain).
 asio::awaitable<void> drain_and_close(tcp::socket& socket);
@@ -182,10 +230,5 @@ std::optional<gopher_start> serve_gopher_now(int fd, const peer& client, const s
 asio::awaitable<void> serve_gopher(tcp::socket socket, peer client, std::shared_ptr<const snapshot> site,
                                    shared_state& state, deadline_sweeper& sweeper, std::uint16_t local_port,
                                    std::string host_name, gopher_start start);
-
-// The deadline for writing `size` bytes: write_timeout plus what the slowest
-// acceptable reader (min_write_rate) needs, so a large file on a slow link
-// completes while a stalled reader is dropped.
-clock::time_point write_deadline(const server_config& config, std::uint64_t size);
 
 }  // namespace twinstar::shell

@@ -183,6 +183,18 @@ TEST_CASE("running out of file descriptors does not stop the accept loop") {
   CHECK(r->status == 20);
   proc.signal(SIGTERM);
   CHECK(proc.wait() == 0);
+  // One episode, one line each way: not one per failed accept, nor a pair
+  // per descriptor that came back while the backlog was still full.
+  auto count = [&](std::string_view what) {
+    std::size_t n = 0;
+    for (auto at = proc.stderr_text().find(what); at != std::string::npos;
+         at = proc.stderr_text().find(what, at + 1))
+      ++n;
+    return n;
+  };
+  CAPTURE(proc.stderr_text());
+  CHECK(count("backing off") == 1);
+  CHECK(count("accepting again") == 1);
   std::filesystem::remove_all(dir);
 }
 

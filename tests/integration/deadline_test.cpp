@@ -69,3 +69,34 @@ TEST_CASE("deadline sweeper: a waiting session ends with operation_aborted soon 
   CHECK(ended - started < 200ms + 20 * deadline_sweeper::interval);
   CHECK(sweeper.empty());
 }
+
+TEST_CASE("deadline sweeper: stopping closes idle sessions at once / responses only when cut, with a reset") {
+  deadline_sweeper sweeper;
+  asio::io_context io;
+  twinstar::server_config config;  // write_timeout 10 s: no response is due during the test
+  pair idle(io), response(io), later(io);
+  const auto far = clock::now() + 1h;
+  session_deadline di(sweeper, idle.server, far);
+  session_deadline dr(sweeper, response.server, far);
+  session_deadline dl(sweeper, later.server, far);
+  dr.writing(config, 1 << 20);
+  dl.writing(config, 1 << 20);
+
+  sweeper.close_idle();
+  CHECK_FALSE(idle.server.is_open());
+  CHECK(response.server.is_open());
+  CHECK(later.server.is_open());
+  dl.set(far);  // its response is done: it is closing, idle, and goes at the next sweep
+  sweeper.sweep(clock::now());
+  CHECK_FALSE(later.server.is_open());
+  CHECK(response.server.is_open());
+
+  sweeper.cut_all();
+  CHECK_FALSE(response.server.is_open());
+  char byte;
+  std::error_code ec;
+  response.client.read_some(asio::buffer(&byte, 1), ec);
+  CHECK(ec == asio::error::connection_reset);  // a cut answer never ends like a complete one
+  idle.client.read_some(asio::buffer(&byte, 1), ec);
+  CHECK(ec == asio::error::eof);  // an idle one just closes
+}
