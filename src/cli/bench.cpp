@@ -169,8 +169,8 @@ int bench_main(const bench_flags& f) {
 runner add_bench(CLI::App& app) {
   auto f = std::make_shared<bench_flags>();
   app.add_option("url", f->url, "gemini:// or gopher:// URL (Gopher: /<type><selector>)");
-  app.add_option("-c,--concurrency", f->concurrency, "Connections in flight at once (default 16)");
-  f->duration_option = app.add_option("-d,--duration", f->duration, "Seconds to run (default 10)");
+  app.add_option("-c,--concurrency", f->concurrency, "Connections in flight at once")->capture_default_str();
+  f->duration_option = app.add_option("-d,--duration", f->duration, "Seconds to run")->capture_default_str();
   f->requests_option = app.add_option("-n,--requests", f->requests, "Total requests, instead of --duration");
   app.add_flag("--resume", f->resume,
                "Resume TLS sessions (each connection reuses its predecessor's session)");

@@ -35,12 +35,19 @@ struct serve_flags {
   bool no_mirror = false;
 };
 
+// What serve uses where neither the config file nor a flag sets a value;
+// --help shows these same values.
+constexpr const char* default_config_file = "twinstar.toml";  // in the working directory
+constexpr const char* default_host_name = "localhost";
+const listen_address default_listen{"127.0.0.1", 1965};
+
 void print_note(const std::string& line) { std::fprintf(stdout, "%s\n", line.c_str()); }
 
 // Start from the config file (if any), then let each given flag override.
 config_result build_config(const serve_flags& f) {
   std::string file = f.config_file;
-  if (file.empty() && f.root.empty() && std::filesystem::exists("twinstar.toml")) file = "twinstar.toml";
+  if (file.empty() && f.root.empty() && std::filesystem::exists(default_config_file))
+    file = default_config_file;
   server_config cfg;
   std::vector<config_error> errors;
   if (!file.empty()) {
@@ -49,9 +56,9 @@ config_result build_config(const serve_flags& f) {
     cfg = std::move(loaded.value());
   } else {
     host_config h;
-    h.name = "localhost";
+    h.name = default_host_name;
     cfg.hosts.push_back(h);
-    cfg.listen.push_back({"127.0.0.1", 1965});
+    cfg.listen.push_back(default_listen);
   }
   auto address_list = [&](const std::vector<std::string>& texts, std::vector<listen_address>& out,
                           const char* flag) {
@@ -244,22 +251,40 @@ int serve(const serve_flags& flags) {
 
 runner add_serve(CLI::App& app) {
   auto f = std::make_shared<serve_flags>();
-  app.add_option("-c,--config", f->config_file, "TOML config file (default: ./twinstar.toml when present and no --root)");
+  const server_config defaults;
+  const auto seconds = [](std::chrono::milliseconds ms) {
+    char text[32];
+    std::snprintf(text, sizeof text, "%g", static_cast<double>(ms.count()) / 1000);
+    return std::string(text);
+  };
+  app.add_option("-c,--config", f->config_file,
+                 "TOML config file (read when present, unless --root is given)")
+      ->default_str(default_config_file);
   app.add_option("--root", f->root, "Serve this directory (as the default host's root)");
-  app.add_option("--hostname", f->hostname, "Name of the default host (default: localhost)");
-  app.add_option("--listen", f->listen, "Gemini listener HOST:PORT or [V6]:PORT, repeatable; port 0 picks one");
-  app.add_option("--gopher-listen", f->gopher_listen, "Gopher listener HOST:PORT, repeatable; 'off' for none");
-  app.add_option("--cert", f->cert, "Certificate (PEM) of the default host");
-  app.add_option("--key", f->key, "Private key (PEM) of the default host");
+  app.add_option("--hostname", f->hostname, "Name of the default host")->default_str(default_host_name);
+  app.add_option("--listen", f->listen,
+                 "Gemini listener HOST:PORT or [V6]:PORT, repeatable; port 0 picks one")
+      ->default_str(default_listen.to_string());
+  app.add_option("--gopher-listen", f->gopher_listen, "Gopher listener HOST:PORT, repeatable; 'off' for none")
+      ->default_str("off");
+  app.add_option("--cert", f->cert, "Certificate (PEM) of the default host (default: CERT_DIR/HOSTNAME.crt)");
+  app.add_option("--key", f->key, "Private key (PEM) of the default host (default: CERT_DIR/HOSTNAME.key)");
   app.add_option("--cert-dir", f->cert_dir,
-                 "Where generated certificates are written (default: $STATE_DIRECTORY/certs, else ./certs)");
+                 "Where generated certificates are written ($STATE_DIRECTORY/certs under systemd)")
+      ->default_str(service::default_cert_dir().string());
   app.add_flag("--allow-root", f->allow_root, "Serve as root when started as root without [server] user");
-  app.add_option("--lang", f->lang, "Language of the default host's gemtext (text/gemini; lang=...)");
-  app.add_option("--access-log", f->access_log, "Access log: '-' for stdout, 'off', or a file");
-  app.add_option("--workers", f->workers, "Worker threads (default: from config, 1)");
-  app.add_option("--request-timeout", f->request_timeout, "Seconds a client gets to send its request");
+  app.add_option("--lang", f->lang,
+                 "Language of the default host's gemtext (text/gemini; lang=...; default: none)");
+  app.add_option("--access-log", f->access_log, "Access log: '-' for stdout, 'off', or a file")
+      ->default_str(defaults.access_log);
+  app.add_option("--workers", f->workers, "Worker threads")->default_str(std::to_string(defaults.workers));
+  app.add_option("--request-timeout", f->request_timeout, "Seconds a client gets to send its request")
+      ->default_str(seconds(defaults.request_timeout));
   app.add_flag("--check-config", f->check_only, "Check the configuration and exit");
   app.add_flag("--no-mirror", f->no_mirror, "Do not poll the config's [[mirror]] feeds while serving");
+  app.footer(
+      "Flags override the config file. A value after '=' is the default: what serve uses when\n"
+      "neither a flag nor the config file sets one.");
   return [f] { return serve(*f); };
 }
 
