@@ -96,3 +96,41 @@ TEST_CASE("get: gopher:// URLs") {
   CHECK(r.exit_code == 0);
   CHECK(r.out == "A page\r\n======\r\nText.\r\n.\r\n");
 }
+
+// -v used to be spelled -v,--include: the header went to stderr either way,
+// so there was no way to get it with the body, as curl -i does.
+TEST_CASE("get: -i/--include puts the header before the body on stdout / -v/--verbose on stderr") {
+  auto srv = start_test_server("get-include");
+  const std::string connect = "127.0.0.1:" + std::to_string(srv->gemini_port);
+  const std::string header = "20 text/gemini; charset=utf-8; lang=en\r\n";
+  for (const char* flag : {"-i", "--include"}) {
+    CAPTURE(flag);
+    auto r = get({"--insecure", "--connect", connect, flag, "gemini://localhost/page.gmi"});
+    CHECK(r.exit_code == 0);
+    CHECK(r.out == header + "# A page\nText.\n");
+    CHECK(r.err.find("SHA256:") == std::string::npos);
+  }
+  for (const char* flag : {"-v", "--verbose"}) {
+    CAPTURE(flag);
+    auto r = get({"--insecure", "--connect", connect, flag, "gemini://localhost/page.gmi"});
+    CHECK(r.exit_code == 0);
+    CHECK(r.out == "# A page\nText.\n");
+    CHECK(r.err.find(header) != std::string::npos);
+    CHECK(r.err.find("SHA256:") != std::string::npos);
+  }
+  // The final header only, after redirects; a non-2x header too.
+  auto followed = get({"--insecure", "--connect", connect, "-i", "-L", "gemini://localhost/old.gmi"});
+  CHECK(followed.exit_code == 0);
+  CHECK(followed.out == header + "# A page\nText.\n");
+  auto missing = get({"--insecure", "--connect", connect, "-i", "gemini://localhost/nope.gmi"});
+  CHECK(missing.exit_code == 1);
+  CHECK(missing.out.rfind("51 ", 0) == 0);
+  // With -o the header goes to the file with the body.
+  auto dir = fresh_temp_dir("get-include-file");
+  auto to_file = get({"--insecure", "--connect", connect, "-i", "-o", (dir / "out").string(),
+                      "gemini://localhost/page.gmi"});
+  CHECK(to_file.exit_code == 0);
+  CHECK(to_file.out.empty());
+  CHECK(read_file(dir / "out") == header + "# A page\nText.\n");
+  std::filesystem::remove_all(dir);
+}
