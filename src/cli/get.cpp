@@ -1,12 +1,14 @@
 // `twinstar get URL`: fetch a gemini:// or gopher:// URL.
-// Exit codes: 0 success (2x / Gopher reply), 1 a non-2x Gemini status,
-// 3 network or TLS failure, 4 certificate changed (TOFU), 5 redirect limit or loop.
+// Exit codes: 0 success (2x / Gopher reply), 1 a non-2x Gemini status or a
+// Gopher error item, 2 bad arguments, 3 network or TLS failure, 4 certificate
+// changed (TOFU), 5 redirect limit or loop.
 #include <cstdio>
 #include <fstream>
 #include <set>
 
 #include "commands.hpp"
 #include "connection_flags.hpp"
+#include "twinstar/gopher.hpp"
 #include "twinstar/known_hosts.hpp"
 #include "twinstar/reference.hpp"
 #include "twinstar/url.hpp"
@@ -69,6 +71,11 @@ int get_gopher(const get_flags& f, const client::options& opt) {
   if (f.verbose)
     std::fprintf(stderr, "gopher %s:%u selector \"%s\": %zu bytes\n", host.c_str(), port, selector.c_str(),
                  r->body.size());
+  // Gopher's only way to fail a request: an answer that is an error item.
+  if (auto failed = gopher::error_item_text(r->body)) {
+    std::fprintf(stderr, "twinstar get: gopher error: %s\n", failed->c_str());
+    return 1;
+  }
   return write_body({}, r->body, f);
 }
 

@@ -134,3 +134,20 @@ TEST_CASE("get: -i/--include puts the header before the body on stdout / -v/--ve
   CHECK(read_file(dir / "out") == header + "# A page\nText.\n");
   std::filesystem::remove_all(dir);
 }
+
+// A missing selector answered with an error item used to exit 0, the error
+// menu on stdout as if it were the document.
+TEST_CASE("get: a Gopher error item exits 1 with its text on stderr") {
+  auto srv = start_test_server("get-gopher-error");
+  const std::string connect = "127.0.0.1:" + std::to_string(srv->gopher_port);
+  for (const char* url : {"gopher://localhost/0/nope.gmi", "gopher://localhost/1/nope/"}) {
+    CAPTURE(url);
+    auto r = get({"--connect", connect, url});
+    CHECK(r.exit_code == 1);
+    CHECK(r.out.empty());
+    CHECK(r.err.find("twinstar get: gopher error: Not found: /nope") != std::string::npos);
+  }
+  auto menu = get({"--connect", connect, "gopher://localhost/1/"});
+  CHECK(menu.exit_code == 0);
+  CHECK(menu.out.find("Test capsule") != std::string::npos);
+}
