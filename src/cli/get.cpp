@@ -8,6 +8,7 @@
 
 #include "commands.hpp"
 #include "connection_flags.hpp"
+#include "prompt.hpp"
 #include "twinstar/gopher.hpp"
 #include "twinstar/known_hosts.hpp"
 #include "twinstar/reference.hpp"
@@ -85,7 +86,7 @@ int get_gemini(const get_flags& f, const client::options& base_opt) {
   std::string current = f.url;
   std::set<std::string> seen;
   bool input_sent = false;
-  for (int step = 0;; ++step) {
+  for (int redirects = 0;;) {
     auto u = parse_url(current);
     if (!u) {
       std::fprintf(stderr, "twinstar get: invalid URL %s: %s\n", current.c_str(),
@@ -127,11 +128,17 @@ int get_gemini(const get_flags& f, const client::options& base_opt) {
     int cls = r->status / 10;
     const std::string head = f.include ? r->raw_header : std::string();
     if (cls == 2) return write_body(head, r->body, f);
-    if (cls == 1 && f.input_given && !input_sent) {
-      auto q = current.find('?');
-      current = current.substr(0, q) + "?" + percent_encode_path(f.input);
-      input_sent = true;
-      continue;
+    if (cls == 1) {
+      // --input answers the first prompt; a user at the terminal any other.
+      std::optional<std::string> answer;
+      if (f.input_given && !input_sent)
+        answer = f.input, input_sent = true;
+      else
+        answer = ask_terminal((r->meta.empty() ? "Input:" : r->meta) + " ", r->status == 11);
+      if (answer) {
+        current = current.substr(0, current.find('?')) + "?" + percent_encode_path(*answer);
+        continue;
+      }
     }
     if (cls == 3 && f.follow) {
       seen.insert(current);
@@ -140,7 +147,7 @@ int get_gemini(const get_flags& f, const client::options& base_opt) {
         std::fprintf(stderr, "twinstar get: redirect loop at %s\n", next.c_str());
         return 5;
       }
-      if (step + 1 > max_redirects) {
+      if (++redirects > max_redirects) {
         std::fprintf(stderr, "twinstar get: more than %d redirects\n", max_redirects);
         return 5;
       }
@@ -150,7 +157,8 @@ int get_gemini(const get_flags& f, const client::options& base_opt) {
     }
     if (!head.empty())
       if (int failed = write_body(head, {}, f)) return failed;
-    std::fprintf(stderr, "twinstar get: %d %s\n", r->status, r->meta.c_str());
+    std::fprintf(stderr, "twinstar get: %d %s%s\n", r->status, r->meta.c_str(),
+                 cls == 1 ? " (no terminal to ask: answer with --input TEXT)" : "");
     return 1;
   }
 }
@@ -164,7 +172,8 @@ runner add_get(CLI::App& app) {
   app.add_flag("-i,--include", f->include, "Put the response header before the body (stdout or -o FILE)");
   app.add_flag("-v,--verbose", f->verbose, "Print the header, TLS version and certificate to stderr");
   app.add_flag("-L,--location", f->follow, "Follow redirects (at most 5, loops detected)");
-  app.add_option("--input", f->input, "Answer an input prompt (10/11) with TEXT")
+  app.add_option("--input", f->input,
+                 "Answer the first input prompt (10/11) with TEXT (else asked at the terminal)")
       ->each([f](const std::string&) { f->input_given = true; });
   add_connection_flags(app, f->conn);
   return [f] {

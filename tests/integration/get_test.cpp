@@ -1,10 +1,14 @@
 // `twinstar get` as a user runs it: redirects, input prompts, trust on first
 // use, exit codes. Against the real server and the small test server.
+#include <doctest/doctest.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <termios.h>
+#include <unistd.h>
+
 #include "broken_server.hpp"
 #include "fixture.hpp"
 #include "process.hpp"
-
-#include <doctest/doctest.h>
 
 using namespace twinstar;
 using namespace twinstar::test;
@@ -22,6 +26,62 @@ get_run get(std::vector<std::string> args) {
   int code = p.wait();
   return {code, p.pending_stdout(), p.stderr_text()};
 }
+
+// A pseudo-terminal: the test types at `master`, the child runs on `slave`.
+class pseudo_terminal {
+ public:
+  pseudo_terminal() {
+    master_ = ::posix_openpt(O_RDWR | O_NOCTTY | O_CLOEXEC);
+    if (master_ < 0 || ::grantpt(master_) != 0 || ::unlockpt(master_) != 0)
+      throw std::runtime_error("openpt");
+    slave_ = ::ptsname(master_);
+  }
+  pseudo_terminal(const pseudo_terminal&) = delete;
+  ~pseudo_terminal() { ::close(master_); }
+
+  const std::string& slave() const { return slave_; }
+  // Whether the terminal echoes typing (Linux reports the slave's settings).
+  bool echoes() const {
+    termios settings{};
+    return ::tcgetattr(master_, &settings) == 0 && (settings.c_lflag & ECHO) != 0;
+  }
+  void type(const std::string& keys) {
+    REQUIRE(::write(master_, keys.data(), keys.size()) == ssize_t(keys.size()));
+  }
+
+  // Reads what the terminal shows until it shows `needle` (true), or 20 s
+  // pass or the child's side is closed (false).
+  bool shows(const std::string& needle) {
+    const auto until = std::chrono::steady_clock::now() + std::chrono::seconds(20);
+    while (screen_.find(needle) == std::string::npos)
+      if (!read_some(until)) return false;
+    return true;
+  }
+  // Reads the rest, until the child's side is closed (bounded: 20 s).
+  const std::string& screen() {
+    const auto until = std::chrono::steady_clock::now() + std::chrono::seconds(20);
+    while (read_some(until)) {
+    }
+    return screen_;
+  }
+
+ private:
+  bool read_some(std::chrono::steady_clock::time_point until) {
+    const auto left =
+        std::chrono::duration_cast<std::chrono::milliseconds>(until - std::chrono::steady_clock::now());
+    pollfd p{master_, POLLIN, 0};
+    if (left.count() <= 0 || ::poll(&p, 1, static_cast<int>(left.count())) <= 0) return false;
+    char buf[256];
+    const ssize_t n = ::read(master_, buf, sizeof buf);
+    if (n <= 0) return false;  // EIO: no process has the slave open any more
+    screen_.append(buf, static_cast<std::size_t>(n));
+    return true;
+  }
+
+  int master_ = -1;
+  std::string slave_;
+  std::string screen_;
+};
 
 }  // namespace
 
@@ -150,4 +210,49 @@ TEST_CASE("get: a Gopher error item exits 1 with its text on stderr") {
   auto menu = get({"--connect", connect, "gopher://localhost/1/"});
   CHECK(menu.exit_code == 0);
   CHECK(menu.out.find("Test capsule") != std::string::npos);
+}
+
+// A 10 or 11 prompt used to end the fetch (exit 1) even with a user at the
+// terminal to answer it.
+TEST_CASE("get: a 10/11 prompt is asked at the terminal, 11 without echo / without one it exits 1") {
+  broken_server srv(flaw::none);
+  const std::string base = "gemini://localhost:" + std::to_string(srv.port());
+  struct row {
+    std::string path, prompt, answer, body;
+    bool echoed;
+  };
+  const row rows[] = {
+      {"/ask", "Your name? ", "Ada Lovelace", "# Hello Ada%20Lovelace\n", true},
+      {"/secret", "Password? ", "hunter2 ok", "# Secret hunter2%20ok\n", false},
+  };
+  for (const auto& r : rows) {
+    CAPTURE(r.path);
+    pseudo_terminal tty;
+    child_process proc({TWINSTAR_BINARY, "get", "--insecure", base + r.path},
+                       child_process::on_terminal{tty.slave()});
+    REQUIRE(tty.shows(r.prompt));
+    tty.type(r.answer + "\n");
+    CHECK(proc.wait() == 0);
+    CHECK(proc.pending_stdout() == r.body);
+    const std::string screen = tty.screen();
+    CAPTURE(screen);
+    CHECK((screen.find(r.prompt + r.answer) != std::string::npos) == r.echoed);
+    CHECK((screen.find(r.answer) != std::string::npos) == r.echoed);
+    CHECK(tty.echoes());  // restored after an 11
+  }
+  {  // Ctrl-C at a hidden prompt: the process ends as interrupted, echo back on.
+    pseudo_terminal tty;
+    child_process proc({TWINSTAR_BINARY, "get", "--insecure", base + "/secret"},
+                       child_process::on_terminal{tty.slave()});
+    REQUIRE(tty.shows("Password? "));
+    CHECK_FALSE(tty.echoes());
+    proc.signal(SIGINT);
+    CHECK(proc.wait() == 128 + SIGINT);
+    CHECK(tty.echoes());
+  }
+  // Without a terminal (stdin is /dev/null here) the prompt is reported.
+  auto asked = get({"--insecure", base + "/secret"});
+  CHECK(asked.exit_code == 1);
+  CHECK(asked.err.find("11 Password?") != std::string::npos);
+  CHECK(asked.err.find("--input") != std::string::npos);
 }
