@@ -101,8 +101,9 @@ std::string format_json(const bench::stats& s) {
 }
 
 void print_report(const bench::stats& s, int pid) {
-  std::printf("%s: %llu requests in %.2f s (%.1f req/s), concurrency %u, %s\n", s.url.c_str(),
-              static_cast<unsigned long long>(s.requests), s.elapsed_s, s.rps, s.concurrency,
+  std::printf("%s: %llu requests in %.2f s, %llu succeeded (%.1f req/s), concurrency %u, %s\n", s.url.c_str(),
+              static_cast<unsigned long long>(s.requests), s.elapsed_s, static_cast<unsigned long long>(s.ok),
+              s.rps, s.concurrency,
               s.url.starts_with("gopher") ? "plain TCP"
               : s.resume                  ? "TLS session resumption"
                                           : "full TLS handshakes");

@@ -37,7 +37,7 @@ void check_clean_run(const bench::stats& s, std::uint64_t reply_bytes) {
   CHECK(s.error_count() == 0);
   CHECK(s.errors.empty());
   CHECK(s.bytes == small_run * reply_bytes);
-  CHECK(s.rps > 0);
+  CHECK(s.rps == doctest::Approx(static_cast<double>(s.ok) / s.elapsed_s));
   CHECK(s.p50_ms > 0);
   CHECK(s.p50_ms <= s.p90_ms);
   CHECK(s.p90_ms <= s.p99_ms);
@@ -168,7 +168,23 @@ TEST_CASE("bench: failed requests are counted by kind / not fatal") {
     CHECK(s->ok == 0);
     CHECK(s->error_count() == 6);
     CHECK(s->errors[r.kind] == 6);
+    CHECK(s->rps == 0);  // was the rate of failures: nothing succeeded, so 0 requests/s
+    CHECK(s->bytes_per_s == doctest::Approx(static_cast<double>(s->bytes) / s->elapsed_s));
   }
+}
+
+TEST_CASE("bench: progress reports count successful requests per second, 0 while all fail") {
+  auto cfg = config_for("gemini://localhost/", closed_port());
+  cfg.requests = 0;
+  cfg.duration = std::chrono::milliseconds(300);
+  cfg.progress_interval = std::chrono::milliseconds(20);
+  std::vector<bench::progress> reports;
+  cfg.on_progress = [&](const bench::progress& p) { reports.push_back(p); };
+  auto s = bench::run(cfg);
+  REQUIRE(s.ok());
+  REQUIRE_FALSE(reports.empty());
+  CHECK(reports.back().errors > 0);
+  for (const auto& p : reports) CHECK(p.recent_rps == 0);
 }
 
 TEST_CASE("bench: bad configurations are errors before anything is sent") {
