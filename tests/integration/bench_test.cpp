@@ -8,6 +8,7 @@
 #include <asio.hpp>
 #include <map>
 #include <sstream>
+#include <thread>
 
 #include "fixture.hpp"
 #include "process.hpp"
@@ -258,4 +259,53 @@ TEST_CASE("bench CLI: exit 2 on bad arguments / 1 when every request failed") {
     CAPTURE(proc.stderr_text());
     CHECK(code == r.code);
   }
+}
+
+namespace {
+
+// Lines of `log` holding `needle`, once there are `want` (bounded: the
+// log's writer batches lines).
+std::size_t logged_lines(const std::filesystem::path& log, const std::string& needle, std::size_t want) {
+  const auto until = std::chrono::steady_clock::now() + std::chrono::seconds(10);
+  for (;;) {
+    std::size_t n = 0;
+    std::istringstream lines(read_file(log));
+    for (std::string line; std::getline(lines, line);) n += line.find(needle) != std::string::npos ? 1 : 0;
+    if (n >= want || std::chrono::steady_clock::now() > until) return n;
+    std::this_thread::yield();
+  }
+}
+
+}  // namespace
+
+// bench's requests were indistinguishable from readers' in the access log.
+TEST_CASE("bench --tag: each request carries the tag as its query, so the access log shows bench's lines") {
+  auto srv = start_test_server("bench-tag");
+  const auto log = srv->dir / "access.log";
+  struct row {
+    std::string url;
+    std::uint16_t port;
+    std::string logged;  // how the access log shows the tagged request
+  };
+  const row rows[] = {
+      {"gemini://localhost/page.gmi", srv->gemini_port, " gemini localhost /page.gmi?twinstar-bench%20run "},
+      {"gopher://localhost/0/page.gmi", srv->gopher_port,
+       " gopher localhost /page.gmi%09twinstar-bench%20run "},
+  };
+  for (const auto& r : rows) {
+    CAPTURE(r.url);
+    child_process proc({TWINSTAR_BINARY, "bench", r.url, "--connect", "127.0.0.1:" + std::to_string(r.port),
+                        "-n", "5", "-c", "1", "--tag", "twinstar-bench run"});
+    CHECK(proc.wait() == 0);
+    const auto line = last_line(proc.pending_stdout());
+    REQUIRE(line.rfind("bench: ", 0) == 0);
+    auto f = parse_bench_line(line);
+    CHECK(f["url"] == r.url + "?twinstar-bench%20run");
+    CHECK(f["ok"] == "5");  // the tag changes nothing in the answer
+    CHECK(logged_lines(log, r.logged, 5) == 5);
+  }
+  // A URL with a query (or Gopher search) of its own has no room for a tag.
+  child_process taken({TWINSTAR_BINARY, "bench", "gemini://localhost/?q", "--tag", "x", "-n", "1"});
+  CHECK(taken.wait() == 2);
+  CHECK(taken.stderr_text().find("--tag") != std::string::npos);
 }
