@@ -15,16 +15,9 @@ using namespace twinstar::test;
 
 namespace {
 
-struct run_result {
-  int exit_code;
-  std::string out, err;
-};
-
 run_result run(std::vector<std::string> args) {
   args.insert(args.begin(), TWINSTAR_BINARY);
-  child_process p(args);
-  int code = p.wait();
-  return {code, p.pending_stdout(), p.stderr_text()};
+  return run_to_end(std::move(args));
 }
 
 bool has(const std::string& text, const std::string& needle) {

@@ -15,16 +15,9 @@ using namespace twinstar::test;
 
 namespace {
 
-struct get_run {
-  int exit_code;
-  std::string out, err;
-};
-
-get_run get(std::vector<std::string> args) {
+run_result get(std::vector<std::string> args) {
   args.insert(args.begin(), {TWINSTAR_BINARY, "get"});
-  child_process p(args);
-  int code = p.wait();
-  return {code, p.pending_stdout(), p.stderr_text()};
+  return run_to_end(std::move(args));
 }
 
 // A pseudo-terminal: the test types at `master`, the child runs on `slave`.

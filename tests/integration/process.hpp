@@ -149,6 +149,18 @@ class child_process {
   std::string buffer_, errors_;
 };
 
+struct run_result {
+  int exit_code;  // as child_process::wait() gives it
+  std::string out, err;
+};
+
+// Runs `args` (the program first) until it exits (20 s at most), output kept.
+inline run_result run_to_end(std::vector<std::string> args) {
+  child_process p(std::move(args));
+  const int code = p.wait();
+  return {code, p.pending_stdout(), p.stderr_text()};
+}
+
 // A one-host config file (host "localhost", root `dir`/root, certificates in
 // `dir`/certs) with `server_keys` in its [server] table; returns its path.
 inline std::filesystem::path write_one_host_config(const std::filesystem::path& dir, const std::string& server_keys) {
