@@ -39,7 +39,10 @@ int unknown_command(std::string_view typed, const std::vector<std::string>& comm
   for (const auto& name : commands) {
     const std::size_t d = edit_distance(typed, name);
     const bool close = d <= max_edits || (!typed.empty() && name.starts_with(typed));
-    if (close && d < best_distance) best = &name, best_distance = d;
+    if (close && d < best_distance) {
+      best = &name;
+      best_distance = d;
+    }
   }
   std::string names;
   for (const auto& name : commands) names += (names.empty() ? "" : ", ") + name;

@@ -131,10 +131,12 @@ int get_gemini(const get_flags& f, const client::options& base_opt) {
     if (cls == 1) {
       // --input answers the first prompt; a user at the terminal any other.
       std::optional<std::string> answer;
-      if (f.input_given && !input_sent)
-        answer = f.input, input_sent = true;
-      else
+      if (f.input_given && !input_sent) {
+        answer = f.input;
+        input_sent = true;
+      } else {
         answer = ask_terminal((r->meta.empty() ? "Input:" : r->meta) + " ", r->status == 11);
+      }
       if (answer) {
         current = current.substr(0, current.find('?')) + "?" + percent_encode_path(*answer);
         continue;
