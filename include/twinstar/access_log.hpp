@@ -20,7 +20,7 @@ struct access_entry {
   std::string_view client;    // "127.0.0.1:53422"
   std::string_view protocol;  // "gemini" / "gopher"
   std::string_view host;
-  std::string_view path;
+  std::string_view path;    // Gemini: path and "?query" as sent; Gopher: the request line
   std::string_view status;  // "20", "51", "gopher:1", ...
   std::uint64_t bytes = 0;
   std::chrono::microseconds duration{0};

@@ -78,7 +78,7 @@ struct progress {
   double elapsed_s = 0;
   std::uint64_t requests = 0;  // completed so far, failures included
   std::uint64_t errors = 0;
-  double recent_rps = 0;  // since the previous report
+  double recent_rps = 0;  // successful requests per second since the previous report
 };
 
 struct config {
@@ -101,7 +101,7 @@ struct stats {
   std::uint64_t ok = 0;        // 2x (Gemini); a non-empty reply, not an error menu (Gopher)
   std::uint64_t resumed = 0;   // TLS handshakes that resumed a session
   double elapsed_s = 0;
-  double rps = 0;
+  double rps = 0;  // ok per second: 0 when nothing succeeded
   // Over every request that got a complete reply (any status).
   double p50_ms = 0, p90_ms = 0, p99_ms = 0, max_ms = 0;
   // "connect", "handshake", "send", "timeout", "short_read", "bad_header",

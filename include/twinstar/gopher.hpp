@@ -86,6 +86,13 @@ std::string info_line(std::string_view text, const menu_context& context);
 // A whole menu holding one error item: "3<message>\t\t<host>\t<port>\r\n.\r\n".
 std::string error_menu(std::string_view message, const menu_context& context);
 
+// The display text of `reply` when its first line is a type 3 (error) item,
+// "3<text>\t<selector>\t<host>\t<port>" ended by CRLF, LF or the end of the
+// reply; nullopt otherwise. All four fields are required (RFC 1436 items
+// have them), so a document that merely starts with the digit 3 is not an
+// error. Used by clients to tell a failed request from an answer.
+std::optional<std::string> error_item_text(std::string_view reply);
+
 // A type 0 document (RFC 1436): line ends normalised to CRLF (LF, CR and CRLF
 // are all accepted), a '.' starting a line doubled, and the final ".\r\n".
 std::string text_document(std::string_view text);

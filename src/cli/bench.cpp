@@ -13,6 +13,7 @@
 
 #include "commands.hpp"
 #include "connection_flags.hpp"
+#include "twinstar/url.hpp"
 
 namespace twinstar::cli {
 namespace {
@@ -25,6 +26,7 @@ struct bench_flags {
   bool resume = false;
   int server_pid = 0;
   bool json = false;
+  std::string tag;
   connection_flags conn;
   CLI::Option* duration_option = nullptr;
   CLI::Option* requests_option = nullptr;
@@ -101,8 +103,9 @@ std::string format_json(const bench::stats& s) {
 }
 
 void print_report(const bench::stats& s, int pid) {
-  std::printf("%s: %llu requests in %.2f s (%.1f req/s), concurrency %u, %s\n", s.url.c_str(),
-              static_cast<unsigned long long>(s.requests), s.elapsed_s, s.rps, s.concurrency,
+  std::printf("%s: %llu requests in %.2f s, %llu succeeded (%.1f req/s), concurrency %u, %s\n", s.url.c_str(),
+              static_cast<unsigned long long>(s.requests), s.elapsed_s, static_cast<unsigned long long>(s.ok),
+              s.rps, s.concurrency,
               s.url.starts_with("gopher") ? "plain TCP"
               : s.resume                  ? "TLS session resumption"
                                           : "full TLS handshakes");
@@ -132,10 +135,19 @@ int bench_main(const bench_flags& f) {
   if (f.duration_option->count() && !(f.duration > 0)) return usage("--duration must be > 0");
   if (f.requests_option->count() && f.requests == 0) return usage("--requests must be >= 1");
   if (f.server_pid < 0) return usage("--server-pid must be a process id");
+  std::string url = f.url;
+  if (!f.tag.empty()) {
+    // The query of a Gemini request, a Gopher search string: both reach the
+    // access log (the server's, if it logs them) and leave a static file's
+    // answer as it was.
+    auto u = parse_url(url);
+    if (u && u->query) return usage("--tag: the URL has a query (Gopher: a search) of its own");
+    url += "?" + percent_encode_path(f.tag);
+  }
 
   bench::config cfg;
   if (auto error = to_options(f.conn, cfg.options); !error.empty()) return usage(error);
-  cfg.url = f.url;
+  cfg.url = url;
   cfg.concurrency = f.concurrency;
   cfg.requests = f.requests;
   cfg.duration = std::chrono::milliseconds(static_cast<long>(f.duration * 1000));
@@ -169,13 +181,16 @@ int bench_main(const bench_flags& f) {
 runner add_bench(CLI::App& app) {
   auto f = std::make_shared<bench_flags>();
   app.add_option("url", f->url, "gemini:// or gopher:// URL (Gopher: /<type><selector>)");
-  app.add_option("-c,--concurrency", f->concurrency, "Connections in flight at once (default 16)");
-  f->duration_option = app.add_option("-d,--duration", f->duration, "Seconds to run (default 10)");
+  app.add_option("-c,--concurrency", f->concurrency, "Connections in flight at once")->capture_default_str();
+  f->duration_option = app.add_option("-d,--duration", f->duration, "Seconds to run")->capture_default_str();
   f->requests_option = app.add_option("-n,--requests", f->requests, "Total requests, instead of --duration");
   app.add_flag("--resume", f->resume,
                "Resume TLS sessions (each connection reuses its predecessor's session)");
   app.add_option("--server-pid", f->server_pid, "Also report this process's CPU per request and peak RSS");
   app.add_flag("--json", f->json, "Print the final line as JSON");
+  app.add_option(
+      "--tag", f->tag,
+      "Send TEXT as each request's query (Gopher: search string) to mark bench's lines in access logs");
   add_connection_flags(app, f->conn);
   return [f] { return bench_main(*f); };
 }

@@ -11,11 +11,13 @@ void add_connection_flags(CLI::App& app, connection_flags& f) {
   app.add_option("--sni", f.sni, "Server name sent in TLS SNI (default: the URL's host; '' for none)")
       ->each([&f](const std::string&) { f.sni_given = true; });
   app.add_flag("-k,--insecure", f.insecure, "Accept any server certificate (no trust-on-first-use check)");
-  app.add_option("--known-hosts", f.known_hosts,
-                 "Trust-on-first-use file (default: ~/.local/share/twinstar/known_hosts)");
+  app.add_option("--known-hosts", f.known_hosts, "Trust-on-first-use file")
+      ->default_str(known_hosts_file(connection_flags{}));
   app.add_option("--cert", f.cert, "Client certificate (PEM)");
   app.add_option("--key", f.key, "Client certificate key (PEM)");
-  app.add_option("--timeout", f.timeout, "Seconds for each exchange (default 10)")->check(CLI::PositiveNumber);
+  app.add_option("--timeout", f.timeout, "Seconds for each exchange")
+      ->check(CLI::PositiveNumber)
+      ->capture_default_str();
 }
 
 std::string to_options(const connection_flags& f, client::options& out) {

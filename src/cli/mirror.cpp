@@ -65,8 +65,8 @@ int run_mirror(const mirror_flags& f) {
 
 runner add_mirror(CLI::App& app) {
   auto f = std::make_shared<mirror_flags>();
-  app.add_option("-c,--config", f->config_file,
-                 "TOML config file with [[mirror]] tables (default: twinstar.toml)");
+  app.add_option("-c,--config", f->config_file, "TOML config file with [[mirror]] tables")
+      ->capture_default_str();
   app.add_flag("--once", f->once, "Poll every feed once and exit (non-zero if any failed): for cron");
   return [f] { return run_mirror(*f); };
 }

@@ -5,14 +5,15 @@
 
 #include <algorithm>
 #include <cstdio>
-#include <tuple>
 #include <filesystem>
 #include <memory>
 #include <thread>
+#include <tuple>
 
 #include "commands.hpp"
 #include "service.hpp"
 #include "twinstar/config.hpp"
+#include "twinstar/gopher_site.hpp"
 #include "twinstar/import/mirror.hpp"
 #include "twinstar/line_sink.hpp"
 #include "twinstar/server.hpp"
@@ -27,6 +28,8 @@ struct serve_flags {
   std::string hostname;
   std::vector<std::string> listen;
   std::vector<std::string> gopher_listen;
+  std::uint16_t gopher_port = 0;
+  bool gopher_port_given = false;
   std::string cert, key, cert_dir, access_log, lang;
   bool allow_root = false;
   unsigned workers = 0;
@@ -35,12 +38,43 @@ struct serve_flags {
   bool no_mirror = false;
 };
 
+// What serve uses where neither the config file nor a flag sets a value;
+// --help shows these same values.
+constexpr const char* default_config_file = "twinstar.toml";  // in the working directory
+constexpr const char* default_host_name = "localhost";
+const listen_address default_listen{"127.0.0.1", 1965};
+
 void print_note(const std::string& line) { std::fprintf(stdout, "%s\n", line.c_str()); }
+
+// --gopher-listen and --gopher-port. 'off' (or 'none', alone) turns every
+// Gopher listener off, the hosts' own included: an operator who says off means
+// no Gopher at all. Addresses replace [server] gopher_listen, and the host it
+// serves then advertises the port it listens on, unless --gopher-port says
+// otherwise: the config's gopher_port was written for the config's listener.
+void apply_gopher_flags(const serve_flags& f, server_config& cfg, std::vector<config_error>& errors) {
+  const auto off = [](const std::string& t) { return t == "off" || t == "none"; };
+  const bool turned_off = std::any_of(f.gopher_listen.begin(), f.gopher_listen.end(), off);
+  if (turned_off && f.gopher_listen.size() > 1) {
+    errors.push_back({"command line", 0, 0,
+                      "--gopher-listen: 'off' turns every Gopher listener off; give no address with it"});
+    return;
+  }
+  if (turned_off) {
+    cfg.gopher_listen.clear();
+    for (auto& h : cfg.hosts) h.gopher_listen.clear();
+    return;
+  }
+  const host_config* served = gopher_host(cfg);
+  host_config* host = served ? &cfg.hosts[static_cast<std::size_t>(served - cfg.hosts.data())] : nullptr;
+  if (host && !f.gopher_listen.empty()) host->gopher_port = 0;
+  if (host && f.gopher_port_given) host->gopher_port = f.gopher_port;
+}
 
 // Start from the config file (if any), then let each given flag override.
 config_result build_config(const serve_flags& f) {
   std::string file = f.config_file;
-  if (file.empty() && f.root.empty() && std::filesystem::exists("twinstar.toml")) file = "twinstar.toml";
+  if (file.empty() && f.root.empty() && std::filesystem::exists(default_config_file))
+    file = default_config_file;
   server_config cfg;
   std::vector<config_error> errors;
   if (!file.empty()) {
@@ -49,9 +83,9 @@ config_result build_config(const serve_flags& f) {
     cfg = std::move(loaded.value());
   } else {
     host_config h;
-    h.name = "localhost";
+    h.name = default_host_name;
     cfg.hosts.push_back(h);
-    cfg.listen.push_back({"127.0.0.1", 1965});
+    cfg.listen.push_back(default_listen);
   }
   auto address_list = [&](const std::vector<std::string>& texts, std::vector<listen_address>& out,
                           const char* flag) {
@@ -64,6 +98,7 @@ config_result build_config(const serve_flags& f) {
   };
   if (!f.listen.empty()) address_list(f.listen, cfg.listen, "--listen");
   if (!f.gopher_listen.empty()) address_list(f.gopher_listen, cfg.gopher_listen, "--gopher-listen");
+  apply_gopher_flags(f, cfg, errors);
   if (!f.cert_dir.empty()) cfg.cert_dir = f.cert_dir;
   else if (file.empty()) cfg.cert_dir = service::default_cert_dir();
   if (!f.access_log.empty()) cfg.access_log = f.access_log;
@@ -244,22 +279,46 @@ int serve(const serve_flags& flags) {
 
 runner add_serve(CLI::App& app) {
   auto f = std::make_shared<serve_flags>();
-  app.add_option("-c,--config", f->config_file, "TOML config file (default: ./twinstar.toml when present and no --root)");
+  const server_config defaults;
+  const auto seconds = [](std::chrono::milliseconds ms) {
+    char text[32];
+    std::snprintf(text, sizeof text, "%g", static_cast<double>(ms.count()) / 1000);
+    return std::string(text);
+  };
+  app.add_option("-c,--config", f->config_file,
+                 "TOML config file (read when present, unless --root is given)")
+      ->default_str(default_config_file);
   app.add_option("--root", f->root, "Serve this directory (as the default host's root)");
-  app.add_option("--hostname", f->hostname, "Name of the default host (default: localhost)");
-  app.add_option("--listen", f->listen, "Gemini listener HOST:PORT or [V6]:PORT, repeatable; port 0 picks one");
-  app.add_option("--gopher-listen", f->gopher_listen, "Gopher listener HOST:PORT, repeatable; 'off' for none");
-  app.add_option("--cert", f->cert, "Certificate (PEM) of the default host");
-  app.add_option("--key", f->key, "Private key (PEM) of the default host");
+  app.add_option("--hostname", f->hostname, "Name of the default host")->default_str(default_host_name);
+  app.add_option("--listen", f->listen,
+                 "Gemini listener HOST:PORT or [V6]:PORT, repeatable; port 0 picks one")
+      ->default_str(default_listen.to_string());
+  app.add_option("--gopher-listen", f->gopher_listen,
+                 "Gopher listener HOST:PORT, repeatable, for the first Gopher host; 'off': none at all, "
+                 "hosts' own included")
+      ->default_str("off");
+  app.add_option("--gopher-port", f->gopher_port,
+                 "Port that Gopher menus name (of the host --gopher-listen serves); 0 = the port listened on")
+      ->default_str(std::to_string(host_config{}.gopher_port))
+      ->each([f](const std::string&) { f->gopher_port_given = true; });
+  app.add_option("--cert", f->cert, "Certificate (PEM) of the default host (default: CERT_DIR/HOSTNAME.crt)");
+  app.add_option("--key", f->key, "Private key (PEM) of the default host (default: CERT_DIR/HOSTNAME.key)");
   app.add_option("--cert-dir", f->cert_dir,
-                 "Where generated certificates are written (default: $STATE_DIRECTORY/certs, else ./certs)");
+                 "Where generated certificates are written ($STATE_DIRECTORY/certs under systemd)")
+      ->default_str(service::default_cert_dir().string());
   app.add_flag("--allow-root", f->allow_root, "Serve as root when started as root without [server] user");
-  app.add_option("--lang", f->lang, "Language of the default host's gemtext (text/gemini; lang=...)");
-  app.add_option("--access-log", f->access_log, "Access log: '-' for stdout, 'off', or a file");
-  app.add_option("--workers", f->workers, "Worker threads (default: from config, 1)");
-  app.add_option("--request-timeout", f->request_timeout, "Seconds a client gets to send its request");
+  app.add_option("--lang", f->lang,
+                 "Language of the default host's gemtext (text/gemini; lang=...; default: none)");
+  app.add_option("--access-log", f->access_log, "Access log: '-' for stdout, 'off', or a file")
+      ->default_str(defaults.access_log);
+  app.add_option("--workers", f->workers, "Worker threads")->default_str(std::to_string(defaults.workers));
+  app.add_option("--request-timeout", f->request_timeout, "Seconds a client gets to send its request")
+      ->default_str(seconds(defaults.request_timeout));
   app.add_flag("--check-config", f->check_only, "Check the configuration and exit");
   app.add_flag("--no-mirror", f->no_mirror, "Do not poll the config's [[mirror]] feeds while serving");
+  app.footer(
+      "Flags override the config file. A value after '=' is the default: what serve uses when\n"
+      "neither a flag nor the config file sets one.");
   return [f] { return serve(*f); };
 }
 

@@ -1,10 +1,11 @@
 // Gopher requests and menu lines (RFC 1436), the Gopher face of error kinds,
 // text layout, and gophermaps. Gemtext rendering is in gopher_render.cpp.
 #include "twinstar/gopher.hpp"
-#include "twinstar/ascii.hpp"
 
+#include <algorithm>
 #include <charconv>
 
+#include "twinstar/ascii.hpp"
 #include "twinstar/reference.hpp"
 #include "twinstar/url.hpp"
 
@@ -189,6 +190,13 @@ std::string info_line(std::string_view text, const menu_context& context) {
 
 std::string error_menu(std::string_view message, const menu_context& context) {
   return menu_item('3', message, {}, context.host, context.port) + ".\r\n";
+}
+
+std::optional<std::string> error_item_text(std::string_view reply) {
+  std::string_view line = reply.substr(0, reply.find('\n'));
+  if (line.ends_with('\r')) line.remove_suffix(1);
+  if (!line.starts_with('3') || std::count(line.begin(), line.end(), '\t') < 3) return std::nullopt;
+  return std::string(line.substr(1, line.find('\t') - 1));
 }
 
 std::string text_document(std::string_view text) {

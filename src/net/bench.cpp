@@ -217,7 +217,7 @@ asio::awaitable<void> tick(run_state& s, clock::time_point started) {
                                                           std::chrono::milliseconds(1), max_tick);
   auto next_report = started + s.cfg.progress_interval;
   auto last_report = started;
-  std::uint64_t last_completed = 0;
+  std::uint64_t last_ok = 0;
   while (s.running > 0) {
     auto wait = clock::duration(step);
     if (timed && !s.stop)
@@ -237,9 +237,9 @@ asio::awaitable<void> tick(run_state& s, clock::time_point started) {
       double since = std::chrono::duration<double>(now - last_report).count();
       s.cfg.on_progress({std::chrono::duration<double>(now - started).count(), s.completed,
                          s.completed - s.kinds[0],
-                         since > 0 ? static_cast<double>(s.completed - last_completed) / since : 0});
+                         since > 0 ? static_cast<double>(s.kinds[0] - last_ok) / since : 0});
       last_report = now;
-      last_completed = s.completed;
+      last_ok = s.kinds[0];
       next_report = now + s.cfg.progress_interval;
     }
   }
@@ -326,7 +326,7 @@ stats summarise(const run_state& s, double elapsed_s, double client_cpu_us) {
   out.elapsed_s = elapsed_s;
   out.bytes = s.bytes;
   if (elapsed_s > 0) {
-    out.rps = static_cast<double>(s.completed) / elapsed_s;
+    out.rps = static_cast<double>(out.ok) / elapsed_s;  // failing fast is no throughput
     out.bytes_per_s = static_cast<double>(s.bytes) / elapsed_s;
   }
   auto ms = [](std::uint64_t us) { return static_cast<double>(us) / 1000; };

@@ -91,7 +91,7 @@ response decide(std::string_view line, const snapshot& site, shared_state& state
   auto parsed = parse_url(line);
   if (!parsed) return from_error(parsed.error());
   out.host = parsed->host;
-  out.path = parsed->path;
+  out.path = parsed->query ? parsed->path + '?' + *parsed->query : parsed->path;  // the log shows both
   auto verdict = site.limiter->admit(ctx.client_ip, clock::now());
   if (!verdict.allowed) {
     if (verdict.log)

@@ -199,3 +199,21 @@ TEST_CASE("access log: a request that timed out is logged as a timeout / no 59 t
   CHECK(text.find("\"status\":\"timeout\"") != std::string::npos);
   CHECK(text.find("\"status\":\"59\"") == std::string::npos);
 }
+
+// The log showed the path only: a query (an answer to a prompt, or
+// `bench --tag`'s marker) left no trace, so bench's lines could not be told apart.
+TEST_CASE("access log: a Gemini request's query is logged after its path, as sent") {
+  auto srv = test::start_test_server("log-query");
+  const auto log = srv->dir / "access.log";
+  CHECK(srv->get("gemini://localhost/page.gmi?twinstar-bench%20x\r\n").status == 20);
+  CHECK(srv->get("gemini://localhost/page.gmi\r\n").status == 20);
+  // The log's writer batches lines: wait (bounded) for both.
+  const auto until = std::chrono::steady_clock::now() + 10s;
+  while (test::read_file(log).find(" /page.gmi 20 ") == std::string::npos &&
+         std::chrono::steady_clock::now() < until)
+    std::this_thread::yield();
+  const auto text = test::read_file(log);
+  CAPTURE(text);
+  CHECK(text.find(" gemini localhost /page.gmi?twinstar-bench%20x 20 ") != std::string::npos);
+  CHECK(text.find(" gemini localhost /page.gmi 20 ") != std::string::npos);
+}

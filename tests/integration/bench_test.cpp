@@ -8,6 +8,7 @@
 #include <asio.hpp>
 #include <map>
 #include <sstream>
+#include <thread>
 
 #include "fixture.hpp"
 #include "process.hpp"
@@ -37,7 +38,7 @@ void check_clean_run(const bench::stats& s, std::uint64_t reply_bytes) {
   CHECK(s.error_count() == 0);
   CHECK(s.errors.empty());
   CHECK(s.bytes == small_run * reply_bytes);
-  CHECK(s.rps > 0);
+  CHECK(s.rps == doctest::Approx(static_cast<double>(s.ok) / s.elapsed_s));
   CHECK(s.p50_ms > 0);
   CHECK(s.p50_ms <= s.p90_ms);
   CHECK(s.p90_ms <= s.p99_ms);
@@ -168,7 +169,23 @@ TEST_CASE("bench: failed requests are counted by kind / not fatal") {
     CHECK(s->ok == 0);
     CHECK(s->error_count() == 6);
     CHECK(s->errors[r.kind] == 6);
+    CHECK(s->rps == 0);  // was the rate of failures: nothing succeeded, so 0 requests/s
+    CHECK(s->bytes_per_s == doctest::Approx(static_cast<double>(s->bytes) / s->elapsed_s));
   }
+}
+
+TEST_CASE("bench: progress reports count successful requests per second, 0 while all fail") {
+  auto cfg = config_for("gemini://localhost/", closed_port());
+  cfg.requests = 0;
+  cfg.duration = std::chrono::milliseconds(300);
+  cfg.progress_interval = std::chrono::milliseconds(20);
+  std::vector<bench::progress> reports;
+  cfg.on_progress = [&](const bench::progress& p) { reports.push_back(p); };
+  auto s = bench::run(cfg);
+  REQUIRE(s.ok());
+  REQUIRE_FALSE(reports.empty());
+  CHECK(reports.back().errors > 0);
+  for (const auto& p : reports) CHECK(p.recent_rps == 0);
 }
 
 TEST_CASE("bench: bad configurations are errors before anything is sent") {
@@ -242,4 +259,53 @@ TEST_CASE("bench CLI: exit 2 on bad arguments / 1 when every request failed") {
     CAPTURE(proc.stderr_text());
     CHECK(code == r.code);
   }
+}
+
+namespace {
+
+// Lines of `log` holding `needle`, once there are `want` (bounded: the
+// log's writer batches lines).
+std::size_t logged_lines(const std::filesystem::path& log, const std::string& needle, std::size_t want) {
+  const auto until = std::chrono::steady_clock::now() + std::chrono::seconds(10);
+  for (;;) {
+    std::size_t n = 0;
+    std::istringstream lines(read_file(log));
+    for (std::string line; std::getline(lines, line);) n += line.find(needle) != std::string::npos ? 1 : 0;
+    if (n >= want || std::chrono::steady_clock::now() > until) return n;
+    std::this_thread::yield();
+  }
+}
+
+}  // namespace
+
+// bench's requests were indistinguishable from readers' in the access log.
+TEST_CASE("bench --tag: each request carries the tag as its query, so the access log shows bench's lines") {
+  auto srv = start_test_server("bench-tag");
+  const auto log = srv->dir / "access.log";
+  struct row {
+    std::string url;
+    std::uint16_t port;
+    std::string logged;  // how the access log shows the tagged request
+  };
+  const row rows[] = {
+      {"gemini://localhost/page.gmi", srv->gemini_port, " gemini localhost /page.gmi?twinstar-bench%20run "},
+      {"gopher://localhost/0/page.gmi", srv->gopher_port,
+       " gopher localhost /page.gmi%09twinstar-bench%20run "},
+  };
+  for (const auto& r : rows) {
+    CAPTURE(r.url);
+    child_process proc({TWINSTAR_BINARY, "bench", r.url, "--connect", "127.0.0.1:" + std::to_string(r.port),
+                        "-n", "5", "-c", "1", "--tag", "twinstar-bench run"});
+    CHECK(proc.wait() == 0);
+    const auto line = last_line(proc.pending_stdout());
+    REQUIRE(line.rfind("bench: ", 0) == 0);
+    auto f = parse_bench_line(line);
+    CHECK(f["url"] == r.url + "?twinstar-bench%20run");
+    CHECK(f["ok"] == "5");  // the tag changes nothing in the answer
+    CHECK(logged_lines(log, r.logged, 5) == 5);
+  }
+  // A URL with a query (or Gopher search) of its own has no room for a tag.
+  child_process taken({TWINSTAR_BINARY, "bench", "gemini://localhost/?q", "--tag", "x", "-n", "1"});
+  CHECK(taken.wait() == 2);
+  CHECK(taken.stderr_text().find("--tag") != std::string::npos);
 }

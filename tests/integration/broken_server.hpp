@@ -51,9 +51,11 @@ inline std::string broken_answer(std::string_view received, flaw f, std::uint16_
   if (joined.empty()) return header(20, "text/gemini") + "# Broken test server\n=> dir/ A directory\n";
   if (joined == "dir")
     return path->trailing_slash ? header(20, "text/gemini") + "# Dir\n" : header(31, "/dir/");
-  // For `twinstar get`: an input prompt and a redirect loop.
+  // For `twinstar get`: input prompts (10, 11) and a redirect loop.
   if (joined == "ask")
     return u->query ? header(20, "text/gemini") + "# Hello " + *u->query + "\n" : header(10, "Your name?");
+  if (joined == "secret")
+    return u->query ? header(20, "text/gemini") + "# Secret " + *u->query + "\n" : header(11, "Password?");
   if (joined == "loop-a") return header(31, "/loop-b");
   if (joined == "loop-b") return header(30, "loop-a");
   return header(51, "Not found");

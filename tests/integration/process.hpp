@@ -27,23 +27,18 @@ namespace twinstar::test {
 
 class child_process {
  public:
-  explicit child_process(std::vector<std::string> args) {
-    int out[2], err[2];
-    if (pipe2(out, O_CLOEXEC) != 0 || pipe2(err, O_CLOEXEC) != 0) throw std::runtime_error("pipe");
-    posix_spawn_file_actions_t fa;
-    posix_spawn_file_actions_init(&fa);
-    posix_spawn_file_actions_adddup2(&fa, out[1], 1);
-    posix_spawn_file_actions_adddup2(&fa, err[1], 2);
-    std::vector<char*> argv;
-    for (auto& a : args) argv.push_back(a.data());
-    argv.push_back(nullptr);
-    if (posix_spawn(&pid_, argv[0], &fa, nullptr, argv.data(), environ) != 0) throw std::runtime_error("spawn");
-    posix_spawn_file_actions_destroy(&fa);
-    ::close(out[1]);
-    ::close(err[1]);
-    out_ = out[0];
-    err_ = err[0];
-  }
+  // stdin is /dev/null: a child never waits on the terminal the tests run in.
+  explicit child_process(std::vector<std::string> args)
+      : child_process(std::move(args), "/dev/null", false) {}
+
+  // With `terminal` (a pseudo-terminal's slave, e.g. ptsname()) as stdin and
+  // as the controlling terminal of a new session, so /dev/tty is that terminal.
+  struct on_terminal {
+    std::string slave;
+  };
+  child_process(std::vector<std::string> args, const on_terminal& terminal)
+      : child_process(std::move(args), terminal.slave, true) {}
+
   ~child_process() {
     if (pid_ > 0 && !exited_) {
       ::kill(pid_, SIGKILL);
@@ -124,11 +119,47 @@ class child_process {
   const std::string& pending_stdout() const { return buffer_; }
 
  private:
+  child_process(std::vector<std::string> args, const std::string& stdin_path, bool new_session) {
+    int out[2], err[2];
+    if (pipe2(out, O_CLOEXEC) != 0 || pipe2(err, O_CLOEXEC) != 0) throw std::runtime_error("pipe");
+    posix_spawn_file_actions_t fa;
+    posix_spawn_file_actions_init(&fa);
+    // A session leader without a terminal that opens one acquires it (Linux).
+    posix_spawn_file_actions_addopen(&fa, 0, stdin_path.c_str(), O_RDWR, 0);
+    posix_spawn_file_actions_adddup2(&fa, out[1], 1);
+    posix_spawn_file_actions_adddup2(&fa, err[1], 2);
+    posix_spawnattr_t attr;
+    posix_spawnattr_init(&attr);
+    if (new_session) posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETSID);
+    std::vector<char*> argv;
+    for (auto& a : args) argv.push_back(a.data());
+    argv.push_back(nullptr);
+    if (posix_spawn(&pid_, argv[0], &fa, &attr, argv.data(), environ) != 0) throw std::runtime_error("spawn");
+    posix_spawnattr_destroy(&attr);
+    posix_spawn_file_actions_destroy(&fa);
+    ::close(out[1]);
+    ::close(err[1]);
+    out_ = out[0];
+    err_ = err[0];
+  }
+
   pid_t pid_ = -1;
   int out_ = -1, err_ = -1;
   bool exited_ = false;
   std::string buffer_, errors_;
 };
+
+struct run_result {
+  int exit_code;  // as child_process::wait() gives it
+  std::string out, err;
+};
+
+// Runs `args` (the program first) until it exits (20 s at most), output kept.
+inline run_result run_to_end(std::vector<std::string> args) {
+  child_process p(std::move(args));
+  const int code = p.wait();
+  return {code, p.pending_stdout(), p.stderr_text()};
+}
 
 // A one-host config file (host "localhost", root `dir`/root, certificates in
 // `dir`/certs) with `server_keys` in its [server] table; returns its path.

@@ -186,6 +186,30 @@ TEST_CASE("menu_item / info_line / error_menu: exact bytes / no field can split"
   CHECK(gopher::error_menu("Not found: /x", context) == "3Not found: /x\t\tlocalhost\t7070\r\n.\r\n");
 }
 
+TEST_CASE("error_item_text: a reply that starts with a type 3 item / anything else") {
+  struct error_case {
+    std::string reply;
+    std::optional<std::string> text;
+  };
+  const error_case cases[] = {
+      {"3Not found: /x\t\tlocalhost\t7070\r\n.\r\n", "Not found: /x"},
+      {gopher::error_menu("Gone", context), "Gone"},
+      {"3'/x' does not exist\t\terror.host\t1\n", "'/x' does not exist"},  // bare LF, other servers' form
+      {"3Oops\t\th\t70", "Oops"},                                          // no line end at all
+      {"3\t\th\t70\r\n", ""},
+      {"iWelcome\t\th\t70\r\n3Not found\t\th\t70\r\n", std::nullopt},  // not the first item
+      {"0About\t/about.gmi\th\t70\r\n", std::nullopt},
+      {"3 reasons to read this\r\nMore text.\r\n", std::nullopt},  // a document starting with "3"
+      {"3\tcolumns\tin a table\r\n", std::nullopt},                // two TABs: not an item
+      {"3", std::nullopt},
+      {"", std::nullopt},
+  };
+  for (const auto& c : cases) {
+    CAPTURE(c.reply);
+    CHECK(gopher::error_item_text(c.reply) == c.text);
+  }
+}
+
 TEST_CASE("text_document: CRLF line ends / dot-stuffing / final dot") {
   struct doc_case {
     const char* input;
