@@ -30,6 +30,7 @@
 
 #include "twinstar/capsule.hpp"
 #include "twinstar/config.hpp"
+#include "twinstar/derived.hpp"
 #include "twinstar/feed.hpp"
 #include "twinstar/router.hpp"
 
@@ -54,11 +55,12 @@ struct snapshot {
   // through `key` (the Atom document for one base URL, the Gopher menu for
   // one host:port): built by `make` on first use, then shared. Thread-safe.
   std::shared_ptr<const std::string> derived(const std::string& key,
-                                             const std::function<std::string()>& make) const;
+                                             const std::function<std::string()>& make) const {
+    return derived_.get(key, make);
+  }
 
  private:
-  mutable std::mutex derived_mutex_;
-  mutable std::map<std::string, std::shared_ptr<const std::string>> derived_;
+  derived_renderings derived_;
 };
 
 class cache {

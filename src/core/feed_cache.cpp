@@ -77,14 +77,6 @@ bool snapshot::contains(std::string_view file) const {
   return at != listing.end() && at->first == file;
 }
 
-std::shared_ptr<const std::string> snapshot::derived(const std::string& key,
-                                                     const std::function<std::string()>& make) const {
-  const std::lock_guard lock(derived_mutex_);
-  auto& slot = derived_[key];
-  if (!slot) slot = std::make_shared<const std::string>(make());
-  return slot;
-}
-
 cache::cache(std::chrono::milliseconds recheck, clock_fn now, wall_fn wall)
     : recheck_(recheck),
       now_(now ? std::move(now) : clock_fn([] { return std::chrono::steady_clock::now(); })),
