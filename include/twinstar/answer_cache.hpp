@@ -54,16 +54,25 @@ class change_watch {
   std::optional<std::uint64_t> watch(const std::vector<std::filesystem::path>& paths);
   // Takes in pending events (one read when there are none): the generation now.
   std::uint64_t generation();
+  // The change count of one directory: it moves on with an event in that
+  // directory only (an entry added, removed, renamed or written; the
+  // directory itself removed or moved), and differs from every earlier
+  // value once the directory is watched afresh. Watches it if it is not
+  // yet; nullopt when it cannot be (then use a stamp).
+  std::optional<std::uint64_t> directory_generation(const std::filesystem::path& directory);
 
   static constexpr std::size_t max_directories = 4096;
 
  private:
-  void drain();  // with mutex_ held
+  void drain();                                  // with mutex_ held
+  bool add_watch(const std::string& directory);  // with mutex_ held
   int fd_ = -1;
   std::mutex mutex_;
   std::uint64_t generation_ = 0;
+  std::uint64_t changes_ = 0;  // numbers events and new watches, for directory_generation
   std::unordered_map<int, std::string> directories_;  // watch descriptor -> directory
   std::unordered_map<std::string, int> by_directory_;
+  std::unordered_map<int, std::uint64_t> changed_at_;  // watch descriptor -> changes_ at its last event
 };
 
 template <class T>

@@ -162,3 +162,51 @@ TEST_CASE("answer_cache: over its entry or byte bound the cache starts afresh") 
   CHECK_FALSE(by_bytes.find("huge", t0));
   CHECK(by_bytes.find("b", t0));
 }
+
+TEST_CASE("change_watch: a directory's own change count") {
+  // What a listing of one directory is kept by: events elsewhere leave it.
+  temp_dir dir;
+  const auto big = dir.path / "big";
+  const auto other = dir.path / "other";
+  fs::create_directories(big);
+  fs::create_directories(other);
+  write(big / "a.gmi", "# A\n");
+  change_watch changes;
+  const auto first = changes.directory_generation(big);
+  REQUIRE(first);
+  CHECK(changes.directory_generation(big) == first);
+
+  struct change {
+    const char* what;
+    bool moves;
+    void (*apply)(const fs::path& big, const fs::path& other);
+  };
+  for (const change& ch : {
+           change{"a file written in another directory", false,
+                  [](const fs::path&, const fs::path& o) { write(o / "x.txt", "x"); }},
+           change{"a file read", false,
+                  [](const fs::path& b, const fs::path&) { std::ifstream(b / "a.gmi").get(); }},
+           change{"a file edited in place", true,
+                  [](const fs::path& b, const fs::path&) { write(b / "a.gmi", "# B\n"); }},
+           change{"an entry added", true,
+                  [](const fs::path& b, const fs::path&) { write(b / "new.txt", "n"); }},
+           change{"an entry renamed", true,
+                  [](const fs::path& b, const fs::path&) { fs::rename(b / "new.txt", b / "renamed.txt"); }},
+           change{"an entry removed", true,
+                  [](const fs::path& b, const fs::path&) { fs::remove(b / "renamed.txt"); }},
+       }) {
+    CAPTURE(ch.what);
+    const auto before = changes.directory_generation(big);
+    ch.apply(big, other);
+    CHECK((changes.directory_generation(big) != before) == ch.moves);
+  }
+
+  // Removed and made again: a value never seen before.
+  const auto before = changes.directory_generation(big);
+  fs::remove_all(big);
+  fs::create_directories(big);
+  const auto again = changes.directory_generation(big);
+  REQUIRE(again);
+  CHECK(again != before);
+  CHECK(again != first);
+}
