@@ -124,8 +124,9 @@ std::shared_ptr<const snapshot> snapshot_for(const host_config& host, std::strin
 //    at most max_marker_page_bytes) that holds "{{latest PATH [N]}}" lines
 //    gets them replaced by the newest N links of the feed at PATH (N from the
 //    marker, else the feed's `latest`); markers naming no feed stay as written.
-// Everything else is resolve_on_disk's answer, unchanged.
+// Everything else is resolve_on_disk's answer, unchanged (its generated
+// listings from `listings` when given).
 resolution resolve(const route_path& path, const std::filesystem::path& cert_dir, cache& feeds,
-                   std::string_view base_url);
+                   std::string_view base_url, listing_cache* listings = nullptr);
 
 }  // namespace twinstar::feed
