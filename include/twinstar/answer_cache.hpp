@@ -17,6 +17,7 @@
 // What neither sees, such as a symlink retargeted further up the path, a
 // change made on another machine of a network file system, or a change to
 // another file a menu merely links to, shows within max_age.
+#include <algorithm>
 #include <chrono>
 #include <cstdint>
 #include <filesystem>
@@ -115,7 +116,9 @@ class answer_cache {
 
   // Stamps `watched` now: call it before reading what they hold, so a change
   // made while the answer was built is seen at the next find. `bytes` counts
-  // against max_bytes; over either bound the cache starts afresh.
+  // against max_bytes; over either bound the cache starts afresh. The entry
+  // ages from `now` at store(), when it is built: a slow build is not stale
+  // on arrival (its stamps are still those taken before it).
   struct pending {
     std::vector<std::filesystem::path> watched;
     std::vector<file_stamp> stamps;
@@ -130,10 +133,11 @@ class answer_cache {
     for (const auto& w : p.watched) p.stamps.push_back(file_stamp::of(w));
     return p;
   }
-  void store(const std::string& key, std::shared_ptr<const T> value, pending p, std::size_t bytes) {
+  void store(const std::string& key, std::shared_ptr<const T> value, pending p, std::size_t bytes,
+             clock::time_point now) {
     if (bytes > limits_.max_bytes) return;
-    auto e = std::make_shared<entry>(
-        entry{std::move(value), std::move(p.watched), std::move(p.stamps), p.generation, p.at, bytes});
+    auto e = std::make_shared<entry>(entry{std::move(value), std::move(p.watched), std::move(p.stamps),
+                                           p.generation, std::max(now, p.at), bytes});
     std::lock_guard lock(mutex_);
     if (auto it = entries_.find(key); it != entries_.end()) erase(it);
     if (entries_.size() >= limits_.max_entries || bytes_ + bytes > limits_.max_bytes) {

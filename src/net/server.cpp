@@ -45,6 +45,7 @@ struct server::impl {
   std::unique_ptr<asio::steady_timer> pruner;
   unsigned workers = 1;
   std::uint16_t gemini_port = gemini::default_port;
+  server_hooks hooks;
 
   void stop_all() {
     io.stop();
@@ -264,8 +265,10 @@ struct server::impl {
 server::server(std::unique_ptr<impl> p) : impl_(std::move(p)) {}
 server::~server() = default;
 
-std::unique_ptr<server> server::create(std::shared_ptr<const server_config> config, std::string& error) {
+std::unique_ptr<server> server::create(std::shared_ptr<const server_config> config, std::string& error,
+                                       server_hooks hooks) {
   auto p = std::make_unique<impl>();
+  p->hooks = std::move(hooks);
   p->workers = config->workers;
   for (unsigned i = 1; i < p->workers; ++i) p->more_io.push_back(std::make_unique<asio::io_context>(1));
   for (unsigned i = 0; i < p->workers; ++i) p->sweepers.push_back(std::make_unique<deadline_sweeper>());
@@ -293,7 +296,7 @@ std::unique_ptr<server> server::create(std::shared_ptr<const server_config> conf
     for (const auto& where : host.gopher_listen)
       if (!p->bind(where, true, error, host.name)) return nullptr;
   }
-  auto site = snapshot::build(config, p->gemini_port, error);
+  auto site = snapshot::build(config, p->gemini_port, error, p->hooks);
   if (!site) return nullptr;
   p->state.replace(std::move(site));
   return std::unique_ptr<server>(new server(std::move(p)));
@@ -302,7 +305,7 @@ std::unique_ptr<server> server::create(std::shared_ptr<const server_config> conf
 const std::vector<endpoint_info>& server::endpoints() const { return impl_->endpoints; }
 
 bool server::reload(std::shared_ptr<const server_config> config, std::string& error) {
-  auto site = snapshot::build(config, impl_->gemini_port, error);
+  auto site = snapshot::build(config, impl_->gemini_port, error, impl_->hooks);
   if (!site) return false;
   if (config->gopher_listen.empty() != impl_->state.current()->config->gopher_listen.empty() ||
       config->listen.size() != impl_->state.current()->config->listen.size())
@@ -411,7 +414,8 @@ asio::awaitable<void> drain_and_close(tcp::socket& socket) {
 }
 
 std::shared_ptr<const snapshot> snapshot::build(std::shared_ptr<const server_config> config,
-                                                std::uint16_t gemini_port, std::string& error) {
+                                                std::uint16_t gemini_port, std::string& error,
+                                                const server_hooks& hooks) {
   auto site = std::make_shared<snapshot>();
   site->config = config;
   site->routes = std::make_unique<router>(*config);
@@ -420,6 +424,8 @@ std::shared_ptr<const snapshot> snapshot::build(std::shared_ptr<const server_con
   site->gopher_host = twinstar::gopher_host(*config);
   site->gemini_port = gemini_port;
   site->limiter = std::make_shared<rate_limiter>(config->rate_limit);
+  site->listings =
+      std::make_unique<listing_cache>(listing_cache::limits{}, nullptr, hooks.before_listing_build);
   return site;
 }
 

@@ -24,7 +24,8 @@ using cache = answer_cache<std::string>;
 
 void put(cache& c, const std::string& key, const std::string& value, std::vector<fs::path> watched,
          cache::clock::time_point now) {
-  c.store(key, std::make_shared<const std::string>(value), c.watch(std::move(watched), now), value.size());
+  c.store(key, std::make_shared<const std::string>(value), c.watch(std::move(watched), now), value.size(),
+          now);
 }
 
 // Both ways of noticing changes, for the tables below.
@@ -87,6 +88,17 @@ TEST_CASE("answer_cache: entries expire after max_age even when nothing changed"
   put(c, "k", "v", {dir.path}, t0);
   CHECK(c.find("k", t0 + 499ms));
   CHECK_FALSE(c.find("k", t0 + 500ms));
+}
+
+TEST_CASE("answer_cache: a slow build is not stale on arrival (issue 15: huge directories)") {
+  // Stamped before a 3 s build, stored after it: max_age counts from the store.
+  temp_dir dir;
+  cache c(cache::limits{2000ms, 16, 1 << 20});
+  const auto t0 = cache::clock::now();
+  auto pending = c.watch({dir.path}, t0);
+  c.store("k", std::make_shared<const std::string>("v"), std::move(pending), 1, t0 + 3s);
+  CHECK(c.find("k", t0 + 3s + 1999ms));
+  CHECK_FALSE(c.find("k", t0 + 3s + 2000ms));
 }
 
 TEST_CASE("answer_cache: a path that did not exist is watched for appearing / inotify and stamps") {
