@@ -17,6 +17,7 @@
 // What neither sees, such as a symlink retargeted further up the path, a
 // change made on another machine of a network file system, or a change to
 // another file a menu merely links to, shows within max_age.
+#include <algorithm>
 #include <chrono>
 #include <cstdint>
 #include <filesystem>
@@ -54,16 +55,25 @@ class change_watch {
   std::optional<std::uint64_t> watch(const std::vector<std::filesystem::path>& paths);
   // Takes in pending events (one read when there are none): the generation now.
   std::uint64_t generation();
+  // The change count of one directory: it moves on with an event in that
+  // directory only (an entry added, removed, renamed or written; the
+  // directory itself removed or moved), and differs from every earlier
+  // value once the directory is watched afresh. Watches it if it is not
+  // yet; nullopt when it cannot be (then use a stamp).
+  std::optional<std::uint64_t> directory_generation(const std::filesystem::path& directory);
 
   static constexpr std::size_t max_directories = 4096;
 
  private:
-  void drain();  // with mutex_ held
+  void drain();                                  // with mutex_ held
+  bool add_watch(const std::string& directory);  // with mutex_ held
   int fd_ = -1;
   std::mutex mutex_;
   std::uint64_t generation_ = 0;
+  std::uint64_t changes_ = 0;  // numbers events and new watches, for directory_generation
   std::unordered_map<int, std::string> directories_;  // watch descriptor -> directory
   std::unordered_map<std::string, int> by_directory_;
+  std::unordered_map<int, std::uint64_t> changed_at_;  // watch descriptor -> changes_ at its last event
 };
 
 template <class T>
@@ -106,7 +116,9 @@ class answer_cache {
 
   // Stamps `watched` now: call it before reading what they hold, so a change
   // made while the answer was built is seen at the next find. `bytes` counts
-  // against max_bytes; over either bound the cache starts afresh.
+  // against max_bytes; over either bound the cache starts afresh. The entry
+  // ages from `now` at store(), when it is built: a slow build is not stale
+  // on arrival (its stamps are still those taken before it).
   struct pending {
     std::vector<std::filesystem::path> watched;
     std::vector<file_stamp> stamps;
@@ -121,10 +133,11 @@ class answer_cache {
     for (const auto& w : p.watched) p.stamps.push_back(file_stamp::of(w));
     return p;
   }
-  void store(const std::string& key, std::shared_ptr<const T> value, pending p, std::size_t bytes) {
+  void store(const std::string& key, std::shared_ptr<const T> value, pending p, std::size_t bytes,
+             clock::time_point now) {
     if (bytes > limits_.max_bytes) return;
-    auto e = std::make_shared<entry>(
-        entry{std::move(value), std::move(p.watched), std::move(p.stamps), p.generation, p.at, bytes});
+    auto e = std::make_shared<entry>(entry{std::move(value), std::move(p.watched), std::move(p.stamps),
+                                           p.generation, std::max(now, p.at), bytes});
     std::lock_guard lock(mutex_);
     if (auto it = entries_.find(key); it != entries_.end()) erase(it);
     if (entries_.size() >= limits_.max_entries || bytes_ + bytes > limits_.max_bytes) {

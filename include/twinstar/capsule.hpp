@@ -17,6 +17,9 @@
 
 namespace twinstar {
 
+struct listing;
+class listing_cache;
+
 struct serve_file {
   std::filesystem::path file;  // canonical, inside the root
   std::string mime;            // bare type, e.g. "text/gemini"
@@ -34,6 +37,8 @@ struct serve_generated {
   // Besides `directory`, what it was built from (an index page, the feed
   // directories its {{latest}} lines list): answer caches watch them all.
   std::vector<std::filesystem::path> sources = {};
+  // A generated directory listing (listing.hpp), which `shared` points into.
+  std::shared_ptr<const listing> listed = nullptr;
   const std::string& text() const { return shared ? *shared : body; }
 };
 
@@ -41,17 +46,27 @@ using resolution = std::variant<serve_file, serve_generated, route_redirect, err
 
 // Resolve a route_path on disk. Directories requested without the trailing
 // slash give 31 to the slash form; with it, the first index file present,
-// else a generated index (unless listing is off for that host/path: 51).
-resolution resolve_on_disk(const route_path& path, const std::filesystem::path& cert_dir = {});
+// else a generated index (unless listing is off for that host/path: 51),
+// capped at host.max_listing_entries (listing.hpp). With `listings` the
+// generated index comes from that cache (as serve_generated::shared and
+// ::listed); without, it is built for this call.
+resolution resolve_on_disk(const route_path& path, const std::filesystem::path& cert_dir = {},
+                           listing_cache* listings = nullptr);
+
+// resolve_on_disk for a page or menu that only links to `path`: a directory
+// that would get a generated index is not read; it answers serve_generated
+// with no body (and no `listed`). Everything else as resolve_on_disk.
+resolution probe_on_disk(const route_path& path, const std::filesystem::path& cert_dir = {});
 
 // The first `limit` bytes of a file (all of a shorter one); nullopt when it
 // cannot be opened. For pages read whole: answers, menus, index pages.
 std::optional<std::string> read_file_prefix(const std::filesystem::path& file, std::uintmax_t limit);
 
-// The generated index page of a directory (gemtext): "# Index of /path/",
-// a ".." link except at the root, directories first then files, each sorted
-// by name; .gmi entries labelled with their first heading; dotfiles and the
-// host's key/cert files omitted.
+// The generated index page of a directory (gemtext): build_listing's page
+// (listing.hpp): "# Index of /path/", a ".." link except at the root,
+// directories first then files, each sorted by name, at most
+// host.max_listing_entries of them; .gmi entries labelled with their first
+// heading; dotfiles and the host's key/cert files omitted.
 std::string generate_index(const std::filesystem::path& directory, std::string_view url_path,
                            const host_config& host);
 // The same, also omitting entries inside `cert_dir` (the server's certificate

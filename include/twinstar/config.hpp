@@ -63,6 +63,11 @@ struct feed_config {
   config_location at{};             // where `path` was written
 };
 
+// Entries a generated directory listing shows at most (Gemini index page and
+// Gopher menu alike); the rest are counted in a note line.
+inline constexpr std::size_t default_max_listing_entries = 1000;
+inline constexpr std::size_t max_max_listing_entries = 100'000;
+
 struct host_config {
   std::string name;  // lower-cased
   std::vector<std::string> aliases;
@@ -72,6 +77,7 @@ struct host_config {
   std::string lang;  // "" = none
   std::vector<std::string> index_files{"index.gmi"};
   bool listing = true;
+  std::size_t max_listing_entries = default_max_listing_entries;  // 1 to max_max_listing_entries
   std::map<std::string, std::string> mime_overrides;  // ext (no dot) -> type
   std::vector<redirect_rule> redirects;
   std::vector<std::string> gone;  // exact paths answered with 52

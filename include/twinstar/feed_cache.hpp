@@ -30,6 +30,7 @@
 
 #include "twinstar/capsule.hpp"
 #include "twinstar/config.hpp"
+#include "twinstar/derived.hpp"
 #include "twinstar/feed.hpp"
 #include "twinstar/router.hpp"
 
@@ -54,11 +55,12 @@ struct snapshot {
   // through `key` (the Atom document for one base URL, the Gopher menu for
   // one host:port): built by `make` on first use, then shared. Thread-safe.
   std::shared_ptr<const std::string> derived(const std::string& key,
-                                             const std::function<std::string()>& make) const;
+                                             const std::function<std::string()>& make) const {
+    return derived_.get(key, make);
+  }
 
  private:
-  mutable std::mutex derived_mutex_;
-  mutable std::map<std::string, std::shared_ptr<const std::string>> derived_;
+  derived_renderings derived_;
 };
 
 class cache {
@@ -122,8 +124,9 @@ std::shared_ptr<const snapshot> snapshot_for(const host_config& host, std::strin
 //    at most max_marker_page_bytes) that holds "{{latest PATH [N]}}" lines
 //    gets them replaced by the newest N links of the feed at PATH (N from the
 //    marker, else the feed's `latest`); markers naming no feed stay as written.
-// Everything else is resolve_on_disk's answer, unchanged.
+// Everything else is resolve_on_disk's answer, unchanged (its generated
+// listings from `listings` when given).
 resolution resolve(const route_path& path, const std::filesystem::path& cert_dir, cache& feeds,
-                   std::string_view base_url);
+                   std::string_view base_url, listing_cache* listings = nullptr);
 
 }  // namespace twinstar::feed

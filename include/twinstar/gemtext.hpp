@@ -31,4 +31,8 @@ std::vector<line> parse(std::string_view document);
 // The text of the first heading (any level), if any.
 std::optional<std::string> first_heading(std::string_view document);
 
+// `text` with every control character (below 0x20, and 0x7f) replaced by
+// '?', so a file name or a heading cannot end or corrupt the line it is put in.
+std::string printable(std::string_view text);
+
 }  // namespace twinstar::gemtext

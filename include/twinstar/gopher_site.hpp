@@ -16,6 +16,7 @@ namespace twinstar {
 namespace feed {
 class cache;
 }
+class listing_cache;
 
 struct gopher_answer {
   std::string body;                // the whole response when `file` is empty
@@ -36,11 +37,15 @@ struct gopher_site {
   // listings. Set: a feed directory's menu is its generated index, atom.xml
   // is sent as a file, and {{latest}} markers in index pages are expanded.
   feed::cache* feeds = nullptr;
+  // Generated directory listings (listing.hpp) kept between requests; null
+  // builds each one for its request.
+  listing_cache* listings = nullptr;
 
   // Decide the answer to one request line (terminator removed).
   // - directories (with or without the trailing slash): a `gophermap` file if
   //   present, else the index.gmi converted to a menu, else the generated
   //   listing as a menu (51-equivalent error item when listing is off);
+  //   a menu never reads the directories it only links to;
   // - a .gmi page: plain text (type 0) rendered from the gemtext;
   // - other files: byte-exact; missing or refused: a type 3 error item.
   gopher_answer answer(std::string_view request_line) const;

@@ -4,6 +4,8 @@
 // capsule); this layer only moves bytes and enforces timeouts.
 #include <atomic>
 #include <cstdint>
+#include <filesystem>
+#include <functional>
 #include <memory>
 #include <string>
 #include <vector>
@@ -27,11 +29,19 @@ struct endpoint_info {
 // at its key in the config.
 std::vector<config_error> check_runtime(const server_config& config, void (*note)(const std::string&));
 
+// Points where tests (and diagnostics) can watch the server's work. Each is
+// called on the thread doing that work, which waits for it to return.
+struct server_hooks {
+  // Before a generated directory listing is built (on a builder thread).
+  std::function<void(const std::filesystem::path& directory)> before_listing_build;
+};
+
 class server {
  public:
   // Binds every listener (certificates must exist: see tls::prepare_certificates).
   // On failure returns nullptr and sets `error`.
-  static std::unique_ptr<server> create(std::shared_ptr<const server_config> config, std::string& error);
+  static std::unique_ptr<server> create(std::shared_ptr<const server_config> config, std::string& error,
+                                        server_hooks hooks = {});
   ~server();
 
   const std::vector<endpoint_info>& endpoints() const;

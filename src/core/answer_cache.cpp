@@ -57,15 +57,7 @@ std::optional<std::uint64_t> change_watch::watch(const std::vector<std::filesyst
   }
   std::lock_guard lock(mutex_);
   for (const auto& d : directories) {
-    const std::string name = d.empty() ? "." : d.string();
-    if (by_directory_.contains(name)) continue;
-    if (by_directory_.size() >= max_directories) return std::nullopt;
-    const int wd = ::inotify_add_watch(fd_, name.c_str(), change_events | IN_ONLYDIR);
-    if (wd < 0) return std::nullopt;
-    // Watching the same directory under two names gives one descriptor.
-    if (auto old = directories_.find(wd); old != directories_.end()) by_directory_.erase(old->second);
-    directories_[wd] = name;
-    by_directory_[name] = wd;
+    if (!add_watch(d.empty() ? "." : d.string())) return std::nullopt;
   }
   drain();
   return generation_;
@@ -77,6 +69,31 @@ std::uint64_t change_watch::generation() {
   return generation_;
 }
 
+std::optional<std::uint64_t> change_watch::directory_generation(const std::filesystem::path& directory) {
+  if (fd_ < 0) return std::nullopt;
+  const std::string name = directory.empty() ? "." : directory.string();
+  std::lock_guard lock(mutex_);
+  drain();  // first: an event for a watch that is then dropped must not be missed
+  if (!add_watch(name)) return std::nullopt;
+  return changed_at_[by_directory_.at(name)];
+}
+
+bool change_watch::add_watch(const std::string& name) {
+  if (by_directory_.contains(name)) return true;
+  if (by_directory_.size() >= max_directories) return false;
+  const int wd = ::inotify_add_watch(fd_, name.c_str(), change_events | IN_ONLYDIR);
+  if (wd < 0) return false;
+  // Watching the same directory under two names gives one descriptor.
+  if (auto old = directories_.find(wd); old != directories_.end()) {
+    by_directory_.erase(old->second);
+  } else {
+    changed_at_[wd] = ++changes_;  // a new watch: unlike any value seen before
+  }
+  directories_[wd] = name;
+  by_directory_[name] = wd;
+  return true;
+}
+
 void change_watch::drain() {
   if (fd_ < 0) return;
   alignas(inotify_event) char buf[4096];
@@ -84,13 +101,19 @@ void change_watch::drain() {
     const ssize_t n = ::read(fd_, buf, sizeof buf);
     if (n <= 0) break;  // EAGAIN: nothing (more) pending
     ++generation_;
+    ++changes_;
     for (ssize_t at = 0; at < n;) {
       const auto* ev = reinterpret_cast<const inotify_event*>(buf + at);
-      if (ev->mask & IN_IGNORED) {  // the directory is gone: watch it again if asked
+      if (ev->mask & IN_Q_OVERFLOW) {  // events were lost: anything may have changed
+        for (auto& [wd, changed] : changed_at_) changed = changes_;
+      } else if (ev->mask & IN_IGNORED) {  // the directory is gone: watch it again if asked
         if (auto it = directories_.find(ev->wd); it != directories_.end()) {
           by_directory_.erase(it->second);
           directories_.erase(it);
         }
+        changed_at_.erase(ev->wd);
+      } else if (auto it = changed_at_.find(ev->wd); it != changed_at_.end()) {
+        it->second = changes_;
       }
       at += static_cast<ssize_t>(sizeof(inotify_event) + ev->len);
     }
@@ -101,7 +124,11 @@ change_watch::change_watch() = default;
 change_watch::~change_watch() = default;
 std::optional<std::uint64_t> change_watch::watch(const std::vector<std::filesystem::path>&) { return std::nullopt; }
 std::uint64_t change_watch::generation() { return 0; }
+std::optional<std::uint64_t> change_watch::directory_generation(const std::filesystem::path&) {
+  return std::nullopt;
+}
 void change_watch::drain() {}
+bool change_watch::add_watch(const std::string&) { return false; }
 #endif
 
 }  // namespace twinstar

@@ -7,7 +7,8 @@
 #include <utility>
 #include <vector>
 
-#include "twinstar/gemtext.hpp"
+#include "capsule_detail.hpp"
+#include "twinstar/listing.hpp"
 #include "twinstar/mime.hpp"
 #include "twinstar/url.hpp"
 
@@ -15,71 +16,13 @@ namespace twinstar {
 namespace fs = std::filesystem;
 namespace {
 
-// How much of a .gmi file the index reads looking for its heading: a listing
-// must not read whole files.
-inline constexpr std::size_t heading_scan_bytes = 16 * 1024;
-
-bool is_dotfile(std::string_view name) { return !name.empty() && name.front() == '.'; }
+using detail::entry_kind;
+using detail::guard;
+using detail::inspect;
+using detail::is_dotfile;
 
 bool starts_with(std::string_view text, std::string_view prefix) {
   return text.substr(0, prefix.size()) == prefix;
-}
-
-fs::path canonical_or_empty(const fs::path& path) {
-  if (path.empty()) return {};
-  std::error_code ec;
-  auto canon = fs::canonical(path, ec);
-  return ec ? fs::path{} : canon;
-}
-
-// What a host must never hand out: anything outside its root, anything
-// reached through a dot component, its key and certificate, the cert dir.
-struct guard {
-  fs::path root;  // canonical
-  fs::path cert;  // canonical, empty when absent
-  fs::path key;
-  fs::path cert_dir;
-
-  guard(const host_config& host, fs::path canonical_root, const fs::path& certs)
-      : root(std::move(canonical_root)),
-        cert(canonical_or_empty(host.cert)),
-        key(canonical_or_empty(host.key)),
-        cert_dir(canonical_or_empty(certs)) {}
-
-  bool forbids(const fs::path& canon) const {
-    if (!inside_root(root, canon)) return true;
-    // A symlink inside the root may still point at ".git/config" or similar.
-    for (const auto& part : canon.lexically_relative(root)) {
-      if (part != "." && is_dotfile(part.native())) return true;
-    }
-    if (!cert.empty() && canon == cert) return true;
-    if (!key.empty() && canon == key) return true;
-    return !cert_dir.empty() && inside_root(cert_dir, canon);
-  }
-};
-
-enum class entry_kind { missing, forbidden, unreadable, directory, file, other };
-
-struct entry {
-  entry_kind kind;
-  fs::path canon;
-};
-
-// Follows symlinks, then classifies the target. Sockets, FIFOs and devices
-// are `other`: never opened, since opening a FIFO would block the worker.
-entry inspect(const guard& rules, const fs::path& candidate) {
-  std::error_code ec;
-  auto canon = fs::canonical(candidate, ec);
-  if (ec) {
-    // ENOENT, ENOTDIR (a file used as a directory), ELOOP, dangling links.
-    return {ec == std::errc::permission_denied ? entry_kind::unreadable : entry_kind::missing, {}};
-  }
-  if (rules.forbids(canon)) return {entry_kind::forbidden, std::move(canon)};
-  const auto st = fs::status(canon, ec);
-  if (ec) return {entry_kind::missing, std::move(canon)};
-  if (fs::is_directory(st)) return {entry_kind::directory, std::move(canon)};
-  if (fs::is_regular_file(st)) return {entry_kind::file, std::move(canon)};
-  return {entry_kind::other, std::move(canon)};
 }
 
 bool readable(const fs::path& file) {
@@ -96,29 +39,12 @@ resolution serve(const fs::path& canon, std::string_view name, const host_config
   return serve_file{canon, mime_for_path(name, host.mime_overrides), size};
 }
 
-// Control characters in file names or headings would break the gemtext line.
-std::string printable(std::string_view text) {
-  std::string out(text);
-  for (auto& c : out) {
-    const auto byte = static_cast<unsigned char>(c);
-    if (byte < 0x20 || byte == 0x7f) c = '?';
-  }
-  return out;
-}
-
-std::string label_for_file(const fs::path& canon, const std::string& name, const host_config& host) {
-  if (mime_for_path(name, host.mime_overrides) != "text/gemini") return name;
-  std::ifstream in(canon, std::ios::binary);
-  if (!in) return name;
-  std::string head(heading_scan_bytes, '\0');
-  in.read(head.data(), static_cast<std::streamsize>(head.size()));
-  head.resize(static_cast<std::size_t>(in.gcount()));
-  auto heading = gemtext::first_heading(head);
-  return heading && !heading->empty() ? *heading : name;
-}
+// What a directory without an index file gets: its generated listing, built
+// (or taken from `listings`), or only the knowledge that it would get one.
+enum class listing_mode { build, probe };
 
 resolution resolve_directory(const route_path& path, const guard& rules, const fs::path& dir,
-                             const fs::path& cert_dir) {
+                             const fs::path& cert_dir, listing_mode mode, listing_cache* listings) {
   const auto& host = *path.host;
   // Without the slash, relative links on the page would resolve one level up.
   if (!path.path.trailing_slash && !path.path.segments.empty()) {
@@ -135,12 +61,16 @@ resolution resolve_directory(const route_path& path, const guard& rules, const f
   if (!listing_allowed(host, path.url_path)) {
     return error{errc::listing_disabled, {}};
   }
-  return serve_generated{"text/gemini", generate_index(dir, path.url_path, host, cert_dir), dir};
+  if (mode == listing_mode::probe) return serve_generated{"text/gemini", {}, dir};
+  auto made = listings != nullptr ? listings->get(dir, path.url_path, host, cert_dir)
+                                  : build_listing(dir, path.url_path, host, cert_dir);
+  // Aliasing: the body points into the listing and keeps it alive.
+  std::shared_ptr<const std::string> body(made, &made->gemtext);
+  return serve_generated{"text/gemini", {}, dir, std::move(body), {}, std::move(made)};
 }
 
-}  // namespace
-
-resolution resolve_on_disk(const route_path& path, const fs::path& cert_dir) {
+resolution resolve(const route_path& path, const fs::path& cert_dir, listing_mode mode,
+                   listing_cache* listings) {
   if (path.host == nullptr) return error{errc::internal, "no host"};
   const auto& host = *path.host;
   for (const auto& segment : path.path.segments) {
@@ -167,7 +97,7 @@ resolution resolve_on_disk(const route_path& path, const fs::path& cert_dir) {
     case entry_kind::unreadable:
       return error{errc::unreadable, "permission denied: " + candidate.string()};
     case entry_kind::directory:
-      return resolve_directory(path, rules, found.canon, cert_dir);
+      return resolve_directory(path, rules, found.canon, cert_dir, mode, listings);
     case entry_kind::file:
       // "file.gmi/" names a directory that does not exist; the root must be one.
       if (path.path.trailing_slash || path.path.segments.empty()) break;
@@ -179,6 +109,16 @@ resolution resolve_on_disk(const route_path& path, const fs::path& cert_dir) {
   return error{errc::not_found, {}};
 }
 
+}  // namespace
+
+resolution resolve_on_disk(const route_path& path, const fs::path& cert_dir, listing_cache* listings) {
+  return resolve(path, cert_dir, listing_mode::build, listings);
+}
+
+resolution probe_on_disk(const route_path& path, const fs::path& cert_dir) {
+  return resolve(path, cert_dir, listing_mode::probe, nullptr);
+}
+
 std::optional<std::string> read_file_prefix(const fs::path& file, std::uintmax_t limit) {
   std::ifstream in(file, std::ios::binary | std::ios::ate);
   if (!in) return std::nullopt;
@@ -188,45 +128,6 @@ std::optional<std::string> read_file_prefix(const fs::path& file, std::uintmax_t
   in.read(text.data(), static_cast<std::streamsize>(text.size()));
   text.resize(static_cast<std::size_t>(std::max<std::streamsize>(in.gcount(), 0)));
   return text;
-}
-
-std::string generate_index(const fs::path& directory, std::string_view url_path,
-                           const host_config& host) {
-  return generate_index(directory, url_path, host, {});
-}
-
-std::string generate_index(const fs::path& directory, std::string_view url_path,
-                           const host_config& host, const fs::path& cert_dir) {
-  std::string body = "# Index of " + printable(url_path) + "\n\n";
-  if (url_path != "/") body += "=> ../ ..\n";
-
-  auto root = canonical_or_empty(host.root);
-  if (root.empty()) return body;
-  const guard rules(host, std::move(root), cert_dir);
-
-  std::vector<std::string> directories;
-  std::vector<std::pair<std::string, fs::path>> files;
-  std::error_code ec;
-  for (fs::directory_iterator it(directory, fs::directory_options::skip_permission_denied, ec), end;
-       !ec && it != end; it.increment(ec)) {
-    auto name = it->path().filename().string();
-    if (is_dotfile(name)) continue;
-    auto found = inspect(rules, it->path());
-    if (found.kind == entry_kind::directory) directories.push_back(std::move(name));
-    if (found.kind == entry_kind::file) files.emplace_back(std::move(name), std::move(found.canon));
-  }
-  // std::string compares as unsigned bytes, so the order is locale-free.
-  std::sort(directories.begin(), directories.end());
-  std::sort(files.begin(), files.end());
-
-  for (const auto& name : directories) {
-    body += "=> " + percent_encode_path(name) + "/ " + printable(name) + "/\n";
-  }
-  for (const auto& [name, canon] : files) {
-    body += "=> " + percent_encode_path(name) + " " + printable(label_for_file(canon, name, host)) +
-            "\n";
-  }
-  return body;
 }
 
 const path_rule* matching_rule(const host_config& host, std::string_view url_path,
@@ -317,4 +218,46 @@ bool inside_root(const fs::path& root, const fs::path& candidate) {
   return true;
 }
 
+namespace detail {
+
+fs::path canonical_or_empty(const fs::path& path) {
+  if (path.empty()) return {};
+  std::error_code ec;
+  auto canon = fs::canonical(path, ec);
+  return ec ? fs::path{} : canon;
+}
+
+guard::guard(const host_config& host, fs::path canonical_root, const fs::path& certs)
+    : root(std::move(canonical_root)),
+      cert(canonical_or_empty(host.cert)),
+      key(canonical_or_empty(host.key)),
+      cert_dir(canonical_or_empty(certs)) {}
+
+bool guard::forbids(const fs::path& canon) const {
+  if (!inside_root(root, canon)) return true;
+  // A symlink inside the root may still point at ".git/config" or similar.
+  for (const auto& part : canon.lexically_relative(root)) {
+    if (part != "." && is_dotfile(part.native())) return true;
+  }
+  if (!cert.empty() && canon == cert) return true;
+  if (!key.empty() && canon == key) return true;
+  return !cert_dir.empty() && inside_root(cert_dir, canon);
+}
+
+entry inspect(const guard& rules, const fs::path& candidate) {
+  std::error_code ec;
+  auto canon = fs::canonical(candidate, ec);
+  if (ec) {
+    // ENOENT, ENOTDIR (a file used as a directory), ELOOP, dangling links.
+    return {ec == std::errc::permission_denied ? entry_kind::unreadable : entry_kind::missing, {}};
+  }
+  if (rules.forbids(canon)) return {entry_kind::forbidden, std::move(canon)};
+  const auto st = fs::status(canon, ec);
+  if (ec) return {entry_kind::missing, std::move(canon)};
+  if (fs::is_directory(st)) return {entry_kind::directory, std::move(canon)};
+  if (fs::is_regular_file(st)) return {entry_kind::file, std::move(canon)};
+  return {entry_kind::other, std::move(canon)};
+}
+
+}  // namespace detail
 }  // namespace twinstar

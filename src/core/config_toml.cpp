@@ -226,10 +226,11 @@ class config_reader : detail::field_reader {
 
   void read_host(const toml::table& table, const fs::path& cert_dir, host_config& out,
                  detail::host_positions& at) {
-    check_keys(table,
-               {"name", "aliases", "root", "cert", "key", "lang", "index", "listing", "gopher",
-                "gopher_host", "gopher_port", "gopher_listen", "gone", "mime", "redirect", "path", "feed"},
-               "[[host]]");
+    check_keys(
+        table,
+        {"name", "aliases", "root", "cert", "key", "lang", "index", "listing", "max_listing_entries",
+         "gopher", "gopher_host", "gopher_port", "gopher_listen", "gone", "mime", "redirect", "path", "feed"},
+        "[[host]]");
     if (const toml::node* name = table.get("name")) at.name = pos_of(name->source());
     if (const toml::node* root = table.get("root")) at.root = pos_of(root->source());
     if (auto name = read_host_name(table, "name")) out.name = *name;
@@ -280,6 +281,9 @@ class config_reader : detail::field_reader {
       }
     }
     if (auto listing = read_bool(table, "listing")) out.listing = *listing;
+    if (auto most =
+            read_integer(table, "max_listing_entries", 1, static_cast<std::int64_t>(max_max_listing_entries)))
+      out.max_listing_entries = static_cast<std::size_t>(*most);
     if (auto gopher = read_bool(table, "gopher")) out.gopher = *gopher;
     // An empty gopher_host means "use the name", as in host_config.
     const toml::node* gopher_host = table.get("gopher_host");

@@ -77,14 +77,6 @@ bool snapshot::contains(std::string_view file) const {
   return at != listing.end() && at->first == file;
 }
 
-std::shared_ptr<const std::string> snapshot::derived(const std::string& key,
-                                                     const std::function<std::string()>& make) const {
-  const std::lock_guard lock(derived_mutex_);
-  auto& slot = derived_[key];
-  if (!slot) slot = std::make_shared<const std::string>(make());
-  return slot;
-}
-
 cache::cache(std::chrono::milliseconds recheck, clock_fn now, wall_fn wall)
     : recheck_(recheck),
       now_(now ? std::move(now) : clock_fn([] { return std::chrono::steady_clock::now(); })),
@@ -208,9 +200,9 @@ std::optional<resolution> index_file(const route_path& path, const fs::path& cer
 
 }  // namespace
 
-resolution resolve(const route_path& path, const fs::path& cert_dir, cache& feeds,
-                   std::string_view base_url) {
-  if (path.host == nullptr || path.host->feeds.empty()) return resolve_on_disk(path, cert_dir);
+resolution resolve(const route_path& path, const fs::path& cert_dir, cache& feeds, std::string_view base_url,
+                   listing_cache* listings) {
+  if (path.host == nullptr || path.host->feeds.empty()) return resolve_on_disk(path, cert_dir, listings);
   const host_config& host = *path.host;
 
   // A feed directory: its index file if it has one, else the feed index (the
@@ -225,10 +217,10 @@ resolution resolve(const route_path& path, const fs::path& cert_dir, cache& feed
                              found.directory,
                              std::shared_ptr<const std::string>(found.snap, &found.snap->index)};
     }
-    return resolve_on_disk(path, cert_dir);  // missing, or outside the root: its own answer
+    return resolve_on_disk(path, cert_dir, listings);  // missing, or outside the root: its own answer
   }
 
-  resolution res = resolve_on_disk(path, cert_dir);
+  resolution res = resolve_on_disk(path, cert_dir, listings);
   const auto* failed = std::get_if<error>(&res);
   if (failed && failed->code == errc::not_found && path.url_path.ends_with(atom_file)) {
     const auto dir_path = std::string_view(path.url_path).substr(0, path.url_path.size() - atom_file.size());

@@ -6,6 +6,7 @@
 #include <optional>
 
 #include "twinstar/feed.hpp"
+#include "twinstar/gemtext.hpp"
 #include "twinstar/url.hpp"
 
 namespace twinstar::feed {
@@ -24,15 +25,7 @@ std::string month_heading(std::string_view date) {
   return "## " + std::string(month_names[month - 1]) + " " + std::string(date.substr(0, 4));
 }
 
-// Control characters would end or corrupt a gemtext line.
-std::string printable(std::string_view text) {
-  std::string out(text);
-  for (auto& c : out) {
-    const auto byte = static_cast<unsigned char>(c);
-    if (byte < 0x20 || byte == 0x7f) c = '?';
-  }
-  return out;
-}
+using gemtext::printable;
 
 std::string link_line(std::string_view url, const entry& e) {
   return "=> " + std::string(url) + " " + e.date + " " + printable(e.title) + "\n";

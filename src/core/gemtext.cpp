@@ -96,4 +96,13 @@ std::optional<std::string> first_heading(std::string_view document) {
   return heading;
 }
 
+std::string printable(std::string_view text) {
+  std::string out(text);
+  for (auto& c : out) {
+    const auto byte = static_cast<unsigned char>(c);
+    if (byte < 0x20 || byte == 0x7f) c = '?';
+  }
+  return out;
+}
+
 }  // namespace twinstar::gemtext

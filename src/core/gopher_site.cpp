@@ -5,6 +5,7 @@
 
 #include "twinstar/capsule.hpp"
 #include "twinstar/feed_cache.hpp"
+#include "twinstar/listing.hpp"
 #include "twinstar/mime.hpp"
 #include "twinstar/reference.hpp"
 #include "twinstar/url.hpp"
@@ -100,7 +101,8 @@ gopher_answer gopher_site::answer(std::string_view request_line) const {
   // served as the directory.
   route_path path = *where;
   auto resolve_here = [this](const route_path& p) {
-    return feeds != nullptr ? feed::resolve(p, cert_dir, *feeds, gemini_base) : resolve_on_disk(p, cert_dir);
+    return feeds != nullptr ? feed::resolve(p, cert_dir, *feeds, gemini_base, listings)
+                            : resolve_on_disk(p, cert_dir, listings);
   };
   resolution res = resolve_here(path);
   if (std::holds_alternative<route_redirect>(res)) {
@@ -120,7 +122,10 @@ gopher_answer gopher_site::answer(std::string_view request_line) const {
 
   const bool directory = path.url_path.ends_with('/');
   const std::string page_path = percent_encode_path(path.url_path);
-  auto classify = [this](std::string_view absolute) -> std::optional<gopher::local_link> {
+  // A generated listing's own entries are known without a disk lookup.
+  const auto* generated = std::get_if<serve_generated>(&res);
+  const listing* listed = generated != nullptr ? generated->listed.get() : nullptr;
+  auto classify = [this, listed](std::string_view absolute) -> std::optional<gopher::local_link> {
     route lr = routes.resolve_path(host, absolute);
     auto* lp = std::get_if<route_path>(&lr);
     if (!lp) return std::nullopt;
@@ -131,7 +136,9 @@ gopher_answer gopher_site::answer(std::string_view request_line) const {
     // listing, reading every article's heading.
     if (feeds != nullptr && own.ends_with('/') && feed::find_feed(host, lp->url_path) != nullptr)
       return gopher::local_link{'1', own, certificate_protected(host, lp->url_path)};
-    resolution target = resolve_on_disk(*lp, cert_dir);
+    // Only a link: a directory's listing is not read (probe_on_disk).
+    auto known = listed != nullptr ? resolve_listed(*listed, *lp) : std::nullopt;
+    resolution target = known ? std::move(*known) : probe_on_disk(*lp, cert_dir);
     if (certificate_protected(host, lp->url_path, resolved_location(target)))
       return gopher::local_link{'1', own, true};
     if (std::holds_alternative<route_redirect>(target) || std::holds_alternative<serve_generated>(target))
@@ -185,6 +192,13 @@ gopher_answer gopher_site::answer(std::string_view request_line) const {
         // Built once per snapshot and host:port: 10,000 links take milliseconds.
         const auto key = "gopher\n" + context.host + "\n" + std::to_string(context.port);
         auto menu = snap->derived(key, [&] { return gopher::gemtext_to_menu(gen->text(), page_path, context, known); });
+        return made(*menu, {}, 0, "menu");
+      }
+      if (gen->listed) {
+        // Built once per listing and host:port, like a feed's menu.
+        const auto key = "gopher\n" + context.host + "\n" + std::to_string(context.port);
+        auto menu = gen->listed->derived.get(
+            key, [&] { return gopher::gemtext_to_menu(gen->text(), page_path, context, classify); });
         return made(*menu, {}, 0, "menu");
       }
       return made(gopher::gemtext_to_menu(gen->text(), page_path, context, classify), {}, 0, "menu");

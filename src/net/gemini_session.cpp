@@ -84,12 +84,65 @@ std::optional<client_certificate> peer_certificate(SSL* ssl) {
   return client_certificate{tls::fingerprint(peer), valid};
 }
 
+// What a cache miss builds, on the builder pool: the answer, now kept in the
+// cache, or a reply that is not kept (an error, a redirect).
+using built_answer = std::variant<std::shared_ptr<const gemini_answer>, response>;
+
+// Redirects go out as absolute URLs (resolved against the request): some
+// clients (Bombadillo) ask before following a relative one.
+response absolute_redirect(std::string_view request, const route_redirect& red) {
+  return response{red.code, resolve_reference(request, red.target), {}, -1, 0};
+}
+
+built_answer build_answer(std::string_view line, const route_path& where, const snapshot& site, shared_state& state,
+                          const request_context& ctx, const std::string& key) {
+  const auto now = clock::now();
+  resolution res =
+      feed::resolve(where, site.config->cert_dir, state.feeds,
+                    feed::gemini_base_url(where.host->name, ctx.local_port), site.listings.get());
+  if (auto* e = std::get_if<error>(&res)) return from_error(*e);
+  if (auto* red = std::get_if<route_redirect>(&res)) return absolute_redirect(line, *red);
+  gemini_answer made;
+  std::vector<std::filesystem::path> watched;
+  std::size_t bytes = 0;
+  if (auto* gen = std::get_if<serve_generated>(&res)) {
+    made.meta = gemini_meta_for(gen->mime, where.host->lang);
+    made.body = gen->shared ? gen->shared : std::make_shared<const std::string>(std::move(gen->body));
+    bytes = gen->shared ? 0 : made.body->size();  // a shared body is counted where it lives
+    made.resolved = gen->directory;
+    watched.push_back(gen->directory);
+    watched.insert(watched.end(), gen->sources.begin(), gen->sources.end());
+  } else {
+    const auto& file = std::get<serve_file>(res);
+    made.meta = gemini_meta_for(file.mime, where.host->lang);
+    made.resolved = file.file;
+    watched.push_back(file.file);
+    if (file.size <= cached_file_bytes) {
+      // Stamped before it is read: a change while reading shows next time.
+      auto pending = site.gemini_answers->watch(std::move(watched), now);
+      auto body = read_file_prefix(file.file, file.size);
+      if (!body) return from_error({errc::unreadable, "cannot read " + file.file.string()});
+      made.body = std::make_shared<const std::string>(std::move(*body));
+      auto answer = std::make_shared<const gemini_answer>(std::move(made));
+      site.gemini_answers->store(key, answer, std::move(pending), answer->body->size(), clock::now());
+      return answer;
+    }
+    made.file = file.file.string();
+    made.file_size = file.size;
+  }
+  auto answer = std::make_shared<const gemini_answer>(std::move(made));
+  site.gemini_answers->store(key, answer, site.gemini_answers->watch(std::move(watched), now), bytes,
+                             clock::now());
+  return answer;
+}
+
 // The decision, plus the open() of the file, which happens before the 20 is
-// sent so an unreadable file still gets an honest status.
-response decide(std::string_view line, const snapshot& site, shared_state& state, const request_context& ctx,
-                outcome& out) {
+// sent so an unreadable file still gets an honest status. Answers in the
+// cache are served from the event loop; a miss is built off it.
+asio::awaitable<response> decide(std::string_view line, const snapshot& site, shared_state& state,
+                                 const request_context& ctx, outcome& out) {
   auto parsed = parse_url(line);
-  if (!parsed) return from_error(parsed.error());
+  if (!parsed) co_return from_error(parsed.error());
   out.host = parsed->host;
   out.path = parsed->query ? parsed->path + '?' + *parsed->query : parsed->path;  // the log shows both
   auto verdict = site.limiter->admit(ctx.client_ip, clock::now());
@@ -97,76 +150,37 @@ response decide(std::string_view line, const snapshot& site, shared_state& state
     if (verdict.log)
       log_event("rate limit: " + shown_address(ctx.client_ip, site.config->log_ip) + (verdict.banned ? " banned for " : " told to wait ") +
                 std::to_string(verdict.retry_after.count()) + " s");
-    return from_error({errc::slow_down, std::to_string(verdict.retry_after.count())});
+    co_return from_error({errc::slow_down, std::to_string(verdict.retry_after.count())});
   }
   route r = site.routes->resolve_gemini(*parsed, ctx.local_port, ctx.local_ip);
-  if (auto* e = std::get_if<error>(&r)) return from_error(*e);
-  // Redirects go out as absolute URLs (resolved against the request): some
-  // clients (Bombadillo) ask before following a relative one.
-  auto redirect = [&](const route_redirect& red) {
-    return response{red.code, resolve_reference(line, red.target), {}, -1, 0};
-  };
-  if (auto* red = std::get_if<route_redirect>(&r)) return redirect(*red);
+  if (auto* e = std::get_if<error>(&r)) co_return from_error(*e);
+  if (auto* red = std::get_if<route_redirect>(&r)) co_return absolute_redirect(line, *red);
   const auto& where = std::get<route_path>(r);
   const client_certificate* cert = ctx.cert ? &*ctx.cert : nullptr;
-  if (auto refused = check_client_certificate(*where.host, where.url_path, cert)) return from_error(*refused);
-  // The rules also hold where the path leads on disk (a symlink into a
-  // protected directory); checked on every request, cached or not.
-  auto refused_at = [&](const gemini_answer& a) {
-    return check_client_certificate(*where.host, where.url_path, cert, a.resolved);
-  };
+  if (auto refused = check_client_certificate(*where.host, where.url_path, cert)) co_return from_error(*refused);
   // Served from memory while nothing it was built from has changed.
   const std::string key = where.host->name + '\n' + std::to_string(ctx.local_port) + '\n' + where.url_path;
-  const auto now = clock::now();
-  auto answer = site.gemini_answers->find(key, now);
+  auto answer = site.gemini_answers->find(key, clock::now());
   if (!answer) {
-    resolution res = feed::resolve(where, site.config->cert_dir, state.feeds,
-                                   feed::gemini_base_url(where.host->name, ctx.local_port));
-    if (auto* e = std::get_if<error>(&res)) return from_error(*e);
-    if (auto* red = std::get_if<route_redirect>(&res)) return redirect(*red);
-    gemini_answer made;
-    std::vector<std::filesystem::path> watched;
-    std::size_t bytes = 0;
-    if (auto* gen = std::get_if<serve_generated>(&res)) {
-      made.meta = gemini_meta_for(gen->mime, where.host->lang);
-      made.body = gen->shared ? gen->shared : std::make_shared<const std::string>(std::move(gen->body));
-      bytes = gen->shared ? 0 : made.body->size();  // a shared body is counted where it lives
-      made.resolved = gen->directory;
-      watched.push_back(gen->directory);
-      watched.insert(watched.end(), gen->sources.begin(), gen->sources.end());
-    } else {
-      const auto& file = std::get<serve_file>(res);
-      made.meta = gemini_meta_for(file.mime, where.host->lang);
-      made.resolved = file.file;
-      watched.push_back(file.file);
-      if (file.size <= cached_file_bytes) {
-        // Stamped before it is read: a change while reading shows next time.
-        auto pending = site.gemini_answers->watch(std::move(watched), now);
-        auto body = read_file_prefix(file.file, file.size);
-        if (!body) return from_error({errc::unreadable, "cannot read " + file.file.string()});
-        made.body = std::make_shared<const std::string>(std::move(*body));
-        answer = std::make_shared<const gemini_answer>(std::move(made));
-        site.gemini_answers->store(key, answer, std::move(pending), answer->body->size());
-        if (auto refused = refused_at(*answer)) return from_error(*refused);
-        return {gemini::status::success, answer->meta, {}, -1, 0, answer->body};
-      }
-      made.file = file.file.string();
-      made.file_size = file.size;
-    }
-    answer = std::make_shared<const gemini_answer>(std::move(made));
-    site.gemini_answers->store(key, answer, site.gemini_answers->watch(std::move(watched), now), bytes);
+    built_answer made = co_await build_off_loop(state, "gemini\n" + key,
+                                                [&] { return build_answer(line, where, site, state, ctx, key); });
+    if (auto* reply = std::get_if<response>(&made)) co_return std::move(*reply);
+    answer = std::get<std::shared_ptr<const gemini_answer>>(std::move(made));
   }
-  if (auto refused = refused_at(*answer)) return from_error(*refused);
-  if (answer->body) return {gemini::status::success, answer->meta, {}, -1, 0, answer->body};
+  // The rules also hold where the path leads on disk (a symlink into a
+  // protected directory); checked on every request, cached or not.
+  if (auto refused = check_client_certificate(*where.host, where.url_path, cert, answer->resolved))
+    co_return from_error(*refused);
+  if (answer->body) co_return response{gemini::status::success, answer->meta, {}, -1, 0, answer->body};
   // The size at open is what will be sent, whatever happens to the file meanwhile.
   const int fd = ::open(answer->file.c_str(), O_RDONLY | O_CLOEXEC);
   struct stat st {};
   if (fd < 0 || ::fstat(fd, &st) != 0) {
     const std::string why = std::strerror(errno);
     if (fd >= 0) ::close(fd);
-    return from_error({errc::unreadable, "cannot open " + answer->file + ": " + why});
+    co_return from_error({errc::unreadable, "cannot open " + answer->file + ": " + why});
   }
-  return {gemini::status::success, answer->meta, {}, fd, static_cast<std::uint64_t>(st.st_size)};
+  co_return response{gemini::status::success, answer->meta, {}, fd, static_cast<std::uint64_t>(st.st_size)};
 }
 
 asio::awaitable<void> exchange(tls_stream& stream, const peer& client, const snapshot& site, shared_state& state,
@@ -205,7 +219,7 @@ asio::awaitable<void> exchange(tls_stream& stream, const peer& client, const sna
       auto local = sock.local_endpoint(ec);
       request_context ctx{local.port(), local.address().to_string(), client.address,
                           peer_certificate(stream.native_handle())};
-      resp = decide(frame.line, site, state, ctx, out);
+      resp = co_await decide(frame.line, site, state, ctx, out);
       if (!resp.problem.empty())  // what the operator must fix, said once per request (rate-limited)
         log_limited("gemini " + out.host + out.path + ": " + resp.problem);
       break;

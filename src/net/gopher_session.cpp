@@ -42,10 +42,33 @@ gopher::menu_context context_of(const host_config& host, std::uint16_t local_por
   return {host.gopher_host.empty() ? host.name : host.gopher_host, host.gopher_port ? host.gopher_port : local_port};
 }
 
+// What a cache miss builds, on the builder pool: the answer to `line` (a
+// selector line), kept in the cache unless it is an error.
+std::shared_ptr<const gopher_answer> build_answer(const std::string& line, const snapshot& snap,
+                                                  const host_config& host, shared_state& state,
+                                                  std::uint16_t local_port) {
+  const std::string key = host.name + '\n' + std::to_string(local_port) + '\n' + line;
+  const auto now = clock::now();
+  std::string gemini_base = "gemini://" + host.name;
+  if (snap.gemini_port != gemini::default_port) gemini_base += ":" + std::to_string(snap.gemini_port);
+  const gopher_site site{*snap.routes, host,         context_of(host, local_port), snap.config->cert_dir,
+                         gemini_base,  &state.feeds, snap.listings.get()};
+  gopher_answer answer = site.answer(line);
+  const bool cacheable = answer.kind != "error" && !answer.sources.empty();
+  // Stamped after building: a change made meanwhile shows within max_age.
+  auto pending =
+      cacheable ? snap.gopher_answers->watch(answer.sources, now) : answer_cache<gopher_answer>::pending{};
+  auto kept = std::make_shared<const gopher_answer>(std::move(answer));
+  if (cacheable) snap.gopher_answers->store(key, kept, std::move(pending), kept->body.size(), clock::now());
+  return kept;
+}
+
 // The answer to what the client sent: a complete line, a line too long, or
 // (at EOF) whatever arrived. Fills the selector and kind for the log.
-std::shared_ptr<const gopher_answer> decide(gopher::frame frame, const request_buffer& buf, const peer& client,
-                                            const snapshot& snap, const host_config& host, shared_state& state,
+// nullptr when the answer is not in the cache: then start.missed is set and
+// build_answer makes it, off the event loop.
+std::shared_ptr<const gopher_answer> decide(gopher::frame frame, const request_buffer& buf,
+                                            const peer& client, const snapshot& snap, const host_config& host,
                                             std::uint16_t local_port, gopher_start& start) {
   const gopher::menu_context context = context_of(host, local_port);
   const std::string& client_ip = client.address;
@@ -71,20 +94,10 @@ std::shared_ptr<const gopher_answer> decide(gopher::frame frame, const request_b
     start.selector = std::string(frame.line);
     // Served from memory while nothing it was built from has changed.
     const std::string key = host.name + '\n' + std::to_string(local_port) + '\n' + start.selector;
-    const auto now = clock::now();
-    kept = snap.gopher_answers->find(key, now);
+    kept = snap.gopher_answers->find(key, clock::now());
     if (!kept) {
-      // Only a miss builds the site (and its strings).
-      std::string gemini_base = "gemini://" + host.name;
-      if (snap.gemini_port != gemini::default_port) gemini_base += ":" + std::to_string(snap.gemini_port);
-      const gopher_site site{*snap.routes, host, context, snap.config->cert_dir, gemini_base, &state.feeds};
-      gopher_answer answer = site.answer(frame.line);
-      const bool cacheable = answer.kind != "error" && !answer.sources.empty();
-      // Stamped after building: a change made meanwhile shows within max_age.
-      auto pending = cacheable ? snap.gopher_answers->watch(answer.sources, now)
-                               : answer_cache<gopher_answer>::pending{};
-      kept = std::make_shared<const gopher_answer>(std::move(answer));
-      if (cacheable) snap.gopher_answers->store(key, kept, std::move(pending), kept->body.size());
+      start.missed = true;
+      return nullptr;
     }
   }
   start.kind = kept->kind;
@@ -113,7 +126,7 @@ asio::awaitable<void> exchange(tcp::socket& socket, const peer& client, const sn
                                shared_state& state, std::uint16_t local_port, session_deadline& deadline,
                                gopher_start& start) {
   const server_config& config = *snap.config;
-  if (!start.answer) {
+  if (!start.answer && !start.missed) {
     request_buffer buf;
     buf.have = std::min(start.received.size(), buf.capacity);
     std::copy_n(start.received.data(), buf.have, buf.bytes);
@@ -131,7 +144,14 @@ asio::awaitable<void> exchange(tcp::socket& socket, const peer& client, const sn
       if (ec && buf.have == 0) co_return;  // nothing sent: just close
       frame = frame_of(buf, bool(ec));
     }
-    start.answer = decide(*frame, buf, client, snap, host, state, local_port, start);
+    start.answer = decide(*frame, buf, client, snap, host, local_port, start);
+  }
+  if (!start.answer) {
+    const std::string key =
+        "gopher\n" + host.name + '\n' + std::to_string(local_port) + '\n' + start.selector;
+    start.answer = co_await build_off_loop(
+        state, key, [&] { return build_answer(start.selector, snap, host, state, local_port); });
+    start.kind = start.answer->kind;
   }
   const gopher_answer& answer = *start.answer;
 
@@ -197,7 +217,8 @@ std::optional<gopher_start> serve_gopher_now(int fd, const peer& client, const s
     start.received.assign(buf.bytes, buf.have);
     return start;
   }
-  start.answer = decide(*frame, buf, client, site, *host, state, local_port, start);
+  start.answer = decide(*frame, buf, client, site, *host, local_port, start);
+  if (!start.answer) return start;                // a miss: built off the event loop
   if (!start.answer->file.empty()) return start;  // files are read and sent with deadlines
   const std::string& body = start.answer->body;
   ssize_t sent = ::send(fd, body.data(), body.size(), MSG_NOSIGNAL | MSG_DONTWAIT);

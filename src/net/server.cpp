@@ -50,6 +50,7 @@ struct server::impl {
   unsigned workers = 1;
   std::uint16_t gemini_port = gemini::default_port;
   std::shared_ptr<const server_config> started_with;  // the listeners and workers that run
+  server_hooks hooks;
 
   void stop_all() {
     io.stop();
@@ -312,8 +313,10 @@ struct server::impl {
 server::server(std::unique_ptr<impl> p) : impl_(std::move(p)) {}
 server::~server() = default;
 
-std::unique_ptr<server> server::create(std::shared_ptr<const server_config> config, std::string& error) {
+std::unique_ptr<server> server::create(std::shared_ptr<const server_config> config, std::string& error,
+                                       server_hooks hooks) {
   auto p = std::make_unique<impl>();
+  p->hooks = std::move(hooks);
   p->workers = config->workers;
   for (unsigned i = 1; i < p->workers; ++i) p->more_io.push_back(std::make_unique<asio::io_context>(1));
   for (unsigned i = 0; i < p->workers; ++i) p->sweepers.push_back(std::make_unique<deadline_sweeper>());
@@ -350,7 +353,7 @@ std::unique_ptr<server> server::create(std::shared_ptr<const server_config> conf
     for (const auto& where : host.gopher_listen)
       if (!bind(where, true, host.name)) return nullptr;
   }
-  auto site = snapshot::build(config, p->gemini_port, error);
+  auto site = snapshot::build(config, p->gemini_port, error, nullptr, p->hooks);
   if (!site) return nullptr;
   p->started_with = config;
   p->state.replace(std::move(site));
@@ -453,7 +456,7 @@ std::vector<std::string> needing_restart(const server_config& running, const ser
 bool server::reload(std::shared_ptr<const server_config> config, std::string& error,
                     std::vector<std::string>* restart_needed) {
   auto& p = *impl_;
-  auto site = snapshot::build(config, p.gemini_port, error, p.state.current().get());
+  auto site = snapshot::build(config, p.gemini_port, error, p.state.current().get(), p.hooks);
   if (!site) return false;
   // Listeners and workers are what start-up made; compare with the first
   // configuration's, which is what is really running.
@@ -530,7 +533,7 @@ asio::awaitable<void> drain_and_close(tcp::socket& socket) {
 
 std::shared_ptr<const snapshot> snapshot::build(std::shared_ptr<const server_config> config,
                                                 std::uint16_t gemini_port, std::string& error,
-                                                const snapshot* previous) {
+                                                const snapshot* previous, const server_hooks& hooks) {
   if (auto problems = check_on_disk(*config, "config"); !problems.empty()) {
     error = problems.front().message;
     return nullptr;
@@ -550,6 +553,8 @@ std::shared_ptr<const snapshot> snapshot::build(std::shared_ptr<const server_con
     site->limiter = std::make_shared<rate_limiter>(config->rate_limit);
     site->connection_rate = std::make_shared<rate_limiter>(connections);
   }
+  site->listings =
+      std::make_unique<listing_cache>(listing_cache::limits{}, nullptr, hooks.before_listing_build);
   return site;
 }
 

@@ -3,22 +3,26 @@
 // for timeouts. Not part of the public headers.
 #include <asio.hpp>
 #include <asio/experimental/as_tuple.hpp>
+#include <asio/experimental/concurrent_channel.hpp>
 #include <asio/ssl.hpp>
-
 #include <atomic>
 #include <chrono>
 #include <memory>
 #include <mutex>
 #include <optional>
 #include <string>
+#include <unordered_map>
+#include <vector>
 
 #include "twinstar/access_log.hpp"
 #include "twinstar/answer_cache.hpp"
-#include "twinstar/gopher_site.hpp"
 #include "twinstar/config.hpp"
 #include "twinstar/feed_cache.hpp"
+#include "twinstar/gopher_site.hpp"
 #include "twinstar/limits.hpp"
+#include "twinstar/listing.hpp"
 #include "twinstar/router.hpp"
+#include "twinstar/server.hpp"
 #include "twinstar/tls.hpp"
 
 namespace twinstar::shell {
@@ -62,13 +66,52 @@ struct snapshot {
   // request line (Gopher); a reload starts with empty ones.
   std::unique_ptr<answer_cache<gemini_answer>> gemini_answers = std::make_unique<answer_cache<gemini_answer>>();
   std::unique_ptr<answer_cache<gopher_answer>> gopher_answers = std::make_unique<answer_cache<gopher_answer>>();
+  // Generated directory listings, shared by both protocols.
+  std::unique_ptr<listing_cache> listings;
 
   // nullptr and `error` set when a certificate or key cannot be loaded or a
   // root is unusable (check_on_disk). `previous` (on reload) hands its rate
   // limiters' memory (tokens, bans) over to the new ones.
   static std::shared_ptr<const snapshot> build(std::shared_ptr<const server_config> config,
                                                std::uint16_t gemini_port, std::string& error,
-                                               const snapshot* previous = nullptr);
+                                               const snapshot* previous = nullptr, const server_hooks& hooks = {});
+};
+
+// Threads that build answers missing from the answer caches (file reads,
+// directory listings, feed scans), so that a slow build (a directory of
+// 100,000 files, a cold disk) holds up only the requests waiting for it,
+// never a worker's event loop.
+inline constexpr std::size_t builder_threads = 2;
+
+// Answers being built, by key: a request that misses while the same
+// answer is being built waits for that build instead of starting another,
+// and waits without holding a thread (a channel of its own, signalled by
+// the build's owner), so requests for one slow answer cannot take every
+// builder thread.
+class build_flights {
+ public:
+  struct flight;
+  using signal = asio::experimental::concurrent_channel<void(
+      std::error_code, bool)>;  // (the bool: 1.22 needs a second argument)
+
+  // The flight building `key`, and whether the caller is to build it (it
+  // then calls finish); else the caller waits on `done` (registered here
+  // unless the flight is already over).
+  std::pair<std::shared_ptr<flight>, bool> join(const std::string& key, signal* done);
+  // Publishes the result (null: the build failed) and wakes the waiters.
+  void finish(const std::string& key, const std::shared_ptr<flight>& f, std::shared_ptr<const void> result);
+  // What the flight's owner built; null while it is building or if it failed.
+  std::shared_ptr<const void> result(const flight& f);
+
+ private:
+  std::mutex mutex_;
+  std::unordered_map<std::string, std::shared_ptr<flight>> flights_;
+};
+
+struct build_flights::flight {
+  std::vector<signal*> waiting;  // channels of suspended requests, each in its own frame
+  std::shared_ptr<const void> result;
+  bool over = false;
 };
 
 struct shared_state {
@@ -85,11 +128,45 @@ struct shared_state {
   std::shared_ptr<connection_limits> connections;
   feed::cache feeds;  // generated feed indexes, shared across reloads
   std::atomic<long> active{0};
+  build_flights building;
+  // Last member: joined before the rest of the state goes away.
+  asio::thread_pool builders{builder_threads};
 
  private:
   mutable std::mutex mutex_;
   std::shared_ptr<const snapshot> current_;
 };
+
+// The answer under `key`, built by `build` on the builder pool (the calling
+// coroutine resumes on its own executor), or, when a request for the same
+// key is already building it, that build's result. The result must be
+// copyable and default-constructible. Exceptions reach the builder's caller;
+// its waiters then build for themselves.
+template <class F>
+asio::awaitable<std::invoke_result_t<F&>> build_off_loop(shared_state& state, const std::string& key,
+                                                         F build) {
+  using result = std::invoke_result_t<F&>;
+  auto run = [&]() -> asio::awaitable<result> {
+    co_return co_await asio::co_spawn(
+        state.builders, [&build]() -> asio::awaitable<result> { co_return build(); }, asio::use_awaitable);
+  };
+  build_flights::signal done(co_await asio::this_coro::executor, 1);
+  auto [flight, mine] = state.building.join(key, &done);
+  if (!mine) {
+    co_await done.async_receive(nothrow);
+    if (auto made = state.building.result(*flight)) co_return *static_cast<const result*>(made.get());
+    co_return co_await run();  // its build failed: try for ourselves
+  }
+  result made{};
+  try {
+    made = co_await run();
+  } catch (...) {
+    state.building.finish(key, flight, nullptr);
+    throw;
+  }
+  state.building.finish(key, flight, std::make_shared<const result>(made));
+  co_return made;
+}
 
 // One line to stderr, for events worth an operator's eye (limits, reloads).
 void log_event(const std::string& line, log_level level = log_level::warning);
@@ -215,6 +292,7 @@ struct gopher_start {
   clock::time_point started;
   std::string received;                         // request bytes read, no complete line yet
   std::shared_ptr<const gopher_answer> answer;  // decided (null: not yet)
+  bool missed = false;                          // not in the cache: built by serve_gopher, off the loop
   std::size_t sent = 0;                         // bytes of the answer sent
   std::string selector, kind;                   // for the access log
 };

@@ -51,6 +51,7 @@ struct running_server {
   std::thread thread;
   std::uint16_t gemini_port = 0;
   std::uint16_t gopher_port = 0;
+  server_hooks hooks;  // set before launch
 
   running_server() = default;
   running_server(const running_server&) = delete;
@@ -73,7 +74,7 @@ struct running_server {
 
   void start() {
     std::string error;
-    srv = server::create(config, error);
+    srv = server::create(config, error, hooks);
     if (!srv) throw std::runtime_error("server did not start: " + error);
     for (const auto& ep : srv->endpoints()) {
       if (ep.protocol == "gemini" && !gemini_port) gemini_port = ep.port;
@@ -176,11 +177,12 @@ inline std::unique_ptr<running_server> start_test_server(const std::string& tag 
 // One host, "localhost" (alias 127.0.0.1), serving a capsule of `files`
 // (path inside the root -> content) over Gemini and Gopher on ephemeral
 // loopback ports; `tweak` may change the configuration (and the host, as
-// hosts[0]) before the server starts.
+// hosts[0]) before the server starts; `hooks` watch its work.
 inline std::unique_ptr<running_server> start_one_host_server(
     const std::string& tag, const std::vector<std::pair<std::string, std::string>>& files,
-    const std::function<void(server_config&)>& tweak = {}) {
+    const std::function<void(server_config&)>& tweak = {}, server_hooks hooks = {}) {
   auto s = std::make_unique<running_server>();
+  s->hooks = std::move(hooks);
   s->dir = fresh_temp_dir(tag);
   const auto root = s->dir / "root";
   for (const auto& [path, content] : files) write_file(root / path, content);

@@ -24,7 +24,8 @@ using cache = answer_cache<std::string>;
 
 void put(cache& c, const std::string& key, const std::string& value, std::vector<fs::path> watched,
          cache::clock::time_point now) {
-  c.store(key, std::make_shared<const std::string>(value), c.watch(std::move(watched), now), value.size());
+  c.store(key, std::make_shared<const std::string>(value), c.watch(std::move(watched), now), value.size(),
+          now);
 }
 
 // Both ways of noticing changes, for the tables below.
@@ -87,6 +88,17 @@ TEST_CASE("answer_cache: entries expire after max_age even when nothing changed"
   put(c, "k", "v", {dir.path}, t0);
   CHECK(c.find("k", t0 + 499ms));
   CHECK_FALSE(c.find("k", t0 + 500ms));
+}
+
+TEST_CASE("answer_cache: a slow build is not stale on arrival (issue 15: huge directories)") {
+  // Stamped before a 3 s build, stored after it: max_age counts from the store.
+  temp_dir dir;
+  cache c(cache::limits{2000ms, 16, 1 << 20});
+  const auto t0 = cache::clock::now();
+  auto pending = c.watch({dir.path}, t0);
+  c.store("k", std::make_shared<const std::string>("v"), std::move(pending), 1, t0 + 3s);
+  CHECK(c.find("k", t0 + 3s + 1999ms));
+  CHECK_FALSE(c.find("k", t0 + 3s + 2000ms));
 }
 
 TEST_CASE("answer_cache: a path that did not exist is watched for appearing / inotify and stamps") {
@@ -161,4 +173,52 @@ TEST_CASE("answer_cache: over its entry or byte bound the cache starts afresh") 
   put(by_bytes, "huge", std::string(11, 'x'), {dir.path}, t0);  // larger than the bound: not kept
   CHECK_FALSE(by_bytes.find("huge", t0));
   CHECK(by_bytes.find("b", t0));
+}
+
+TEST_CASE("change_watch: a directory's own change count") {
+  // What a listing of one directory is kept by: events elsewhere leave it.
+  temp_dir dir;
+  const auto big = dir.path / "big";
+  const auto other = dir.path / "other";
+  fs::create_directories(big);
+  fs::create_directories(other);
+  write(big / "a.gmi", "# A\n");
+  change_watch changes;
+  const auto first = changes.directory_generation(big);
+  REQUIRE(first);
+  CHECK(changes.directory_generation(big) == first);
+
+  struct change {
+    const char* what;
+    bool moves;
+    void (*apply)(const fs::path& big, const fs::path& other);
+  };
+  for (const change& ch : {
+           change{"a file written in another directory", false,
+                  [](const fs::path&, const fs::path& o) { write(o / "x.txt", "x"); }},
+           change{"a file read", false,
+                  [](const fs::path& b, const fs::path&) { std::ifstream(b / "a.gmi").get(); }},
+           change{"a file edited in place", true,
+                  [](const fs::path& b, const fs::path&) { write(b / "a.gmi", "# B\n"); }},
+           change{"an entry added", true,
+                  [](const fs::path& b, const fs::path&) { write(b / "new.txt", "n"); }},
+           change{"an entry renamed", true,
+                  [](const fs::path& b, const fs::path&) { fs::rename(b / "new.txt", b / "renamed.txt"); }},
+           change{"an entry removed", true,
+                  [](const fs::path& b, const fs::path&) { fs::remove(b / "renamed.txt"); }},
+       }) {
+    CAPTURE(ch.what);
+    const auto before = changes.directory_generation(big);
+    ch.apply(big, other);
+    CHECK((changes.directory_generation(big) != before) == ch.moves);
+  }
+
+  // Removed and made again: a value never seen before.
+  const auto before = changes.directory_generation(big);
+  fs::remove_all(big);
+  fs::create_directories(big);
+  const auto again = changes.directory_generation(big);
+  REQUIRE(again);
+  CHECK(again != before);
+  CHECK(again != first);
 }

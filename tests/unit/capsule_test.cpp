@@ -238,7 +238,7 @@ TEST_CASE("resolve_on_disk: generated index pages") {
     REQUIRE(page != nullptr);
     CHECK(page->mime == "text/gemini");
     CHECK(page->directory == c.directory);
-    CHECK(page->body == golden(c.golden_file));
+    CHECK(page->text() == golden(c.golden_file));
   }
 
   // Host-wide listing off: the index file still wins, bare directories are 51.

@@ -52,6 +52,7 @@ TEST_CASE("config: a full valid config parses to the expected values") {
       "lang = \"en,fr\"\n"
       "index = [\"index.gmi\", \"index.txt\"]\n"
       "listing = false\n"
+      "max_listing_entries = 50\n"
       "gopher = false\n"
       "gopher_host = \"gopher.example.org\"\n"
       "gopher_port = 70\n"
@@ -102,6 +103,7 @@ TEST_CASE("config: a full valid config parses to the expected values") {
   CHECK(h.lang == "en,fr");
   CHECK(h.index_files == std::vector<std::string>{"index.gmi", "index.txt"});
   CHECK_FALSE(h.listing);
+  CHECK(h.max_listing_entries == 50);
   CHECK_FALSE(h.gopher);
   CHECK(h.gopher_host == "gopher.example.org");
   CHECK(h.gopher_port == 70);
@@ -145,6 +147,7 @@ TEST_CASE("config: defaults for every optional key") {
   CHECK(h.lang.empty());
   CHECK(h.index_files == std::vector<std::string>{"index.gmi"});
   CHECK(h.listing);
+  CHECK(h.max_listing_entries == 1000);
   CHECK(h.gopher);
   CHECK(h.gopher_host.empty());
   CHECK(h.gopher_port == 0);
@@ -210,14 +213,11 @@ TEST_CASE("config: each error kind is reported alone at its line and column") {
       {S + "workers = 1.5\n" + H, 3, 11, "'workers' must be an integer"},
       {S + "request_timeout = 0\n" + H, 3, 19, "'request_timeout' must be greater than 0"},
       {S + "shutdown_grace = -1.5\n" + H, 3, 18, "'shutdown_grace' must be greater than 0"},
-      {S + "request_timeout = \"10\"\n" + H, 3, 19,
-       "'request_timeout' must be a number of seconds"},
+      {S + "request_timeout = \"10\"\n" + H, 3, 19, "'request_timeout' must be a number of seconds"},
       {S + "request_timeout = nan\n" + H, 3, 19, "'request_timeout' must be greater than 0"},
       {S + "request_timeout = 1e9\n" + H, 3, 19, "'request_timeout' must be at most 86400 seconds"},
-      {"[server]\nlisten = \"127.0.0.1:1965\"\n" + H, 2, 10,
-       "'listen' must be an array of strings"},
-      {"[server]\nlisten = [\"127.0.0.1:1965\", 7]\n" + H, 2, 29,
-       "'listen' must be an array of strings"},
+      {"[server]\nlisten = \"127.0.0.1:1965\"\n" + H, 2, 10, "'listen' must be an array of strings"},
+      {"[server]\nlisten = [\"127.0.0.1:1965\", 7]\n" + H, 2, 29, "'listen' must be an array of strings"},
       {"[server]\nlisten = [\"127.0.0.1:1965\", \"::1:1965\"]\n" + H, 2, 29,
        "malformed listen address '::1:1965' (expected IPv4:PORT or [IPv6]:PORT, port 0-65535)"},
       {"[server]\nlisten = [\"localhost:1965\"]\n" + H, 2, 11,
@@ -244,28 +244,27 @@ TEST_CASE("config: each error kind is reported alone at its line and column") {
       {S + "[[host]]\nname = \"a\"\n", 3, 1, "host 'a' has no 'root'"},
       {S + H + "[[host]]\nname = \"b\"\naliases = [\"x\", \"A\"]\nroot = \"r\"\n", 8, 17,
        "'a' is already a name or alias of host 'a'"},
-      {S + H + "[[host]]\nname = \"A\"\nroot = \"r\"\n", 7, 8,
-       "'a' is already a name or alias of host 'a'"},
+      {S + H + "[[host]]\nname = \"A\"\nroot = \"r\"\n", 7, 8, "'a' is already a name or alias of host 'a'"},
       // [[host]]
       {S + "[host]\nname = \"a\"\nroot = \"r\"\n", 3, 1,
        "'host' must be an array of tables (write [[host]])"},
       {S + "[[host]]\nname = 5\nroot = \"r\"\n", 4, 8, "'name' must be a string"},
       {S + "[[host]]\nname = \"bad/name\"\nroot = \"r\"\n", 4, 8,
        "'name' is not a valid host name: 'bad/name'"},
-      {S + H + "aliases = [\"ok\", \"no way\"]\n", 6, 18,
-       "alias 'no way' is not a valid host name"},
+      {S + H + "aliases = [\"ok\", \"no way\"]\n", 6, 18, "alias 'no way' is not a valid host name"},
       {S + H + "root = 1\n", 6, 8, "cannot redefine existing string 'root'"},  // a TOML error
       {S + "[[host]]\nname = \"a\"\nroot = \"\"\n", 5, 8, "'root' must not be empty"},
       {S + H + "lang = \"en_US\"\n", 6, 8, "'lang' may contain only letters, digits, '-' and ','"},
       {S + H + "listing = \"yes\"\n", 6, 11, "'listing' must be true or false"},
       {S + H + "gopher_port = 70000\n", 6, 15, "'gopher_port' must be between 0 and 65535"},
-      {S + H + "gopher_host = \"a\\tb\"\n", 6, 15,
-       "'gopher_host' is not a valid host name: 'a\tb'"},
+      {S + H + "max_listing_entries = 0\n", 6, 23, "'max_listing_entries' must be between 1 and 100000"},
+      {S + H + "max_listing_entries = 100001\n", 6, 23, "'max_listing_entries' must be between 1 and 100000"},
+      {S + H + "max_listing_entries = \"all\"\n", 6, 23, "'max_listing_entries' must be an integer"},
+      {S + H + "gopher_host = \"a\\tb\"\n", 6, 15, "'gopher_host' is not a valid host name: 'a\tb'"},
       {S + H + "index = [\"../x\"]\n", 6, 10, "'index' entries must be plain file names"},
       {S + H + "gone = [\"old.gmi\"]\n", 6, 9, "'gone' entries must start with '/'"},
       {S + H + "mime = \"text/plain\"\n", 6, 8, "'mime' must be a table of \"ext\" = \"type\""},
-      {S + H + "[host.mime]\ntxt = 5\n", 7, 7,
-       "MIME type for 'txt' must be a string like \"text/plain\""},
+      {S + H + "[host.mime]\ntxt = 5\n", 7, 7, "MIME type for 'txt' must be a string like \"text/plain\""},
       {S + H + "[host.mime]\ntxt = \"text/plain\\r\\n20 x\"\n", 7, 7,
        "MIME type for 'txt' must be a string like \"text/plain\""},
       // [[host.redirect]]
@@ -277,11 +276,9 @@ TEST_CASE("config: each error kind is reported alone at its line and column") {
        "redirect 'to' must be a non-empty URI without spaces"},
       {S + H + "[[host.redirect]]\nfrom = \"/old\"\nto = \"/x\"\nprefix = 1\n", 9, 10,
        "'prefix' must be true or false"},
-      {S + H + "redirect = 1\n", 6, 12,
-       "'redirect' must be an array of tables (write [[host.redirect]])"},
+      {S + H + "redirect = 1\n", 6, 12, "'redirect' must be an array of tables (write [[host.redirect]])"},
       // [[host.path]]
-      {S + H + "[[host.path]]\nprefix = \"private/\"\n", 7, 10,
-       "path rule 'prefix' must start with '/'"},
+      {S + H + "[[host.path]]\nprefix = \"private/\"\n", 7, 10, "path rule 'prefix' must start with '/'"},
       {S + H + "[[host.path]]\nlisting = false\n", 6, 1, "[[host.path]] needs 'prefix'"},
       // unknown keys
       {"foo = 1\n" + S + H, 1, 1, "unknown key 'foo' at the top level"},
