@@ -204,8 +204,8 @@ class session_deadline {
   // write_timeout, or has fallen more than write_timeout behind
   // min_write_rate since the response began, and in any case at the
   // whole-response budget write_timeout + size / min_write_rate. Progress is
-  // looked at every write_timeout / 4, so a stalled reader goes between 1
-  // and 1.25 write_timeout after its last byte. A cut closes with a reset
+  // looked at every write_timeout / 4, so a stalled reader goes at most
+  // 1.25 write_timeout after its last byte. A cut closes with a reset
   // (SO_LINGER 0): a Gopher client must not read it as a complete answer,
   // and the kernel drops the unsent bytes at once. `config` must outlive
   // the phase.
