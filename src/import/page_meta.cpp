@@ -7,29 +7,13 @@
 #include "twinstar/ascii.hpp"
 #include "twinstar/import/convert.hpp"
 
+#include "utf8.hpp"
+
 namespace twinstar::news::detail {
 namespace {
 
 // A byline longer than this is a sentence, not a name.
 constexpr std::size_t max_byline_bytes = 100;
-
-void append_utf8(std::string& out, unsigned code) {
-  if (code < 0x80) {
-    out += static_cast<char>(code);
-  } else if (code < 0x800) {
-    out += static_cast<char>(0xC0 | (code >> 6));
-    out += static_cast<char>(0x80 | (code & 0x3F));
-  } else if (code < 0x10000) {
-    out += static_cast<char>(0xE0 | (code >> 12));
-    out += static_cast<char>(0x80 | ((code >> 6) & 0x3F));
-    out += static_cast<char>(0x80 | (code & 0x3F));
-  } else {
-    out += static_cast<char>(0xF0 | (code >> 18));
-    out += static_cast<char>(0x80 | ((code >> 12) & 0x3F));
-    out += static_cast<char>(0x80 | ((code >> 6) & 0x3F));
-    out += static_cast<char>(0x80 | (code & 0x3F));
-  }
-}
 
 unsigned hex4(std::string_view s, std::size_t at) {
   if (at + 4 > s.size()) return 0xFFFD;
