@@ -9,6 +9,7 @@ start_twinstar() {
   local bin="$1" config="$2" root="$3" dir="$4"
   shift 4
   mkfifo "$dir/server.out"
+  mkdir -p "$root/news"  # the bundled config's [[host.feed]] directory must exist
   "$bin" serve --config "$config" --root "$root" --listen 127.0.0.1:0 --gopher-listen 127.0.0.1:0 \
     --access-log "${TWINSTAR_ACCESS_LOG:-off}" --cert-dir "$dir/certs" --allow-root "$@" >"$dir/server.out" 2>"$dir/server.err" &
   server_pid=$!
