@@ -25,10 +25,21 @@
 #include <mutex>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <unordered_map>
 #include <vector>
 
 namespace twinstar {
+
+// The key of an answer: the host it was asked of, the local port (menus and
+// feeds name it) and the path or selector line. Sessions keep their answers
+// in separate caches, so protocols cannot collide.
+inline std::string answer_key(std::string_view host, std::uint16_t port, std::string_view path) {
+  std::string key;
+  key.reserve(host.size() + path.size() + 8);
+  key.append(host).append(1, '\n').append(std::to_string(port)).append(1, '\n').append(path);
+  return key;
+}
 
 struct file_stamp {
   bool exists = false;

@@ -68,6 +68,12 @@ class rate_limiter {
   std::unordered_map<std::string, bucket> buckets_;
 };
 
+// The operator's line for a refused request (`verdict.log` set), the same
+// for both protocols: "rate limit: <client> told to wait 3 s" or
+// "rate limit: <client> banned for 600 s". `client` as the log shows it
+// (access_log.hpp's shown_address).
+std::string rate_limit_line(const rate_limiter::verdict& verdict, std::string_view client);
+
 // Caps on open connections. acquire() is cheap and never blocks: past a cap
 // the caller answers "slow down" or closes at once, nothing is queued.
 class connection_limits {

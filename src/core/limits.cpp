@@ -114,4 +114,9 @@ std::size_t connection_limits::open_for(std::string_view client) const {
   return it == per_client_.end() ? 0 : it->second;
 }
 
+std::string rate_limit_line(const rate_limiter::verdict& verdict, std::string_view client) {
+  return "rate limit: " + std::string(client) + (verdict.banned ? " banned for " : " told to wait ") +
+         std::to_string(verdict.retry_after.count()) + " s";
+}
+
 }  // namespace twinstar

@@ -13,6 +13,13 @@ session_deadline::session_deadline(deadline_sweeper& sweeper, tcp::socket& socke
 
 session_deadline::~session_deadline() { sweeper_.remove(*this); }
 
+void session_deadline::set(clock::time_point at) {
+  at_ = at;
+  writing_ = nullptr;
+}
+
+void session_deadline::progressed() { progressed_ = clock::now(); }
+
 void session_deadline::writing(const server_config& config, std::uint64_t size) {
   const auto now = clock::now();
   const auto rate = config.min_write_rate;

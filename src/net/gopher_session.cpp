@@ -7,14 +7,13 @@
 // a timer or an epoll registration (a third of the server's cost per menu);
 // the first time anything would block, it hands what it has to the
 // coroutine `serve_gopher`, which carries on with deadlines.
-#include <fcntl.h>
 #include <sys/ioctl.h>
 #include <sys/socket.h>
-#include <sys/stat.h>
 #include <unistd.h>
 
 #include <cerrno>
 
+#include "sender.hpp"
 #include "shell.hpp"
 #include "twinstar/gemini.hpp"
 #include "twinstar/gopher.hpp"
@@ -47,7 +46,7 @@ gopher::menu_context context_of(const host_config& host, std::uint16_t local_por
 std::shared_ptr<const gopher_answer> build_answer(const std::string& line, const snapshot& snap,
                                                   const host_config& host, shared_state& state,
                                                   std::uint16_t local_port) {
-  const std::string key = host.name + '\n' + std::to_string(local_port) + '\n' + line;
+  const std::string key = answer_key(host.name, local_port, line);
   const auto now = clock::now();
   std::string gemini_base = "gemini://" + host.name;
   if (snap.gemini_port != gemini::default_port) gemini_base += ":" + std::to_string(snap.gemini_port);
@@ -81,9 +80,7 @@ std::shared_ptr<const gopher_answer> decide(gopher::frame frame, const request_b
             gopher::gopher_error_item({errc::request_too_long, "selector longer than 255 bytes"}, {}), context),
         {}, 0, "error"});
   } else if (!verdict.allowed) {
-    if (verdict.log)
-      log_event("rate limit: " + shown_address(client_ip, snap.config->log_ip) + (verdict.banned ? " banned for " : " told to wait ") +
-                std::to_string(verdict.retry_after.count()) + " s");
+    log_rate_limit(verdict, client_ip, snap.config->log_ip);
     start.selector = std::string(frame.line);
     kept = std::make_shared<const gopher_answer>(gopher_answer{
         gopher::error_menu(
@@ -93,8 +90,7 @@ std::shared_ptr<const gopher_answer> decide(gopher::frame frame, const request_b
   } else {
     start.selector = std::string(frame.line);
     // Served from memory while nothing it was built from has changed.
-    const std::string key = host.name + '\n' + std::to_string(local_port) + '\n' + start.selector;
-    kept = snap.gopher_answers->find(key, clock::now());
+    kept = snap.gopher_answers->find(answer_key(host.name, local_port, start.selector), clock::now());
     if (!kept) {
       start.missed = true;
       return nullptr;
@@ -147,54 +143,34 @@ asio::awaitable<void> exchange(tcp::socket& socket, const peer& client, const sn
     start.answer = decide(*frame, buf, client, snap, host, local_port, start);
   }
   if (!start.answer) {
-    const std::string key =
-        "gopher\n" + host.name + '\n' + std::to_string(local_port) + '\n' + start.selector;
     start.answer = co_await build_off_loop(
-        state, key, [&] { return build_answer(start.selector, snap, host, state, local_port); });
+        state, "gopher\n" + answer_key(host.name, local_port, start.selector), [&] { return build_answer(start.selector, snap, host, state, local_port); });
     start.kind = start.answer->kind;
   }
   const gopher_answer& answer = *start.answer;
 
   if (answer.file.empty()) {
-    deadline.writing(config, answer.body.size() - start.sent);
-    auto [ec, n] = co_await asio::async_write(socket, asio::buffer(answer.body) + start.sent, nothrow);
-    start.sent += n;
+    // The rest of a body serve_gopher_now began.
+    const sent done = co_await send_response(socket, deadline, config,
+                                             {.body = std::string_view(answer.body).substr(start.sent)});
+    start.sent += done.bytes;
     co_return;
   }
-  // The size at open is what will be sent, whatever happens to the file meanwhile.
-  const int fd = ::open(answer.file.c_str(), O_RDONLY | O_CLOEXEC);
-  struct stat st {};
-  if (fd < 0 || ::fstat(fd, &st) != 0) {
-    if (fd >= 0) ::close(fd);
-    std::string body =
-        gopher::error_menu(gopher::gopher_error_item({errc::unreadable, {}}, start.selector), context_of(host, local_port));
-    deadline.writing(config, body.size());
-    auto [ec, n] = co_await asio::async_write(socket, asio::buffer(body), nothrow);
-    start.sent += n;
+  std::string why;
+  const auto file = open_file::open(answer.file, why);
+  if (!file) {
+    const std::string body = gopher::error_menu(
+        gopher::gopher_error_item({errc::unreadable, {}}, start.selector), context_of(host, local_port));
+    const sent done = co_await send_response(socket, deadline, config, {.head = body});
+    start.sent += done.bytes;
     start.kind = "error";
     co_return;
   }
-  const auto size = static_cast<std::uint64_t>(st.st_size);
-  deadline.writing(config, size);
-  std::vector<char> chunk(file_chunk_bytes);
-  std::uint64_t offset = 0;
-  while (offset < size) {
-    const auto want = static_cast<std::size_t>(std::min<std::uint64_t>(chunk.size(), size - offset));
-    const ssize_t n = ::pread(fd, chunk.data(), want, static_cast<off_t>(offset));
-    if (n <= 0) {
-      // Shrunk (or unreadable) while sent. Gopher has no end marker for a
-      // file: only a reset tells the client it does not have all of it.
-      reset_and_close(socket);
-      break;
-    }
-    offset += static_cast<std::uint64_t>(n);
-    auto [ec, sent] =
-        co_await asio::async_write(socket, asio::buffer(chunk.data(), static_cast<std::size_t>(n)), nothrow);
-    start.sent += sent;
-    if (ec) break;
-    deadline.progressed();
-  }
-  ::close(fd);
+  const sent done = co_await send_response(socket, deadline, config, {.file = &*file});
+  start.sent += done.bytes;
+  // Shrunk (or unreadable) while sent. Gopher has no end marker for a file:
+  // only a reset tells the client it does not have all of it.
+  if (done.end == send_end::file_shrank) reset_and_close(socket);
 }
 
 }  // namespace

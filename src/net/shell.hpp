@@ -14,10 +14,12 @@
 #include <unordered_map>
 #include <vector>
 
+#include "deadline.hpp"
 #include "twinstar/access_log.hpp"
 #include "twinstar/answer_cache.hpp"
 #include "twinstar/config.hpp"
 #include "twinstar/feed_cache.hpp"
+#include "twinstar/gemini_site.hpp"
 #include "twinstar/gopher_site.hpp"
 #include "twinstar/limits.hpp"
 #include "twinstar/listing.hpp"
@@ -36,20 +38,6 @@ inline constexpr std::size_t request_buffer_bytes = 1026;
 inline constexpr std::size_t file_chunk_bytes = 64 * 1024;
 // Upper bound on closing: discarding what the client already sent.
 inline constexpr std::chrono::milliseconds linger_drain{2000};
-
-// A Gemini answer kept in memory: the header's meta and either the body or,
-// for a file too large to keep, its path (opened per request).
-struct gemini_answer {
-  std::string meta;
-  std::shared_ptr<const std::string> body;
-  std::string file;
-  std::uint64_t file_size = 0;
-  // What the request resolved to on disk: certificate rules apply to it too
-  // (a symlink into a protected directory), on every request.
-  std::filesystem::path resolved;
-};
-// Files up to this size are served from memory.
-inline constexpr std::uintmax_t cached_file_bytes = 64 * 1024;
 
 // Everything built from one configuration. Immutable; a reload (SIGHUP)
 // builds a new one and swaps the pointer, and each connection keeps the
@@ -115,14 +103,9 @@ struct build_flights::flight {
 };
 
 struct shared_state {
-  std::shared_ptr<const snapshot> current() const {
-    std::lock_guard lock(mutex_);
-    return current_;
-  }
-  void replace(std::shared_ptr<const snapshot> next) {
-    std::lock_guard lock(mutex_);
-    current_ = std::move(next);
-  }
+  // The snapshot new connections start with; a reload replaces it.
+  std::shared_ptr<const snapshot> current() const;
+  void replace(std::shared_ptr<const snapshot> next);
 
   std::unique_ptr<access_log> log;
   std::shared_ptr<connection_limits> connections;
@@ -178,102 +161,6 @@ void log_event(const std::string& line, log_level level = log_level::warning);
 void log_limited(const std::string& line);
 inline constexpr double limited_lines_per_second = 5;
 inline constexpr double limited_lines_burst = 20;
-
-class deadline_sweeper;
-
-// When a connection must be done with its current phase. The session moves
-// it (later or earlier) as phases change; its worker's deadline_sweeper
-// closes the socket once it has passed, which ends whatever the session
-// was waiting for (operation_aborted).
-class session_deadline {
- public:
-  session_deadline(deadline_sweeper& sweeper, tcp::socket& socket, clock::time_point at);
-  ~session_deadline();
-  session_deadline(const session_deadline&) = delete;
-  session_deadline& operator=(const session_deadline&) = delete;
-  clock::time_point at() const { return at_; }
-  // A phase with a fixed end: handshake, request, closing. These phases are
-  // idle: a server that stops closes them at once.
-  void set(clock::time_point at) {
-    at_ = at;
-    writing_ = nullptr;
-  }
-  // The response phase, `size` bytes, judged by the bytes the client takes
-  // (what its TCP acknowledged, TCP_INFO; not what sits in our send buffer,
-  // which holds megabytes). The client is cut when it has taken nothing for
-  // write_timeout, or has fallen more than write_timeout behind
-  // min_write_rate since the response began, and in any case at the
-  // whole-response budget write_timeout + size / min_write_rate. Progress is
-  // looked at every write_timeout / 4, so a stalled reader goes at most
-  // 1.25 write_timeout after its last byte. A cut closes with a reset
-  // (SO_LINGER 0): a Gopher client must not read it as a complete answer,
-  // and the kernel drops the unsent bytes at once. `config` must outlive
-  // the phase.
-  void writing(const server_config& config, std::uint64_t size);
-  // The session handed bytes to the kernel: the client took some, or the
-  // send buffer was still filling. (Progress even where TCP_INFO is missing.)
-  void progressed() { progressed_ = clock::now(); }
-
- private:
-  friend class deadline_sweeper;
-  // At the deadline of a response: true (and at_ moved) while the client
-  // keeps up; false when it is to be cut.
-  bool still_taking(clock::time_point now);
-
-  deadline_sweeper& sweeper_;
-  tcp::socket& socket_;
-  clock::time_point at_;
-  session_deadline* prev_ = nullptr;
-  session_deadline* next_ = nullptr;
-  // The response phase (writing_ set): when it began, when the client last
-  // took bytes, its budget, and the bytes acknowledged when last looked at.
-  const server_config* writing_ = nullptr;
-  clock::time_point started_, progressed_, budget_;
-  std::uint64_t acked_ = 0;
-};
-
-// One per worker (io_context), used only by that worker's thread: the
-// deadlines of its open sessions, in a list, swept every `interval` while
-// there are any. One timer per worker instead of a timer and a second
-// coroutine per connection (`work() || watchdog()`): less memory per idle
-// connection and no timer syscalls per request. Deadlines hold to within
-// `interval`.
-class deadline_sweeper {
- public:
-  static constexpr std::chrono::milliseconds interval{50};
-
-  // Closes the socket of every session whose deadline is at or before `now`
-  // (a response only if its client is not keeping up), and once stopping,
-  // of every idle one.
-  void sweep(clock::time_point now);
-  // The server is stopping: idle sessions (no request yet, or closing) are
-  // closed now and whenever one becomes idle; responses go on.
-  void close_idle();
-  // The shutdown grace is over: every session is closed (responses with a
-  // reset), so each ends, and logs, on its own.
-  void cut_all();
-  bool empty() const { return head_ == nullptr; }
-  // The worker's sweeping coroutine; never returns (it ends with its io_context).
-  asio::awaitable<void> run();
-
- private:
-  friend class session_deadline;
-  void add(session_deadline& d);
-  void remove(session_deadline& d);
-  // A response is cut with a reset; any other phase just closed.
-  static void close(session_deadline& d);
-  session_deadline* head_ = nullptr;
-  asio::steady_timer* idle_timer_ = nullptr;  // run() sleeping with nothing to sweep
-  bool stopping_ = false;
-};
-
-// Bytes of ours the peer's TCP has acknowledged since the connection began
-// (TCP_INFO tcpi_bytes_acked, Linux 4.1); nullopt where the kernel does not say.
-std::optional<std::uint64_t> bytes_acked(int fd);
-
-// Closes with a reset (SO_LINGER 0) instead of a FIN: for an answer cut
-// short, so the client cannot take it for a complete one.
-void reset_and_close(tcp::socket& socket);
 
 // Half-close, discard client bytes already received, close (bounded by linger_drain).
 asio::awaitable<void> drain_and_close(tcp::socket& socket);

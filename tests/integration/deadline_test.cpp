@@ -100,3 +100,45 @@ TEST_CASE("deadline sweeper: stopping closes idle sessions at once / responses o
   idle.client.read_some(asio::buffer(&byte, 1), ec);
   CHECK(ec == asio::error::eof);  // an idle one just closes
 }
+
+// The lifetime rules of deadline.hpp, each as the server relies on it.
+TEST_CASE("deadline lifetime: a deadline ended anywhere in the list leaves the others swept") {
+  deadline_sweeper sweeper;
+  asio::io_context io;
+  pair a(io), b(io), c(io);
+  const auto now = clock::now();
+  session_deadline da(sweeper, a.server, now - 1ms);
+  auto db = std::make_unique<session_deadline>(sweeper, b.server, now - 1ms);
+  session_deadline dc(sweeper, c.server, now - 1ms);
+  db.reset();  // the middle one ends first (its session completed)
+  sweeper.sweep(now);
+  CHECK_FALSE(a.server.is_open());
+  CHECK(b.server.is_open());  // no longer watched: its socket is its session's again
+  CHECK_FALSE(c.server.is_open());
+}
+
+TEST_CASE("deadline lifetime: a session frame destroyed with its io_context takes its deadline off the sweeper") {
+  deadline_sweeper sweeper;  // declared first: outlives the io_context, as in server::impl
+  bool started = false;
+  {
+    asio::io_context io;
+    pair p(io);
+    // The socket and the deadline live in the coroutine's own frame; the
+    // frame is suspended for good (the client never writes).
+    asio::co_spawn(
+        io,
+        [&sweeper, &started, socket = std::move(p.server)]() mutable -> asio::awaitable<void> {
+          tcp::socket own = std::move(socket);
+          session_deadline deadline(sweeper, own, clock::now() + 1h);
+          started = true;
+          char byte;
+          co_await own.async_read_some(asio::buffer(&byte, 1), nothrow);
+        },
+        asio::detached);
+    for (int i = 0; i < 100 && !started; ++i) io.poll();  // the session starts, then waits
+    REQUIRE(started);
+    CHECK_FALSE(sweeper.empty());
+  }  // ~io_context destroys the suspended frame: deadline first, then its socket
+  CHECK(sweeper.empty());
+  sweeper.sweep(clock::now() + 2h);  // nothing dangling is touched
+}

@@ -141,3 +141,15 @@ TEST_CASE("rate_limiter: the connection limit goes with the request limit") {
     CHECK(per_request.admit("c", t).allowed);
   }
 }
+
+TEST_CASE("rate_limit_line: one wording for both protocols / a ban says so") {
+  rate_limiter limiter({.per_second = 1.0, .burst = 1.0, .ban_after = 2, .ban_for = 600s});
+  const auto t0 = limit_clock::time_point{} + 1000s;
+  CHECK(limiter.admit("a", t0).allowed);
+  auto told = limiter.admit("a", t0);
+  REQUIRE_FALSE(told.allowed);
+  CHECK(rate_limit_line(told, "192.0.2.1") == "rate limit: 192.0.2.1 told to wait 1 s");
+  auto banned = limiter.admit("a", t0);
+  REQUIRE(banned.banned);
+  CHECK(rate_limit_line(banned, "-") == "rate limit: - banned for 600 s");
+}
