@@ -13,12 +13,13 @@
 
 #include "twinstar/config.hpp"
 #include "twinstar/line_sink.hpp"
+#include "twinstar/protocol.hpp"
 
 namespace twinstar {
 
 struct access_entry {
   std::string_view client;    // "127.0.0.1:53422"
-  std::string_view protocol;  // "gemini" / "gopher"
+  twinstar::protocol protocol = twinstar::protocol::gemini;
   std::string_view host;
   std::string_view path;    // Gemini: path and "?query" as sent; Gopher: the request line
   std::string_view status;  // "20", "51", "gopher:1", ...

@@ -11,11 +11,12 @@
 #include <vector>
 
 #include "twinstar/config.hpp"
+#include "twinstar/protocol.hpp"
 
 namespace twinstar {
 
 struct endpoint_info {
-  std::string protocol;  // "gemini" or "gopher"
+  twinstar::protocol protocol = twinstar::protocol::gemini;
   std::string address;   // bound address, no brackets
   std::uint16_t port = 0;
   std::string host;  // Gopher: the host this listener serves

@@ -145,15 +145,16 @@ std::string format_access_line(const access_entry& e, log_style style, ip_loggin
   const std::string path = escaped_path(e.path);
   const std::string bytes = std::to_string(e.bytes);
   const std::string micros = std::to_string(e.duration.count());
+  const std::string_view protocol_name = name_of(e.protocol);
   std::string line;
   switch (style) {
     case log_style::twinstar:
-      line = iso8601(now) + ' ' + client + ' ' + or_dash(e.protocol) + ' ' + or_dash(e.host) + ' ' + path + ' ' +
+      line = iso8601(now) + ' ' + client + ' ' + std::string(protocol_name) + ' ' + or_dash(e.host) + ' ' + path + ' ' +
              or_dash(e.status) + ' ' + bytes + ' ' + micros + "us";
       break;
     case log_style::common:
     case log_style::combined: {
-      std::string protocol(e.protocol);
+      std::string protocol(protocol_name);
       for (auto& c : protocol) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
       line = client + " - - " + clf_time(now) + " \"GET " + path + ' ' + or_dash(protocol) + "\" " +
              numeric_status(e.status) + ' ' + bytes;
@@ -162,7 +163,7 @@ std::string format_access_line(const access_entry& e, log_style style, ip_loggin
     }
     case log_style::json:
       line = "{\"time\":" + json_string(iso8601(now)) + ",\"client\":" + json_string(client) +
-             ",\"protocol\":" + json_string(e.protocol) + ",\"host\":" + json_string(e.host) +
+             ",\"protocol\":" + json_string(protocol_name) + ",\"host\":" + json_string(e.host) +
              ",\"path\":" + json_string(path) + ",\"status\":" + json_string(e.status) + ",\"bytes\":" + bytes +
              ",\"duration_us\":" + micros + "}";
       break;

@@ -25,7 +25,7 @@ using namespace shell;
 
 std::string endpoint_info::url() const {
   std::string host = address.find(':') != std::string::npos ? "[" + address + "]" : address;
-  return protocol + "://" + host + ":" + std::to_string(port) + "/";
+  return std::string(name_of(protocol)) + "://" + host + ":" + std::to_string(port) + "/";
 }
 
 struct server::impl {
@@ -300,7 +300,7 @@ struct server::impl {
         // Port 0 picked a port: the other workers' acceptors join that one.
         auto bound = acceptor->local_endpoint(ec);
         endpoint.port(bound.port());
-        endpoints.push_back({gopher ? "gopher" : "gemini", bound.address().to_string(), bound.port(), host});
+        endpoints.push_back({gopher ? protocol::gopher : protocol::gemini, bound.address().to_string(), bound.port(), host});
       }
       acceptors.push_back(std::move(acceptor));
       acceptor_endpoint.push_back(endpoints.size() - 1);
@@ -488,7 +488,7 @@ void server::run() {
   for (std::size_t i = 0; i < p.acceptors.size(); ++i) {
     const endpoint_info& ep = p.endpoints[p.acceptor_endpoint[i]];
     asio::co_spawn(p.acceptors[i]->get_executor(),
-                   p.accept_loop(*p.acceptors[i], *p.sweepers[p.acceptor_worker[i]], ep.protocol == "gopher", ep.host),
+                   p.accept_loop(*p.acceptors[i], *p.sweepers[p.acceptor_worker[i]], ep.protocol == protocol::gopher, ep.host),
                    asio::detached);
   }
   for (unsigned w = 0; w < p.workers; ++w) asio::co_spawn(p.worker_io(w), p.sweepers[w]->run(), asio::detached);
