@@ -12,6 +12,7 @@
 
 #include "twinstar/config.hpp"
 #include "twinstar/protocol.hpp"
+#include "twinstar/result.hpp"
 
 namespace twinstar {
 
@@ -58,7 +59,8 @@ class server {
               std::vector<std::string>* restart_needed = nullptr);
 
   // Reopens the access log at its configured path (log rotation: SIGUSR1).
-  bool reopen_log(std::string& error);
+  // Fails with the path and the reason; the old destination then stays.
+  result<void, std::string> reopen_log();
 
   // Connections currently counted against the caps.
   std::size_t open_connections() const;

@@ -32,44 +32,40 @@ std::string iso8601(std::chrono::system_clock::time_point t) { return utc_time(t
 
 namespace {
 
+struct destination_fd {
+  int fd = -1;         // -1: "off"
+  bool owned = false;  // ours to close (not stdout)
+};
+
 // The descriptor for a destination: -1 for "off", stdout for "-", else the
-// file opened for appending (see open_log_file). `error` set on failure.
-bool open_destination(const std::string& destination, int& fd, bool& owned, std::string& error) {
-  owned = false;
-  fd = -1;
-  if (destination == "off") return true;
-  if (destination == "-" || destination.empty()) {
-    fd = STDOUT_FILENO;
-    return true;
-  }
-  fd = open_log_file(destination);
-  if (fd < 0) {
-    error = errno == ENXIO ? "no process is reading the FIFO" : std::strerror(errno);
-    return false;
-  }
-  owned = true;
-  return true;
+// file opened for appending (see open_log_file). Fails with errno's words.
+result<destination_fd, std::string> open_destination(const std::string& destination) {
+  if (destination == "off") return destination_fd{};
+  if (destination == "-" || destination.empty()) return destination_fd{.fd = STDOUT_FILENO};
+  const int fd = open_log_file(destination);
+  if (fd < 0) return fail(errno == ENXIO ? "no process is reading the FIFO" : std::strerror(errno));
+  return destination_fd{.fd = fd, .owned = true};
 }
 
 }  // namespace
 
 access_log::access_log(const std::string& destination) {
-  int fd = -1;
-  bool owned = false;
-  ok_ = open_destination(destination, fd, owned, error_);
-  on_ = ok_ && fd >= 0;
-  sink_ = std::make_unique<line_sink>(fd, owned, batch_delay);
+  auto opened = open_destination(destination);
+  ok_ = opened.ok();
+  if (!ok_) error_ = opened.error();
+  const destination_fd d = ok_ ? *opened : destination_fd{};
+  on_ = d.fd >= 0;
+  sink_ = std::make_unique<line_sink>(d.fd, d.owned, batch_delay);
 }
 
 access_log::~access_log() = default;
 
-bool access_log::reopen(const std::string& destination, std::string& error) {
-  int fd = -1;
-  bool owned = false;
-  if (!open_destination(destination, fd, owned, error)) return false;
-  sink_->replace(fd, owned);
-  on_ = fd >= 0;
-  return true;
+result<void, std::string> access_log::reopen(const std::string& destination) {
+  auto opened = open_destination(destination);
+  if (!opened) return fail(opened.error());
+  sink_->replace(opened->fd, opened->owned);
+  on_ = opened->fd >= 0;
+  return {};
 }
 
 namespace {

@@ -461,9 +461,8 @@ bool server::reload(std::shared_ptr<const server_config> config, std::string& er
   // Listeners and workers are what start-up made; compare with the first
   // configuration's, which is what is really running.
   auto keys = needing_restart(*p.started_with, *config);
-  std::string log_error;
-  if (!p.state.log->reopen(config->access_log, log_error)) {
-    error = "cannot open access log " + config->access_log + ": " + log_error;
+  if (auto reopened = p.state.log->reopen(config->access_log); !reopened) {
+    error = "cannot open access log " + config->access_log + ": " + reopened.error();
     return false;
   }
   p.state.log->set_format(config->access_log_style, config->log_ip);
@@ -474,11 +473,11 @@ bool server::reload(std::shared_ptr<const server_config> config, std::string& er
   return true;
 }
 
-bool server::reopen_log(std::string& error) {
+result<void, std::string> server::reopen_log() {
   const auto destination = impl_->state.current()->config->access_log;
-  if (impl_->state.log->reopen(destination, error)) return true;
-  error = "cannot reopen access log " + destination + ": " + error;
-  return false;
+  auto reopened = impl_->state.log->reopen(destination);
+  if (!reopened) return fail("cannot reopen access log " + destination + ": " + reopened.error());
+  return {};
 }
 
 std::size_t server::open_connections() const { return impl_->state.connections->open(); }
@@ -541,8 +540,12 @@ std::shared_ptr<const snapshot> snapshot::build(std::shared_ptr<const server_con
   auto site = std::make_shared<snapshot>();
   site->config = config;
   site->routes = std::make_unique<router>(*config);
-  site->contexts = tls::server_contexts::build(*config, error);
-  if (!site->contexts) return nullptr;
+  auto contexts = tls::server_contexts::build(*config);
+  if (!contexts) {
+    error = contexts.error();
+    return nullptr;
+  }
+  site->contexts = std::move(*contexts);
   site->gopher_host = twinstar::gopher_host(*config);
   site->gemini_port = gemini_port;
   const auto connections = rate_limiter::for_connections(config->rate_limit);
