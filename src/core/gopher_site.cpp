@@ -190,7 +190,7 @@ gopher_answer gopher_site::answer(std::string_view request_line) const {
     if (auto* gen = std::get_if<serve_generated>(&res)) {
       // A feed of 10,000 articles must not cost 10,000 disk lookups: its
       // articles are known to be files.
-      auto snap = feeds != nullptr ? feed::snapshot_for(host, path.url_path, *feeds) : nullptr;
+      auto snap = feeds != nullptr ? feed::built_feed_for(host, path.url_path, *feeds) : nullptr;
       if (snap) {
         auto known = [&](std::string_view absolute) -> std::optional<gopher::local_link> {
           const std::string_view name = absolute.substr(absolute.rfind('/') + 1);

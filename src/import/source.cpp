@@ -6,7 +6,7 @@
 #include "twinstar/ascii.hpp"
 #include "twinstar/import/convert.hpp"
 #include "twinstar/import/dates.hpp"
-#include "twinstar/import/feed.hpp"
+#include "twinstar/import/web_feed.hpp"
 #include "twinstar/import/text.hpp"
 #include "twinstar/import/uri.hpp"
 
@@ -99,7 +99,7 @@ source_format detect_format(std::string_view file_name, std::string_view content
   if (ext == "html" || ext == "htm" || ext == "xhtml") return source_format::html;
   if (ext == "xml" || ext == "rss" || ext == "atom" || ext == "rdf" || ext == "feed")
     return source_format::feed;
-  if (looks_like_feed(content.substr(0, 4096))) return source_format::feed;
+  if (looks_like_web_feed(content.substr(0, 4096))) return source_format::feed;
   std::string_view head = content.substr(0, 1024);
   while (!head.empty() &&
          (head.front() == ' ' || head.front() == '\n' || head.front() == '\r' || head.front() == '\t')) {
@@ -111,9 +111,9 @@ source_format detect_format(std::string_view file_name, std::string_view content
   return source_format::text;
 }
 
-std::vector<article> feed_articles(const feed& f, std::string_view fallback_date) {
+std::vector<article> web_feed_articles(const web_feed& f, std::string_view fallback_date) {
   std::vector<article> out;
-  for (const feed_item& item : f.items) {
+  for (const web_feed_item& item : f.items) {
     article a;
     a.title = item.title.empty() ? title_from_body(item.body) : item.title;
     a.date = !item.date.empty() ? item.date : !f.date.empty() ? f.date : std::string(fallback_date);
@@ -141,13 +141,13 @@ result<std::vector<article>, import_error> import_document(std::string_view cont
   const std::string name(file_name);
   const source_format format = detect_format(file_name, content);
   if (format == source_format::feed) {
-    auto parsed = parse_feed(content, file_name, options.source_url);
+    auto parsed = parse_web_feed(content, file_name, options.source_url);
     if (!parsed) return fail(parsed.error());
     if (warnings != nullptr) {
       warnings->insert(warnings->end(), parsed->warnings.begin(), parsed->warnings.end());
     }
     std::vector<article> articles =
-        feed_articles(parsed.value(), options.date.empty() ? options.today : options.date);
+        web_feed_articles(parsed.value(), options.date.empty() ? options.today : options.date);
     if (!options.source_name.empty()) {
       for (article& a : articles) a.source_name = options.source_name;
     }

@@ -1,5 +1,5 @@
 // libxml2, configured for untrusted feeds, and tree helpers.
-#include "feed_xml.hpp"
+#include "web_feed_xml.hpp"
 
 #include <libxml/parser.h>
 #include <libxml/xmlerror.h>
