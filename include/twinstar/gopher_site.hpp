@@ -26,8 +26,8 @@ enum class gopher_kind { menu, text, file, url, error, slow_down };
 std::string_view name_of(gopher_kind kind);
 
 struct gopher_answer {
-  std::string body;                // the whole response when `file` is empty
-  std::filesystem::path file;      // else: send this file byte-exact
+  std::string body = {};            // the whole response when `file` is empty
+  std::filesystem::path file = {};  // else: send this file byte-exact
   std::uint64_t file_size = 0;
   gopher_kind kind = gopher_kind::error;
   // What it was built from (answer_cache.hpp watches them); empty for errors.

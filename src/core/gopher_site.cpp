@@ -80,7 +80,8 @@ const host_config* gopher_host(const server_config& config) {
 
 gopher_answer gopher_site::answer(std::string_view request_line) const {
   auto failure = [this](const error& e, std::string_view selector) {
-    return gopher_answer{gopher::error_menu(gopher::gopher_error_item(e, selector), context), {}, 0, gopher_kind::error};
+    return gopher_answer{.body = gopher::error_menu(gopher::gopher_error_item(e, selector), context),
+                         .kind = gopher_kind::error};
   };
   auto req = gopher::parse_selector(request_line);
   if (!req) return failure(req.error(), request_line);
@@ -88,7 +89,7 @@ gopher_answer gopher_site::answer(std::string_view request_line) const {
 
   // An 'h' item's URL: the client asked us instead of opening it.
   if (selector.starts_with("URL:"))
-    return gopher_answer{gopher::url_redirect_page(std::string_view(selector).substr(4)), {}, 0, gopher_kind::url};
+    return gopher_answer{.body = gopher::url_redirect_page(std::string_view(selector).substr(4)), .kind = gopher_kind::url};
 
   // [[host.redirect]] rules hold here too. Gopher has no redirect answer: a
   // rule that points inside the capsule is followed here (up to
@@ -99,7 +100,7 @@ gopher_answer gopher_site::answer(std::string_view request_line) const {
     const auto next = local_target(red->target, followed);
     if (!next) {
       const std::string link = "# Moved\n\nThis item has moved:\n=> " + red->target + "\n";
-      return gopher_answer{gopher::gemtext_to_menu(link, "/", context, {}), {}, 0, gopher_kind::menu};
+      return gopher_answer{.body = gopher::gemtext_to_menu(link, "/", context, {}), .kind = gopher_kind::menu};
     }
     if (hop == max_redirect_hops) return failure({errc::not_found, "redirect loop"}, selector);
     followed = *next;
@@ -124,7 +125,8 @@ gopher_answer gopher_site::answer(std::string_view request_line) const {
   }
   if (auto* e = std::get_if<error>(&res)) {
     // caps.txt (gophernicus' format) unless the capsule has its own.
-    if (e->code == errc::not_found && path.url_path == "/caps.txt") return gopher_answer{caps_txt(), {}, 0, gopher_kind::text};
+    if (e->code == errc::not_found && path.url_path == "/caps.txt")
+      return gopher_answer{.body = caps_txt(), .kind = gopher_kind::text};
     return failure(*e, selector);
   }
   // Gopher has no client certificates: what Gemini guards with one is not
@@ -171,7 +173,8 @@ gopher_answer gopher_site::answer(std::string_view request_line) const {
     sources.insert(sources.end(), gen->sources.begin(), gen->sources.end());
   }
   auto made = [&sources](std::string body, std::filesystem::path file, std::uint64_t size, gopher_kind kind) {
-    return gopher_answer{std::move(body), std::move(file), size, kind, std::move(sources)};
+    return gopher_answer{
+        .body = std::move(body), .file = std::move(file), .file_size = size, .kind = kind, .sources = std::move(sources)};
   };
 
   if (directory) {

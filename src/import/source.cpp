@@ -50,8 +50,7 @@ std::string title_from_body(const std::vector<gemtext::line>& body) {
 result<std::string, import_error> single_date(std::string_view file_name, const source_options& options) {
   if (!options.date.empty()) return options.date;
   if (auto date = date_prefix(file_name)) return *date;
-  return fail(import_error{std::string(file_name), 0, 0,
-                           "no date: pass --date YYYY-MM-DD or name the file YYYY-MM-DD-*"});
+  return fail(import_error{.file = std::string(file_name), .message = "no date: pass --date YYYY-MM-DD or name the file YYYY-MM-DD-*"});
 }
 
 std::string file_stem(std::string_view file_name) {
@@ -80,7 +79,7 @@ result<std::vector<article>, import_error> import_page(std::string_view content,
     if (a.title == "Untitled") a.title = file_stem(file_name);
     if (warnings != nullptr) {
       warnings->push_back(import_error{
-          name, 0, 0, "no title in the page (no og:title, <h1> or <title>): using \"" + a.title + "\""});
+                     .file = name, .message = "no title in the page (no og:title, <h1> or <title>): using \"" + a.title + "\""});
     }
   }
   a.body = std::move(page.body);
@@ -179,17 +178,17 @@ result<std::vector<article>, import_error> import_file(const std::filesystem::pa
   std::ifstream in(file, std::ios::binary);
   std::error_code ec;
   if (!in || std::filesystem::is_directory(file, ec)) {
-    return fail(import_error{file.string(), 0, 0, "cannot read the file"});
+    return fail(import_error{.file = file.string(), .message = "cannot read the file"});
   }
   std::string content;
   char buffer[64 * 1024];
   while (in.read(buffer, sizeof buffer) || in.gcount() > 0) {
     content.append(buffer, static_cast<std::size_t>(in.gcount()));
     if (content.size() > max_source_bytes) {
-      return fail(import_error{file.string(), 0, 0, "larger than the import limit (32 MiB)"});
+      return fail(import_error{.file = file.string(), .message = "larger than the import limit (32 MiB)"});
     }
   }
-  if (in.bad()) return fail(import_error{file.string(), 0, 0, "read error"});
+  if (in.bad()) return fail(import_error{.file = file.string(), .message = "read error"});
   return import_document(content, file.string(), options, warnings);
 }
 

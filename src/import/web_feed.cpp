@@ -229,7 +229,7 @@ result<web_feed, import_error> parse_web_feed(std::string_view bytes, std::strin
   auto parsed = detail::parse_xml(repaired, file_name);
   if (!parsed) return fail(parsed.error());
   const xmlNode* root = xmlDocGetRootElement(parsed.value().get());
-  if (root == nullptr) return fail(import_error{std::string(file_name), 0, 0, "no root element"});
+  if (root == nullptr) return fail(import_error{.file = std::string(file_name), .message = "no root element"});
   feed_kind kind;
   const std::string_view root_name = detail::local_name(root);
   if (root_name == "rss" && detail::vocabulary_of(root) == vocabulary::rss) {
@@ -240,8 +240,10 @@ result<web_feed, import_error> parse_web_feed(std::string_view bytes, std::strin
     kind = feed_kind::atom;
   } else {
     return fail(
-        import_error{std::string(file_name), static_cast<int>(xmlGetLineNo(root)), 1,
-                     "not an RSS or Atom feed: the root element is <" + std::string(root_name) + ">"});
+        import_error{.file = std::string(file_name),
+                     .line = static_cast<int>(xmlGetLineNo(root)),
+                     .column = 1,
+                     .message = "not an RSS or Atom feed: the root element is <" + std::string(root_name) + ">"});
   }
   const bool atom = kind == feed_kind::atom;
   const xmlNode* channel = atom ? root : first_child(root, vocabulary::rss, "channel");
@@ -294,7 +296,7 @@ result<web_feed, import_error> parse_web_feed(std::string_view bytes, std::strin
     std::string names;
     for (const std::string& e : entities) names += (names.empty() ? "" : " ") + e;
     out.warnings.push_back(
-        import_error{std::string(file_name), 0, 0, "HTML entities without a DTD, read as HTML: " + names});
+        import_error{.file = std::string(file_name), .message = "HTML entities without a DTD, read as HTML: " + names});
   }
   return out;
 }
