@@ -115,7 +115,7 @@ int main(int argc, char** argv) {
 
   std::printf("articles: %d (written in %.0f ms)\n", count, write_ms);
   std::vector<double> builds;
-  std::shared_ptr<const feed::snapshot> snap;
+  std::shared_ptr<const feed::built_feed> snap;
   for (int round = 0; round < 5; ++round) {
     feed::cache fresh;
     start = bench_clock::now();

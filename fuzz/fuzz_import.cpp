@@ -6,7 +6,7 @@
 
 #include "twinstar/import/article.hpp"
 #include "twinstar/import/convert.hpp"
-#include "twinstar/import/feed.hpp"
+#include "twinstar/import/web_feed.hpp"
 #include "twinstar/import/text.hpp"
 
 using namespace twinstar::news;
@@ -16,9 +16,9 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   std::string_view input(reinterpret_cast<const char*>(data) + 1, size - 1);
   switch (data[0] % 4) {
     case 0: {
-      auto f = parse_feed(input, "fuzz.xml", "https://example.org/feed.xml");
+      auto f = parse_web_feed(input, "fuzz.xml", "https://example.org/feed.xml");
       if (f)
-        for (const auto& a : feed_articles(*f, "2025-01-01")) (void)render_gemtext(a);
+        for (const auto& a : web_feed_articles(*f, "2025-01-01")) (void)render_gemtext(a);
       break;
     }
     case 1:

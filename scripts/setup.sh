@@ -11,6 +11,8 @@ packages=(g++ cmake make libssl-dev libasio-dev libtomlplusplus-dev doctest-dev 
 packages+=(pkg-config libmd4c-dev libgumbo-dev libxml2-dev libcurl4-openssl-dev)
 # Running as a service: sd_notify (libsystemd), man pages (scdoc).
 packages+=(libsystemd-dev scdoc)
+# scripts/format.sh (and its --check in CI) applies the root .clang-format.
+packages+=(clang-format)
 if [ "${TWINSTAR_TEST_CLIENTS:-0}" = 1 ]; then
   packages+=(curl lynx amfora tmux)
   # The install test: groff checks the man pages; systemd-analyze verify and

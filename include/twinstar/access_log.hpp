@@ -13,12 +13,14 @@
 
 #include "twinstar/config.hpp"
 #include "twinstar/line_sink.hpp"
+#include "twinstar/protocol.hpp"
+#include "twinstar/result.hpp"
 
 namespace twinstar {
 
 struct access_entry {
   std::string_view client;    // "127.0.0.1:53422"
-  std::string_view protocol;  // "gemini" / "gopher"
+  twinstar::protocol protocol = twinstar::protocol::gemini;
   std::string_view host;
   std::string_view path;    // Gemini: path and "?query" as sent; Gopher: the request line
   std::string_view status;  // "20", "51", "gopher:1", ...
@@ -41,8 +43,8 @@ class access_log {
   std::uint64_t dropped() const { return sink_->dropped(); }
   // Opens `destination` again (log rotation: SIGUSR1, SIGHUP) or a new one
   // (a reload that changed access_log); lines queued so far go to the old
-  // one. On failure `error` says why and the old destination stays.
-  bool reopen(const std::string& destination, std::string& error);
+  // one. Fails with the reason; the old destination then stays.
+  result<void, std::string> reopen(const std::string& destination);
   // The line layout and how much of the client address is kept.
   void set_format(log_style style, ip_logging ip);
 

@@ -13,7 +13,7 @@
 // cached lookup costs one stat instead of one per article (10,000 for a large
 // archive), and an in-place edit shows up late. Two changes within one tick
 // of the directory's mtime (the kernel's coarse clock; 1-2 s on some file
-// systems) leave the same mtime: a snapshot scanned while its directory's
+// systems) leave the same mtime: a built feed scanned while its directory's
 // mtime was less than racy_window old gets one more rescan once that window
 // has passed (as git does for "racily clean" files), not one per lookup.
 #include <chrono>
@@ -42,7 +42,7 @@ inline constexpr std::int64_t racy_window_ns = 2'000'000'000;
 inline constexpr std::uintmax_t max_marker_page_bytes = 1u << 20;
 
 // One built feed: immutable once published, shared by every request.
-struct snapshot {
+struct built_feed {
   std::vector<entry> entries;                               // newest first
   std::string index;                                        // render_index(feed, entries)
   std::vector<std::pair<std::string, file_stamp>> listing;  // by name
@@ -51,7 +51,7 @@ struct snapshot {
 
   bool contains(std::string_view file) const;  // an article of this feed
 
-  // A rendering derived from this snapshot that depends on the request only
+  // A rendering derived from this built feed that depends on the request only
   // through `key` (the Atom document for one base URL, the Gopher menu for
   // one host:port): built by `make` on first use, then shared. Thread-safe.
   std::shared_ptr<const std::string> derived(const std::string& key,
@@ -74,17 +74,17 @@ class cache {
   cache(const cache&) = delete;
   cache& operator=(const cache&) = delete;
 
-  // The snapshot of `directory` (canonical) as `feed`, built on first use and
+  // The built feed of `directory` (canonical) as `feed`, built on first use and
   // rebuilt as described above; the same pointer while nothing changed.
   // nullptr when the directory cannot be stat'ed. Thread-safe: one mutex;
   // a rebuild holds it, so concurrent lookups wait for one rebuild instead
   // of each starting their own.
-  std::shared_ptr<const snapshot> get(const std::filesystem::path& directory, const feed_config& feed,
+  std::shared_ptr<const built_feed> get(const std::filesystem::path& directory, const feed_config& feed,
                                       const std::vector<std::string>& index_files);
 
  private:
   struct slot {
-    std::shared_ptr<const snapshot> current;
+    std::shared_ptr<const built_feed> current;
     std::int64_t directory_mtime_ns = 0;
     std::chrono::steady_clock::time_point checked{};
     std::int64_t settle_at_ns = 0;  // wall time of the extra rescan; 0 = none due
@@ -107,9 +107,9 @@ std::filesystem::path feed_directory(const host_config& host, const feed_config&
 // "gemini://name" plus ":port" unless port is 1965; IPv6 names bracketed.
 std::string gemini_base_url(std::string_view host_name, std::uint16_t port);
 
-// The feed snapshot behind a directory request, or nullptr when `url_path`
+// The built feed behind a directory request, or nullptr when `url_path`
 // is no feed (or its directory is missing).
-std::shared_ptr<const snapshot> snapshot_for(const host_config& host, std::string_view url_path,
+std::shared_ptr<const built_feed> built_feed_for(const host_config& host, std::string_view url_path,
                                              cache& feeds);
 
 // resolve_on_disk plus the generated parts of feeds:

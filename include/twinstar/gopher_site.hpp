@@ -18,11 +18,18 @@ class cache;
 }
 class listing_cache;
 
+// What a Gopher answer is; the access log shows it as the status field.
+// `url`: the HTML page that sends an 'h' item's client on to its URL.
+enum class gopher_kind { menu, text, file, url, error, slow_down };
+
+// "menu", "text", "file", "url", "error", "slow-down".
+std::string_view name_of(gopher_kind kind);
+
 struct gopher_answer {
-  std::string body;                // the whole response when `file` is empty
-  std::filesystem::path file;      // else: send this file byte-exact
+  std::string body = {};            // the whole response when `file` is empty
+  std::filesystem::path file = {};  // else: send this file byte-exact
   std::uint64_t file_size = 0;
-  std::string kind;                // for the access log: "menu", "text", "file", "error"
+  gopher_kind kind = gopher_kind::error;
   // What it was built from (answer_cache.hpp watches them); empty for errors.
   std::vector<std::filesystem::path> sources = {};
 };

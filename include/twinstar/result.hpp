@@ -1,6 +1,9 @@
 #pragma once
 // A small value-or-error type: pure code returns these instead of throwing on
-// bad input (std::expected needs C++23, which g++ 12 lacks).
+// bad input (std::expected needs C++23, which g++ 12 lacks). The one
+// convention for fallible calls: no `std::string& error` out-parameters, no
+// "empty optional means success"; result<void, E> for calls with no value.
+#include <optional>
 #include <utility>
 #include <variant>
 
@@ -38,6 +41,22 @@ class [[nodiscard]] result {
 
  private:
   std::variant<T, E> v_;
+};
+
+// Success carries nothing: `return {};` succeeds, `return fail(e);` fails.
+template <class E>
+class [[nodiscard]] result<void, E> {
+ public:
+  result() = default;
+  template <class F>
+  result(failure<F> f) : error_(E(std::move(f.error))) {}
+
+  bool ok() const noexcept { return !error_.has_value(); }
+  explicit operator bool() const noexcept { return ok(); }
+  const E& error() const { return *error_; }
+
+ private:
+  std::optional<E> error_;
 };
 
 }  // namespace twinstar

@@ -11,11 +11,13 @@
 #include <vector>
 
 #include "twinstar/config.hpp"
+#include "twinstar/protocol.hpp"
+#include "twinstar/result.hpp"
 
 namespace twinstar {
 
 struct endpoint_info {
-  std::string protocol;  // "gemini" or "gopher"
+  twinstar::protocol protocol = twinstar::protocol::gemini;
   std::string address;   // bound address, no brackets
   std::uint16_t port = 0;
   std::string host;  // Gopher: the host this listener serves
@@ -57,7 +59,8 @@ class server {
               std::vector<std::string>* restart_needed = nullptr);
 
   // Reopens the access log at its configured path (log rotation: SIGUSR1).
-  bool reopen_log(std::string& error);
+  // Fails with the path and the reason; the old destination then stays.
+  result<void, std::string> reopen_log();
 
   // Connections currently counted against the caps.
   std::size_t open_connections() const;

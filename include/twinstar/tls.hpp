@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "twinstar/config.hpp"
+#include "twinstar/result.hpp"
 
 namespace twinstar::tls {
 
@@ -23,18 +24,17 @@ using ctx_ptr = std::unique_ptr<SSL_CTX, ssl_ctx_deleter>;
 // Write a self-signed ECDSA P-256 certificate naming `names` (DNS SANs; IP
 // literals become IP SANs; the first is the CN), valid for 50 years from an
 // hour ago (tests pass other bounds, in days from now, to make expired
-// certificates), and its key (mode 0600). Returns an error message on failure.
-std::optional<std::string> generate_self_signed(const std::filesystem::path& cert_file,
-                                                const std::filesystem::path& key_file,
-                                                const std::vector<std::string>& names,
-                                                long not_before_days = 0, long not_after_days = 50 * 365 + 12);
+// certificates), and its key (mode 0600). Fails with an error message.
+result<void, std::string> generate_self_signed(const std::filesystem::path& cert_file,
+                                               const std::filesystem::path& key_file,
+                                               const std::vector<std::string>& names, long not_before_days = 0,
+                                               long not_after_days = 50 * 365 + 12);
 
 // Check that the files load, the key matches the certificate, the
-// certificate is currently valid and names `host_name`. Returns a message
-// describing the first problem, or nullopt.
-std::optional<std::string> check_pair(const std::filesystem::path& cert_file,
-                                      const std::filesystem::path& key_file,
-                                      std::string_view host_name);
+// certificate is currently valid and names `host_name`. Fails with a message
+// describing the first problem.
+result<void, std::string> check_pair(const std::filesystem::path& cert_file,
+                                     const std::filesystem::path& key_file, std::string_view host_name);
 
 // For every host: generate a certificate when neither cert nor key exists
 // (logging one line per generated pair through `note`), then check_pair.
@@ -54,7 +54,7 @@ std::string fingerprint(X509* cert);
 class server_contexts {
  public:
   // Errors: a message naming the host and the OpenSSL reason.
-  static std::unique_ptr<server_contexts> build(const server_config& config, std::string& error);
+  static result<std::unique_ptr<server_contexts>, std::string> build(const server_config& config);
 
   SSL_CTX* default_context() const { return contexts_.front().ctx.get(); }
   SSL_CTX* find(std::string_view server_name) const;  // nullptr when unknown
@@ -70,9 +70,9 @@ class server_contexts {
 // Client-side context: TLS 1.2+ by default (min/max overridable for tests of
 // refusal), no verification (Gemini uses TOFU; the caller checks fingerprints),
 // optional client certificate.
-ctx_ptr make_client_context(int min_version, int max_version,
-                            const std::filesystem::path& cert_file,
-                            const std::filesystem::path& key_file, std::string& error);
+result<ctx_ptr, std::string> make_client_context(int min_version, int max_version,
+                                                 const std::filesystem::path& cert_file,
+                                                 const std::filesystem::path& key_file);
 
 // Session tickets are sealed with process-wide keys that rotate every
 // ticket_key_lifetime; tickets under the previous key are still accepted

@@ -201,14 +201,13 @@ int serve(const serve_flags& flags) {
                 config->listen.size(), config->gopher_listen.size());
     return 0;
   }
-  if (auto refusal = service::refuse_root(*config, flags.allow_root)) {
-    std::fprintf(stderr, "error: %s\n", refusal->c_str());
+  if (auto allowed = service::refuse_root(*config, flags.allow_root); !allowed) {
+    std::fprintf(stderr, "error: %s\n", allowed.error().c_str());
     return 1;
   }
-  std::string why;
-  auto drop = service::privilege_drop::plan(*config, why);
+  auto drop = service::privilege_drop::plan(*config);
   if (!drop) {
-    std::fprintf(stderr, "error: %s\n", why.c_str());
+    std::fprintf(stderr, "error: %s\n", drop.error().c_str());
     return 1;
   }
   auto problems = tls::prepare_certificates(*config, print_note);
@@ -231,8 +230,8 @@ int serve(const serve_flags& flags) {
     return 1;
   }
   // Bound and certified: root is no longer needed.
-  if (auto failed = drop->apply(*config, report)) {
-    std::fprintf(stderr, "error: %s\n", failed->c_str());
+  if (auto dropped = drop->apply(*config, report); !dropped) {
+    std::fprintf(stderr, "error: %s\n", dropped.error().c_str());
     return 1;
   }
   for (const auto& ep : srv->endpoints())
@@ -255,9 +254,8 @@ int serve(const serve_flags& flags) {
         continue;
       }
       if (sig == SIGUSR1) {  // logrotate: the log file was moved away
-        std::string error;
-        if (srv->reopen_log(error)) announce("reopened the access log");
-        else report(error);
+        if (auto reopened = srv->reopen_log()) announce("reopened the access log");
+        else report(reopened.error());
         continue;
       }
       announce("signal " + std::to_string(sig) + ": stopping");

@@ -56,19 +56,18 @@ fs::path default_cert_dir() {
   return ec ? fs::path("certs") : here / "certs";
 }
 
-std::optional<std::string> refuse_root(const server_config& config, bool allow_root_flag) {
-  if (::geteuid() != 0 || !config.user.empty() || config.allow_root || allow_root_flag) return std::nullopt;
-  return "refusing to serve as root: set [server] user (privileges are dropped once the listeners are "
-         "bound), or allow_root = true in [server] (or --allow-root) to serve as root";
+result<void, std::string> refuse_root(const server_config& config, bool allow_root_flag) {
+  if (::geteuid() != 0 || !config.user.empty() || config.allow_root || allow_root_flag) return {};
+  return fail("refusing to serve as root: set [server] user (privileges are dropped once the listeners are "
+              "bound), or allow_root = true in [server] (or --allow-root) to serve as root");
 }
 
-std::optional<privilege_drop> privilege_drop::plan(const server_config& config, std::string& error) {
+result<privilege_drop, std::string> privilege_drop::plan(const server_config& config) {
   privilege_drop drop;
   if (config.user.empty() || ::geteuid() != 0) return drop;
   const passwd* user = ::getpwnam(config.user.c_str());
   if (user == nullptr) {
-    error = "user '" + config.user + "': no such account";
-    return std::nullopt;
+    return fail("user '" + config.user + "': no such account");
   }
   drop.user_ = config.user;
   drop.uid_ = user->pw_uid;
@@ -76,8 +75,7 @@ std::optional<privilege_drop> privilege_drop::plan(const server_config& config, 
   if (!config.group.empty()) {
     const group* named = ::getgrnam(config.group.c_str());
     if (named == nullptr) {
-      error = "group '" + config.group + "': no such account";
-      return std::nullopt;
+      return fail("group '" + config.group + "': no such account");
     }
     drop.gid_ = named->gr_gid;
   }
@@ -93,30 +91,27 @@ std::optional<privilege_drop> privilege_drop::plan(const server_config& config, 
   return drop;
 }
 
-std::optional<std::string> privilege_drop::apply(const server_config& config,
-                                                 void (*warn)(const std::string&)) const {
-  if (!active_) return std::nullopt;
+result<void, std::string> privilege_drop::apply(const server_config& config,
+                                                void (*warn)(const std::string&)) const {
+  if (!active_) return {};
   std::error_code ec;
   for (const fs::path& path : created_) {
     // Two hosts may share a directory; what failed to appear is no concern here.
     if (fs::exists(path, ec) && ::lchown(path.c_str(), uid_, gid_) != 0)
-      return "cannot hand " + path.string() + " to " + user_ + ": " + std::strerror(errno);
+      return fail("cannot hand " + path.string() + " to " + user_ + ": " + std::strerror(errno));
   }
   // Supplementary groups first: once setgid/setuid have run they can no
   // longer be changed, and root's would be kept.
-  if (::initgroups(user_.c_str(), gid_) != 0) return errno_text("initgroups");
-  if (::setgid(gid_) != 0) return errno_text("setgid");
-  if (::setuid(uid_) != 0) return errno_text("setuid");
+  if (::initgroups(user_.c_str(), gid_) != 0) return fail(errno_text("initgroups"));
+  if (::setgid(gid_) != 0) return fail(errno_text("setgid"));
+  if (::setuid(uid_) != 0) return fail(errno_text("setuid"));
   if (::setuid(0) == 0 || ::getuid() != uid_ || ::geteuid() != uid_ || ::getgid() != gid_ ||
       ::getegid() != gid_)
-    return "privileges were not dropped to " + user_ + " (root could be regained)";
+    return fail("privileges were not dropped to " + user_ + " (root could be regained)");
 
   // What serving and reloading need, checked as the user now.
-  std::optional<std::string> problem;
-  for (const config_error& e : check_on_disk(config, "")) {
-    if (!problem) problem = "as user " + user_ + ": " + e.message;
-  }
-  if (problem) return problem;
+  if (auto problems = check_on_disk(config, ""); !problems.empty())
+    return fail("as user " + user_ + ": " + problems.front().message);
   for (const host_config& host : config.hosts) {
     for (const fs::path& file : {host.cert, host.key}) {
       if (::access(file.c_str(), R_OK) != 0 && warn)
@@ -124,7 +119,7 @@ std::optional<std::string> privilege_drop::apply(const server_config& config,
              "): a reload (SIGHUP) will fail until it can");
     }
   }
-  return std::nullopt;
+  return {};
 }
 
 }  // namespace twinstar::cli::service

@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "twinstar/config.hpp"
+#include "twinstar/result.hpp"
 
 namespace twinstar::cli::service {
 
@@ -35,8 +36,8 @@ class reload_notice {
 std::filesystem::path default_cert_dir();
 
 // Why `serve` must not start: running as root (euid 0) with no [server]
-// user and neither allow_root nor --allow-root. nullopt when it may.
-std::optional<std::string> refuse_root(const server_config& config, bool allow_root_flag);
+// user and neither allow_root nor --allow-root: fails with the reason.
+result<void, std::string> refuse_root(const server_config& config, bool allow_root_flag);
 
 // The switch to [server] user/group when started as root. Made before the
 // certificates are prepared, so it knows which files start-up creates:
@@ -47,15 +48,15 @@ class privilege_drop {
  public:
   // Errors: an unknown user or group (the config check reports those
   // first, with their position).
-  static std::optional<privilege_drop> plan(const server_config& config, std::string& error);
+  static result<privilege_drop, std::string> plan(const server_config& config);
 
   // After server::create: chown what start-up created, then setgroups
   // (initgroups), setgid, setuid, in that order, and prove the drop with a
   // setuid(0) that must fail. Then checks, as the user, that every host's
   // root can still be listed (an error) and that each certificate and key
   // can be read for a reload (a warning through `warn`).
-  // Returns the error that must stop start-up, or nullopt.
-  std::optional<std::string> apply(const server_config& config, void (*warn)(const std::string&)) const;
+  // Fails with the error that must stop start-up.
+  result<void, std::string> apply(const server_config& config, void (*warn)(const std::string&)) const;
 
   bool active() const { return active_; }
 

@@ -25,7 +25,7 @@ std::int64_t wall_now_ns() {
   return duration_cast<nanoseconds>(system_clock::now().time_since_epoch()).count();
 }
 
-// Everything a snapshot depends on besides the directory's contents.
+// Everything a built feed depends on besides the directory's contents.
 std::string slot_key(const fs::path& directory, const feed_config& feed,
                      const std::vector<std::string>& index_files) {
   std::string key = directory.string();
@@ -39,15 +39,15 @@ std::string slot_key(const fs::path& directory, const feed_config& feed,
 }
 
 // Reuses the entries of `previous` whose stamp is unchanged; reads the rest.
-std::shared_ptr<const snapshot> build(const fs::path& directory, const feed_config& feed,
+std::shared_ptr<const built_feed> build(const fs::path& directory, const feed_config& feed,
                                       std::vector<std::pair<std::string, file_stamp>> listing,
-                                      std::int64_t directory_mtime, const snapshot* previous) {
+                                      std::int64_t directory_mtime, const built_feed* previous) {
   std::unordered_map<std::string_view, const entry*> known;
   if (previous != nullptr) {
     known.reserve(previous->entries.size());
     for (const auto& e : previous->entries) known.emplace(e.file, &e);
   }
-  auto next = std::make_shared<snapshot>();
+  auto next = std::make_shared<built_feed>();
   next->entries.reserve(listing.size());
   for (const auto& [name, stamp] : listing) {
     const auto found = known.find(name);
@@ -71,7 +71,7 @@ std::string author_of(const host_config& host, const feed_config& feed) {
 
 }  // namespace
 
-bool snapshot::contains(std::string_view file) const {
+bool built_feed::contains(std::string_view file) const {
   const auto at = std::lower_bound(listing.begin(), listing.end(), file,
                                    [](const auto& item, std::string_view name) { return item.first < name; });
   return at != listing.end() && at->first == file;
@@ -82,7 +82,7 @@ cache::cache(std::chrono::milliseconds recheck, clock_fn now, wall_fn wall)
       now_(now ? std::move(now) : clock_fn([] { return std::chrono::steady_clock::now(); })),
       wall_(wall ? std::move(wall) : wall_fn(wall_now_ns)) {}
 
-std::shared_ptr<const snapshot> cache::get(const fs::path& directory, const feed_config& feed,
+std::shared_ptr<const built_feed> cache::get(const fs::path& directory, const feed_config& feed,
                                            const std::vector<std::string>& index_files) {
   const auto directory_mtime = mtime_ns(directory);
   if (!directory_mtime) return nullptr;
@@ -141,7 +141,7 @@ namespace {
 struct found_feed {
   const feed_config* feed = nullptr;
   fs::path directory;
-  std::shared_ptr<const snapshot> snap;  // null when any step failed
+  std::shared_ptr<const built_feed> snap;  // null when any step failed
 };
 
 found_feed look_up(const host_config& host, std::string_view url_path, cache& feeds) {
@@ -154,7 +154,7 @@ found_feed look_up(const host_config& host, std::string_view url_path, cache& fe
 
 }  // namespace
 
-std::shared_ptr<const snapshot> snapshot_for(const host_config& host, std::string_view url_path,
+std::shared_ptr<const built_feed> built_feed_for(const host_config& host, std::string_view url_path,
                                              cache& feeds) {
   return look_up(host, url_path, feeds).snap;
 }
@@ -211,7 +211,7 @@ resolution resolve(const route_path& path, const fs::path& cert_dir, cache& feed
     if (auto index = index_file(path, cert_dir)) return with_markers(std::move(*index), path, feeds);
     const auto found = look_up(host, path.url_path, feeds);
     if (found.snap) {
-      // Aliasing: the body points into the snapshot and keeps it alive.
+      // Aliasing: the body points into the built feed and keeps it alive.
       return serve_generated{"text/gemini",
                              {},
                              found.directory,

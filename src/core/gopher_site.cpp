@@ -60,6 +60,18 @@ bool is_index_file(const host_config& host, const std::filesystem::path& p) {
 
 }  // namespace
 
+std::string_view name_of(gopher_kind kind) {
+  switch (kind) {
+    case gopher_kind::menu: return "menu";
+    case gopher_kind::text: return "text";
+    case gopher_kind::file: return "file";
+    case gopher_kind::url: return "url";
+    case gopher_kind::error: return "error";
+    case gopher_kind::slow_down: return "slow-down";
+  }
+  return "error";
+}
+
 const host_config* gopher_host(const server_config& config) {
   for (const auto& h : config.hosts)
     if (h.gopher) return &h;
@@ -68,7 +80,8 @@ const host_config* gopher_host(const server_config& config) {
 
 gopher_answer gopher_site::answer(std::string_view request_line) const {
   auto failure = [this](const error& e, std::string_view selector) {
-    return gopher_answer{gopher::error_menu(gopher::gopher_error_item(e, selector), context), {}, 0, "error"};
+    return gopher_answer{.body = gopher::error_menu(gopher::gopher_error_item(e, selector), context),
+                         .kind = gopher_kind::error};
   };
   auto req = gopher::parse_selector(request_line);
   if (!req) return failure(req.error(), request_line);
@@ -76,7 +89,7 @@ gopher_answer gopher_site::answer(std::string_view request_line) const {
 
   // An 'h' item's URL: the client asked us instead of opening it.
   if (selector.starts_with("URL:"))
-    return gopher_answer{gopher::url_redirect_page(std::string_view(selector).substr(4)), {}, 0, "url"};
+    return gopher_answer{.body = gopher::url_redirect_page(std::string_view(selector).substr(4)), .kind = gopher_kind::url};
 
   // [[host.redirect]] rules hold here too. Gopher has no redirect answer: a
   // rule that points inside the capsule is followed here (up to
@@ -87,7 +100,7 @@ gopher_answer gopher_site::answer(std::string_view request_line) const {
     const auto next = local_target(red->target, followed);
     if (!next) {
       const std::string link = "# Moved\n\nThis item has moved:\n=> " + red->target + "\n";
-      return gopher_answer{gopher::gemtext_to_menu(link, "/", context, {}), {}, 0, "menu"};
+      return gopher_answer{.body = gopher::gemtext_to_menu(link, "/", context, {}), .kind = gopher_kind::menu};
     }
     if (hop == max_redirect_hops) return failure({errc::not_found, "redirect loop"}, selector);
     followed = *next;
@@ -112,7 +125,8 @@ gopher_answer gopher_site::answer(std::string_view request_line) const {
   }
   if (auto* e = std::get_if<error>(&res)) {
     // caps.txt (gophernicus' format) unless the capsule has its own.
-    if (e->code == errc::not_found && path.url_path == "/caps.txt") return gopher_answer{caps_txt(), {}, 0, "text"};
+    if (e->code == errc::not_found && path.url_path == "/caps.txt")
+      return gopher_answer{.body = caps_txt(), .kind = gopher_kind::text};
     return failure(*e, selector);
   }
   // Gopher has no client certificates: what Gemini guards with one is not
@@ -158,8 +172,9 @@ gopher_answer gopher_site::answer(std::string_view request_line) const {
     sources.push_back(gen->directory);
     sources.insert(sources.end(), gen->sources.begin(), gen->sources.end());
   }
-  auto made = [&sources](std::string body, std::filesystem::path file, std::uint64_t size, std::string kind) {
-    return gopher_answer{std::move(body), std::move(file), size, std::move(kind), std::move(sources)};
+  auto made = [&sources](std::string body, std::filesystem::path file, std::uint64_t size, gopher_kind kind) {
+    return gopher_answer{
+        .body = std::move(body), .file = std::move(file), .file_size = size, .kind = kind, .sources = std::move(sources)};
   };
 
   if (directory) {
@@ -173,12 +188,12 @@ gopher_answer gopher_site::answer(std::string_view request_line) const {
     auto map = dir / "gophermap";
     if (std::filesystem::is_regular_file(map, ec)) {
       sources.push_back(map);
-      return made(gopher::gophermap_to_menu(read_small(map), page_path, context), {}, 0, "menu");
+      return made(gopher::gophermap_to_menu(read_small(map), page_path, context), {}, 0, gopher_kind::menu);
     }
     if (auto* gen = std::get_if<serve_generated>(&res)) {
       // A feed of 10,000 articles must not cost 10,000 disk lookups: its
       // articles are known to be files.
-      auto snap = feeds != nullptr ? feed::snapshot_for(host, path.url_path, *feeds) : nullptr;
+      auto snap = feeds != nullptr ? feed::built_feed_for(host, path.url_path, *feeds) : nullptr;
       if (snap) {
         auto known = [&](std::string_view absolute) -> std::optional<gopher::local_link> {
           const std::string_view name = absolute.substr(absolute.rfind('/') + 1);
@@ -192,22 +207,22 @@ gopher_answer gopher_site::answer(std::string_view request_line) const {
         // Built once per snapshot and host:port: 10,000 links take milliseconds.
         const auto key = "gopher\n" + context.host + "\n" + std::to_string(context.port);
         auto menu = snap->derived(key, [&] { return gopher::gemtext_to_menu(gen->text(), page_path, context, known); });
-        return made(*menu, {}, 0, "menu");
+        return made(*menu, {}, 0, gopher_kind::menu);
       }
       if (gen->listed) {
         // Built once per listing and host:port, like a feed's menu.
         const auto key = "gopher\n" + context.host + "\n" + std::to_string(context.port);
         auto menu = gen->listed->derived.get(
             key, [&] { return gopher::gemtext_to_menu(gen->text(), page_path, context, classify); });
-        return made(*menu, {}, 0, "menu");
+        return made(*menu, {}, 0, gopher_kind::menu);
       }
-      return made(gopher::gemtext_to_menu(gen->text(), page_path, context, classify), {}, 0, "menu");
+      return made(gopher::gemtext_to_menu(gen->text(), page_path, context, classify), {}, 0, gopher_kind::menu);
     }
     if (auto* f = std::get_if<serve_file>(&res); f && ends_with_gmi(f->file))
-      return made(gopher::gemtext_to_menu(read_small(f->file), page_path, context, classify), {}, 0, "menu");
+      return made(gopher::gemtext_to_menu(read_small(f->file), page_path, context, classify), {}, 0, gopher_kind::menu);
   }
   // A generated document that is no menu (a feed's atom.xml): sent as is.
-  if (auto* gen = std::get_if<serve_generated>(&res); gen && !directory) return made(gen->text(), {}, 0, "file");
+  if (auto* gen = std::get_if<serve_generated>(&res); gen && !directory) return made(gen->text(), {}, 0, gopher_kind::file);
   if (auto* f = std::get_if<serve_file>(&res)) {
     if (ends_with_gmi(f->file)) {
       // Links into this capsule become gopher:// URLs a Gopher reader can
@@ -219,9 +234,9 @@ gopher_answer gopher_site::answer(std::string_view request_line) const {
         if (!link || link->hidden) return std::nullopt;
         return gopher::gopher_url(context.host, context.port, link->type, link->selector);
       };
-      return made(gopher::gemtext_to_text(read_small(f->file), gemini_base + page_path, to_gopher), {}, 0, "text");
+      return made(gopher::gemtext_to_text(read_small(f->file), gemini_base + page_path, to_gopher), {}, 0, gopher_kind::text);
     }
-    return made({}, f->file, f->size, "file");
+    return made({}, f->file, f->size, gopher_kind::file);
   }
   return failure({errc::not_found, {}}, selector);
 }

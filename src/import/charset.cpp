@@ -68,14 +68,13 @@ result<std::string, import_error> html_to_utf8(std::string_view bytes, std::stri
   if (charset.empty() || charset == "utf-8" || charset == "utf8") {
     if (const text_position bad = find_invalid_utf8(bytes); bad.line != 0) {
       return fail(
-          import_error{name, bad.line, bad.column,
-                       "invalid UTF-8 (or a NUL byte); declare the page's charset with <meta charset>"});
+          import_error{.file = name, .line = bad.line, .column = bad.column, .message = "invalid UTF-8 (or a NUL byte); declare the page's charset with <meta charset>"});
     }
     return std::string(bytes);
   }
   const iconv_t cd = iconv_open("UTF-8", charset.c_str());
   if (cd == reinterpret_cast<iconv_t>(-1)) {
-    return fail(import_error{name, 0, 0, "unknown charset \"" + charset + "\""});
+    return fail(import_error{.file = name, .message = "unknown charset \"" + charset + "\""});
   }
   const std::unique_ptr<iconv_t, iconv_closer> closer(new iconv_t(cd));
   std::string out(bytes.size() * 2 + 16, '\0');
@@ -94,11 +93,11 @@ result<std::string, import_error> html_to_utf8(std::string_view bytes, std::stri
       continue;
     }
     return fail(import_error{
-        name, 0, 0, "not valid " + charset + " at byte " + std::to_string(input.size() - in_left + 1)});
+                     .file = name, .message = "not valid " + charset + " at byte " + std::to_string(input.size() - in_left + 1)});
   }
   out.resize(written);
   if (const text_position bad = find_invalid_utf8(out); bad.line != 0) {
-    return fail(import_error{name, bad.line, bad.column, "a NUL byte after decoding " + charset});
+    return fail(import_error{.file = name, .line = bad.line, .column = bad.column, .message = "a NUL byte after decoding " + charset});
   }
   return out;
 }

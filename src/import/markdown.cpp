@@ -223,7 +223,7 @@ std::string take_title(std::vector<gemtext::line>& lines, bool extract) {
 result<converted, import_error> markdown_to_gemtext(std::string_view markdown, std::string_view file_name,
                                                     std::string_view base_url, title_mode mode) {
   if (const text_position bad = find_invalid_utf8(markdown); bad.line != 0) {
-    return fail(import_error{std::string(file_name), bad.line, bad.column, "invalid UTF-8 (or a NUL byte)"});
+    return fail(import_error{.file = std::string(file_name), .line = bad.line, .column = bad.column, .message = "invalid UTF-8 (or a NUL byte)"});
   }
   markdown_walker walker{std::string(base_url)};
   MD_PARSER parser{};
@@ -250,13 +250,13 @@ result<converted, import_error> markdown_to_gemtext(std::string_view markdown, s
   // span. A std::string copy ends in a NUL, which md4c reads as an end.
   const std::string terminated(markdown);
   if (md_parse(terminated.c_str(), static_cast<MD_SIZE>(terminated.size()), &parser, &walker) != 0) {
-    return fail(import_error{std::string(file_name), 0, 0, "the Markdown parser failed (out of memory?)"});
+    return fail(import_error{.file = std::string(file_name), .message = "the Markdown parser failed (out of memory?)"});
   }
   converted result;
   result.body = walker.finish();
   result.title = take_title(result.body, mode == title_mode::extract);
   if (mode == title_mode::extract && result.title.empty()) {
-    return fail(import_error{std::string(file_name), 0, 0, "no heading to take the title from"});
+    return fail(import_error{.file = std::string(file_name), .message = "no heading to take the title from"});
   }
   return result;
 }

@@ -6,7 +6,7 @@
 #include "twinstar/ascii.hpp"
 #include "twinstar/import/convert.hpp"
 #include "twinstar/import/dates.hpp"
-#include "twinstar/import/feed.hpp"
+#include "twinstar/import/web_feed.hpp"
 #include "twinstar/import/text.hpp"
 #include "twinstar/import/uri.hpp"
 
@@ -50,8 +50,7 @@ std::string title_from_body(const std::vector<gemtext::line>& body) {
 result<std::string, import_error> single_date(std::string_view file_name, const source_options& options) {
   if (!options.date.empty()) return options.date;
   if (auto date = date_prefix(file_name)) return *date;
-  return fail(import_error{std::string(file_name), 0, 0,
-                           "no date: pass --date YYYY-MM-DD or name the file YYYY-MM-DD-*"});
+  return fail(import_error{.file = std::string(file_name), .message = "no date: pass --date YYYY-MM-DD or name the file YYYY-MM-DD-*"});
 }
 
 std::string file_stem(std::string_view file_name) {
@@ -80,7 +79,7 @@ result<std::vector<article>, import_error> import_page(std::string_view content,
     if (a.title == "Untitled") a.title = file_stem(file_name);
     if (warnings != nullptr) {
       warnings->push_back(import_error{
-          name, 0, 0, "no title in the page (no og:title, <h1> or <title>): using \"" + a.title + "\""});
+                     .file = name, .message = "no title in the page (no og:title, <h1> or <title>): using \"" + a.title + "\""});
     }
   }
   a.body = std::move(page.body);
@@ -99,7 +98,7 @@ source_format detect_format(std::string_view file_name, std::string_view content
   if (ext == "html" || ext == "htm" || ext == "xhtml") return source_format::html;
   if (ext == "xml" || ext == "rss" || ext == "atom" || ext == "rdf" || ext == "feed")
     return source_format::feed;
-  if (looks_like_feed(content.substr(0, 4096))) return source_format::feed;
+  if (looks_like_web_feed(content.substr(0, 4096))) return source_format::feed;
   std::string_view head = content.substr(0, 1024);
   while (!head.empty() &&
          (head.front() == ' ' || head.front() == '\n' || head.front() == '\r' || head.front() == '\t')) {
@@ -111,9 +110,9 @@ source_format detect_format(std::string_view file_name, std::string_view content
   return source_format::text;
 }
 
-std::vector<article> feed_articles(const feed& f, std::string_view fallback_date) {
+std::vector<article> web_feed_articles(const web_feed& f, std::string_view fallback_date) {
   std::vector<article> out;
-  for (const feed_item& item : f.items) {
+  for (const web_feed_item& item : f.items) {
     article a;
     a.title = item.title.empty() ? title_from_body(item.body) : item.title;
     a.date = !item.date.empty() ? item.date : !f.date.empty() ? f.date : std::string(fallback_date);
@@ -141,13 +140,13 @@ result<std::vector<article>, import_error> import_document(std::string_view cont
   const std::string name(file_name);
   const source_format format = detect_format(file_name, content);
   if (format == source_format::feed) {
-    auto parsed = parse_feed(content, file_name, options.source_url);
+    auto parsed = parse_web_feed(content, file_name, options.source_url);
     if (!parsed) return fail(parsed.error());
     if (warnings != nullptr) {
       warnings->insert(warnings->end(), parsed->warnings.begin(), parsed->warnings.end());
     }
     std::vector<article> articles =
-        feed_articles(parsed.value(), options.date.empty() ? options.today : options.date);
+        web_feed_articles(parsed.value(), options.date.empty() ? options.today : options.date);
     if (!options.source_name.empty()) {
       for (article& a : articles) a.source_name = options.source_name;
     }
@@ -179,17 +178,17 @@ result<std::vector<article>, import_error> import_file(const std::filesystem::pa
   std::ifstream in(file, std::ios::binary);
   std::error_code ec;
   if (!in || std::filesystem::is_directory(file, ec)) {
-    return fail(import_error{file.string(), 0, 0, "cannot read the file"});
+    return fail(import_error{.file = file.string(), .message = "cannot read the file"});
   }
   std::string content;
   char buffer[64 * 1024];
   while (in.read(buffer, sizeof buffer) || in.gcount() > 0) {
     content.append(buffer, static_cast<std::size_t>(in.gcount()));
     if (content.size() > max_source_bytes) {
-      return fail(import_error{file.string(), 0, 0, "larger than the import limit (32 MiB)"});
+      return fail(import_error{.file = file.string(), .message = "larger than the import limit (32 MiB)"});
     }
   }
-  if (in.bad()) return fail(import_error{file.string(), 0, 0, "read error"});
+  if (in.bad()) return fail(import_error{.file = file.string(), .message = "read error"});
   return import_document(content, file.string(), options, warnings);
 }
 

@@ -133,9 +133,9 @@ result<std::vector<existing_file>, import_error> scan_directory(const fs::path& 
   std::error_code ec;
   if (!fs::exists(dir, ec)) return files;
   fs::directory_iterator it(dir, ec);
-  if (ec) return fail(import_error{dir.string(), 0, 0, "cannot list the directory: " + ec.message()});
+  if (ec) return fail(import_error{.file = dir.string(), .message = "cannot list the directory: " + ec.message()});
   for (; it != fs::directory_iterator(); it.increment(ec)) {
-    if (ec) return fail(import_error{dir.string(), 0, 0, "cannot list the directory: " + ec.message()});
+    if (ec) return fail(import_error{.file = dir.string(), .message = "cannot list the directory: " + ec.message()});
     existing_file file;
     file.name = it->path().filename().string();
     if (!is_article_name(file.name)) continue;
@@ -144,9 +144,9 @@ result<std::vector<existing_file>, import_error> scan_directory(const fs::path& 
       continue;
     }
     std::ifstream in(it->path(), std::ios::binary);
-    if (!in) return fail(import_error{it->path().string(), 0, 0, "cannot read the file"});
+    if (!in) return fail(import_error{.file = it->path().string(), .message = "cannot read the file"});
     file.content.assign(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
-    if (in.bad()) return fail(import_error{it->path().string(), 0, 0, "read error"});
+    if (in.bad()) return fail(import_error{.file = it->path().string(), .message = "read error"});
     files.push_back(std::move(file));
   }
   return files;

@@ -68,7 +68,7 @@ result<fs::path, import_error> write_temporary(const fs::path& file, std::string
     if (fd < 0 && errno != EEXIST) break;
   }
   if (fd < 0) {
-    return fail(import_error{file.string(), 0, 0, "cannot create a temporary file: " + system_error(errno)});
+    return fail(import_error{.file = file.string(), .message = "cannot create a temporary file: " + system_error(errno)});
   }
   const bool written = write_all(fd, content) && ::fsync(fd) == 0;
   const int write_errno = errno;
@@ -76,7 +76,7 @@ result<fs::path, import_error> write_temporary(const fs::path& file, std::string
   if (!written || !closed) {
     const int code = written ? errno : write_errno;
     ::unlink(temporary.c_str());
-    return fail(import_error{file.string(), 0, 0, "cannot write: " + system_error(code)});
+    return fail(import_error{.file = file.string(), .message = "cannot write: " + system_error(code)});
   }
   return temporary;
 }
@@ -93,7 +93,7 @@ result<fs::path, import_error> keep_backup(const fs::path& file) {
   std::ifstream in(file, std::ios::binary);
   const std::string content((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
   if (!in.good() && !in.eof()) {
-    return fail(import_error{file.string(), 0, 0, "cannot keep a copy of the file it replaces"});
+    return fail(import_error{.file = file.string(), .message = "cannot keep a copy of the file it replaces"});
   }
   return write_temporary(file, content);
 }
@@ -189,7 +189,7 @@ void roll_back(std::vector<staged_write>& staged, apply_report& report) {
       message += " (the previous version is " + s->backup.filename().string() + ")";
       s->backup.clear();
     }
-    report.errors.push_back(import_error{s->file.string(), 0, 0, message});
+    report.errors.push_back(import_error{.file = s->file.string(), .message = message});
   }
   for (const staged_write& s : staged) {
     if (s.renamed) report.written.push_back(s.write->name);
@@ -204,7 +204,7 @@ result<bool, import_error> write_atomically(const fs::path& file, std::string_vi
   if (::rename(temporary->c_str(), file.c_str()) != 0) {
     const int rename_errno = errno;
     ::unlink(temporary->c_str());
-    return fail(import_error{file.string(), 0, 0, "cannot rename into place: " + system_error(rename_errno)});
+    return fail(import_error{.file = file.string(), .message = "cannot rename into place: " + system_error(rename_errno)});
   }
   return true;
 }
@@ -215,7 +215,7 @@ apply_report apply_writes(const fs::path& dir, const std::vector<planned_write>&
   std::error_code ec;
   fs::create_directories(dir, ec);
   if (ec) {
-    report.errors.push_back(import_error{dir.string(), 0, 0, "cannot create the directory: " + ec.message()});
+    report.errors.push_back(import_error{.file = dir.string(), .message = "cannot create the directory: " + ec.message()});
     return report;
   }
   report.removed_temporaries = remove_stale_temporaries(dir, now);
@@ -233,7 +233,7 @@ apply_report apply_writes(const fs::path& dir, const std::vector<planned_write>&
   for (staged_write& s : staged) {
     if (rename_into_place(s) != 0) {
       report.errors.push_back(
-          import_error{s.file.string(), 0, 0, "cannot rename into place: " + system_error(errno)});
+          import_error{.file = s.file.string(), .message = "cannot rename into place: " + system_error(errno)});
       roll_back(staged, report);
       remove_leftovers(staged);
       return report;

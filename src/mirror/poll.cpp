@@ -6,7 +6,7 @@
 
 #include "twinstar/ascii.hpp"
 #include "twinstar/import/dates.hpp"
-#include "twinstar/import/feed.hpp"
+#include "twinstar/import/web_feed.hpp"
 #include "twinstar/import/mirror.hpp"
 #include "twinstar/import/store.hpp"
 
@@ -56,14 +56,14 @@ poll_result poll(const mirror_config& feed, const poll_options& options) {
   }
   if (response->status != 200) return failed("HTTP status " + std::to_string(response->status));
 
-  auto parsed = parse_feed(response->body, feed.url, response->url);
+  auto parsed = parse_web_feed(response->body, feed.url, response->url);
   if (!parsed) return failed(parsed.error().to_string());
   const auto now =
       options.now == std::chrono::system_clock::time_point{} ? std::chrono::system_clock::now() : options.now;
   const std::string today = options.today.empty() ? utc_date(now) : options.today;
   poll_result r;
   std::vector<article> selected;
-  for (article& a : feed_articles(parsed.value(), today)) {
+  for (article& a : web_feed_articles(parsed.value(), today)) {
     if (!title_selected(feed, a.title)) {
       ++r.filtered;
     } else if (selected.size() < feed.max_items) {

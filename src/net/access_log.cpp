@@ -32,44 +32,40 @@ std::string iso8601(std::chrono::system_clock::time_point t) { return utc_time(t
 
 namespace {
 
+struct destination_fd {
+  int fd = -1;         // -1: "off"
+  bool owned = false;  // ours to close (not stdout)
+};
+
 // The descriptor for a destination: -1 for "off", stdout for "-", else the
-// file opened for appending (see open_log_file). `error` set on failure.
-bool open_destination(const std::string& destination, int& fd, bool& owned, std::string& error) {
-  owned = false;
-  fd = -1;
-  if (destination == "off") return true;
-  if (destination == "-" || destination.empty()) {
-    fd = STDOUT_FILENO;
-    return true;
-  }
-  fd = open_log_file(destination);
-  if (fd < 0) {
-    error = errno == ENXIO ? "no process is reading the FIFO" : std::strerror(errno);
-    return false;
-  }
-  owned = true;
-  return true;
+// file opened for appending (see open_log_file). Fails with errno's words.
+result<destination_fd, std::string> open_destination(const std::string& destination) {
+  if (destination == "off") return destination_fd{};
+  if (destination == "-" || destination.empty()) return destination_fd{.fd = STDOUT_FILENO};
+  const int fd = open_log_file(destination);
+  if (fd < 0) return fail(errno == ENXIO ? "no process is reading the FIFO" : std::strerror(errno));
+  return destination_fd{.fd = fd, .owned = true};
 }
 
 }  // namespace
 
 access_log::access_log(const std::string& destination) {
-  int fd = -1;
-  bool owned = false;
-  ok_ = open_destination(destination, fd, owned, error_);
-  on_ = ok_ && fd >= 0;
-  sink_ = std::make_unique<line_sink>(fd, owned, batch_delay);
+  auto opened = open_destination(destination);
+  ok_ = opened.ok();
+  if (!ok_) error_ = opened.error();
+  const destination_fd d = ok_ ? *opened : destination_fd{};
+  on_ = d.fd >= 0;
+  sink_ = std::make_unique<line_sink>(d.fd, d.owned, batch_delay);
 }
 
 access_log::~access_log() = default;
 
-bool access_log::reopen(const std::string& destination, std::string& error) {
-  int fd = -1;
-  bool owned = false;
-  if (!open_destination(destination, fd, owned, error)) return false;
-  sink_->replace(fd, owned);
-  on_ = fd >= 0;
-  return true;
+result<void, std::string> access_log::reopen(const std::string& destination) {
+  auto opened = open_destination(destination);
+  if (!opened) return fail(opened.error());
+  sink_->replace(opened->fd, opened->owned);
+  on_ = opened->fd >= 0;
+  return {};
 }
 
 namespace {
@@ -104,10 +100,12 @@ std::string json_string(std::string_view text) {
 std::string clf_time(std::chrono::system_clock::time_point t) { return utc_time(t, "[%d/%b/%Y:%H:%M:%S +0000]"); }
 
 // A numeric status for log analysers: Gemini's own; a Gopher answer 20, a
-// Gopher error item 51.
+// Gopher error item 51, a Gopher rate-limit refusal 44 (Gemini's slow down).
 std::string numeric_status(std::string_view status) {
   if (!status.empty() && status.front() >= '0' && status.front() <= '9') return std::string(status);
-  return status == "error" ? "51" : "20";
+  if (status == "error") return "51";
+  if (status == "slow-down") return "44";
+  return "20";
 }
 
 std::string or_dash(std::string_view field) { return field.empty() ? "-" : std::string(field); }
@@ -145,15 +143,16 @@ std::string format_access_line(const access_entry& e, log_style style, ip_loggin
   const std::string path = escaped_path(e.path);
   const std::string bytes = std::to_string(e.bytes);
   const std::string micros = std::to_string(e.duration.count());
+  const std::string_view protocol_name = name_of(e.protocol);
   std::string line;
   switch (style) {
     case log_style::twinstar:
-      line = iso8601(now) + ' ' + client + ' ' + or_dash(e.protocol) + ' ' + or_dash(e.host) + ' ' + path + ' ' +
+      line = iso8601(now) + ' ' + client + ' ' + std::string(protocol_name) + ' ' + or_dash(e.host) + ' ' + path + ' ' +
              or_dash(e.status) + ' ' + bytes + ' ' + micros + "us";
       break;
     case log_style::common:
     case log_style::combined: {
-      std::string protocol(e.protocol);
+      std::string protocol(protocol_name);
       for (auto& c : protocol) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
       line = client + " - - " + clf_time(now) + " \"GET " + path + ' ' + or_dash(protocol) + "\" " +
              numeric_status(e.status) + ' ' + bytes;
@@ -162,7 +161,7 @@ std::string format_access_line(const access_entry& e, log_style style, ip_loggin
     }
     case log_style::json:
       line = "{\"time\":" + json_string(iso8601(now)) + ",\"client\":" + json_string(client) +
-             ",\"protocol\":" + json_string(e.protocol) + ",\"host\":" + json_string(e.host) +
+             ",\"protocol\":" + json_string(protocol_name) + ",\"host\":" + json_string(e.host) +
              ",\"path\":" + json_string(path) + ",\"status\":" + json_string(e.status) + ",\"bytes\":" + bytes +
              ",\"duration_us\":" + micros + "}";
       break;

@@ -360,10 +360,9 @@ result<stats, run_error> run(const config& cfg) {
   std::optional<asio::ssl::context> ssl;
   if (tgt.gemini) {
     const auto& o = cfg.options;
-    std::string error;
-    auto handle = tls::make_client_context(o.min_tls, o.max_tls, o.cert_file, o.key_file, error);
-    if (!handle) return fail(run_error{false, error});
-    ssl.emplace(handle.release());
+    auto handle = tls::make_client_context(o.min_tls, o.max_tls, o.cert_file, o.key_file);
+    if (!handle) return fail(run_error{false, handle.error()});
+    ssl.emplace(handle->release());
   }
 
   // Declared after what the coroutines use, so their frames go first.

@@ -45,11 +45,9 @@ client::gemini_result send(const gemini_target& target, std::string_view request
 std::vector<client::gemini_result> send_all(const gemini_target& target,
                                             const std::vector<std::string>& requests,
                                             const client::options& options) {
-  std::string error;
-  auto handle =
-      tls::make_client_context(options.min_tls, options.max_tls, options.cert_file, options.key_file, error);
-  if (!handle) return std::vector<client::gemini_result>(requests.size(), fail(error));
-  asio::ssl::context ctx(handle.release());
+  auto handle = tls::make_client_context(options.min_tls, options.max_tls, options.cert_file, options.key_file);
+  if (!handle) return std::vector<client::gemini_result>(requests.size(), fail(handle.error()));
+  asio::ssl::context ctx(handle->release());
   asio::io_context io;
   std::vector<std::optional<client::gemini_result>> slots(requests.size());
   for (std::size_t i = 0; i < requests.size(); ++i)

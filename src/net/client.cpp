@@ -178,10 +178,9 @@ asio::awaitable<gopher_result> async_send_gopher(std::string host, std::uint16_t
 
 gemini_result send_gemini(const std::string& host, std::uint16_t port, std::string_view request,
                           const options& opt) {
-  std::string error;
-  auto ctx_handle = tls::make_client_context(opt.min_tls, opt.max_tls, opt.cert_file, opt.key_file, error);
-  if (!ctx_handle) return fail(error);
-  asio::ssl::context ctx(ctx_handle.release());
+  auto ctx_handle = tls::make_client_context(opt.min_tls, opt.max_tls, opt.cert_file, opt.key_file);
+  if (!ctx_handle) return fail(ctx_handle.error());
+  asio::ssl::context ctx(ctx_handle->release());
   asio::io_context io;
   return run_sync(io, async_send_gemini(ctx, host, port, std::string(request), opt));
 }
@@ -194,10 +193,9 @@ gemini_result fetch_gemini(std::string_view url, const options& opt) {
 }
 
 result<std::string, std::string> probe_tls(const std::string& host, std::uint16_t port, const options& opt) {
-  std::string error;
-  auto ctx_handle = tls::make_client_context(opt.min_tls, opt.max_tls, opt.cert_file, opt.key_file, error);
-  if (!ctx_handle) return fail(error);
-  asio::ssl::context ctx(ctx_handle.release());
+  auto ctx_handle = tls::make_client_context(opt.min_tls, opt.max_tls, opt.cert_file, opt.key_file);
+  if (!ctx_handle) return fail(ctx_handle.error());
+  asio::ssl::context ctx(ctx_handle->release());
   asio::io_context io;
   auto work = [&]() -> asio::awaitable<gemini_result> {
     asio::ssl::stream<tcp::socket> stream(co_await asio::this_coro::executor, ctx);

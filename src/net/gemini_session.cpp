@@ -175,7 +175,7 @@ asio::awaitable<void> serve_gemini(tcp::socket socket, peer client, std::shared_
   }
   if (out.status != 0) {
     std::string status = out.status == timed_out ? "timeout" : std::to_string(out.status);
-    state.log->write({client.text, "gemini", out.host, out.path, status, out.bytes,
+    state.log->write({client.text, protocol::gemini, out.host, out.path, status, out.bytes,
                       std::chrono::duration_cast<std::chrono::microseconds>(answered - started)});
   }
 }

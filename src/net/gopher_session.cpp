@@ -53,7 +53,7 @@ std::shared_ptr<const gopher_answer> build_answer(const std::string& line, const
   const gopher_site site{*snap.routes, host,         context_of(host, local_port), snap.config->cert_dir,
                          gemini_base,  &state.feeds, snap.listings.get()};
   gopher_answer answer = site.answer(line);
-  const bool cacheable = answer.kind != "error" && !answer.sources.empty();
+  const bool cacheable = answer.kind != gopher_kind::error && !answer.sources.empty();
   // Stamped after building: a change made meanwhile shows within max_age.
   auto pending =
       cacheable ? snap.gopher_answers->watch(answer.sources, now) : answer_cache<gopher_answer>::pending{};
@@ -78,7 +78,7 @@ std::shared_ptr<const gopher_answer> decide(gopher::frame frame, const request_b
     kept = std::make_shared<const gopher_answer>(gopher_answer{
         gopher::error_menu(
             gopher::gopher_error_item({errc::request_too_long, "selector longer than 255 bytes"}, {}), context),
-        {}, 0, "error"});
+        {}, 0, gopher_kind::error});
   } else if (!verdict.allowed) {
     log_rate_limit(verdict, client_ip, snap.config->log_ip);
     start.selector = std::string(frame.line);
@@ -86,7 +86,7 @@ std::shared_ptr<const gopher_answer> decide(gopher::frame frame, const request_b
         gopher::error_menu(
             gopher::gopher_error_item({errc::slow_down, std::to_string(verdict.retry_after.count())}, start.selector),
             context),
-        {}, 0, "slow-down"});
+        {}, 0, gopher_kind::slow_down});
   } else {
     start.selector = std::string(frame.line);
     // Served from memory while nothing it was built from has changed.
@@ -113,8 +113,8 @@ std::optional<gopher::frame> frame_of(const request_buffer& buf, bool ended) {
 
 void log_exchange(shared_state& state, const peer& client, const host_config& host, const gopher_start& start,
                   clock::time_point answered) {
-  if (start.kind.empty()) return;  // nothing was asked
-  state.log->write({client.text, "gopher", host.name, start.selector, start.kind, start.sent,
+  if (!start.kind) return;  // nothing was asked
+  state.log->write({client.text, protocol::gopher, host.name, start.selector, name_of(*start.kind), start.sent,
                     std::chrono::duration_cast<std::chrono::microseconds>(answered - start.started)});
 }
 
@@ -163,7 +163,7 @@ asio::awaitable<void> exchange(tcp::socket& socket, const peer& client, const sn
         gopher::gopher_error_item({errc::unreadable, {}}, start.selector), context_of(host, local_port));
     const sent done = co_await send_response(socket, deadline, config, {.head = body});
     start.sent += done.bytes;
-    start.kind = "error";
+    start.kind = gopher_kind::error;
     co_return;
   }
   const sent done = co_await send_response(socket, deadline, config, {.file = &*file});

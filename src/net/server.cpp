@@ -25,7 +25,7 @@ using namespace shell;
 
 std::string endpoint_info::url() const {
   std::string host = address.find(':') != std::string::npos ? "[" + address + "]" : address;
-  return protocol + "://" + host + ":" + std::to_string(port) + "/";
+  return std::string(name_of(protocol)) + "://" + host + ":" + std::to_string(port) + "/";
 }
 
 struct server::impl {
@@ -301,7 +301,7 @@ struct server::impl {
         // Port 0 picked a port: the other workers' acceptors join that one.
         auto bound = acceptor->local_endpoint(ec);
         endpoint.port(bound.port());
-        endpoints.push_back({gopher ? "gopher" : "gemini", bound.address().to_string(), bound.port(), host});
+        endpoints.push_back({gopher ? protocol::gopher : protocol::gemini, bound.address().to_string(), bound.port(), host});
       }
       acceptors.push_back(std::move(acceptor));
       acceptor_endpoint.push_back(endpoints.size() - 1);
@@ -462,9 +462,8 @@ bool server::reload(std::shared_ptr<const server_config> config, std::string& er
   // Listeners and workers are what start-up made; compare with the first
   // configuration's, which is what is really running.
   auto keys = needing_restart(*p.started_with, *config);
-  std::string log_error;
-  if (!p.state.log->reopen(config->access_log, log_error)) {
-    error = "cannot open access log " + config->access_log + ": " + log_error;
+  if (auto reopened = p.state.log->reopen(config->access_log); !reopened) {
+    error = "cannot open access log " + config->access_log + ": " + reopened.error();
     return false;
   }
   p.state.log->set_format(config->access_log_style, config->log_ip);
@@ -475,11 +474,11 @@ bool server::reload(std::shared_ptr<const server_config> config, std::string& er
   return true;
 }
 
-bool server::reopen_log(std::string& error) {
+result<void, std::string> server::reopen_log() {
   const auto destination = impl_->state.current()->config->access_log;
-  if (impl_->state.log->reopen(destination, error)) return true;
-  error = "cannot reopen access log " + destination + ": " + error;
-  return false;
+  auto reopened = impl_->state.log->reopen(destination);
+  if (!reopened) return fail("cannot reopen access log " + destination + ": " + reopened.error());
+  return {};
 }
 
 std::size_t server::open_connections() const { return impl_->state.connections->open(); }
@@ -489,7 +488,7 @@ void server::run() {
   for (std::size_t i = 0; i < p.acceptors.size(); ++i) {
     const endpoint_info& ep = p.endpoints[p.acceptor_endpoint[i]];
     asio::co_spawn(p.acceptors[i]->get_executor(),
-                   p.accept_loop(*p.acceptors[i], *p.sweepers[p.acceptor_worker[i]], ep.protocol == "gopher", ep.host),
+                   p.accept_loop(*p.acceptors[i], *p.sweepers[p.acceptor_worker[i]], ep.protocol == protocol::gopher, ep.host),
                    asio::detached);
   }
   for (unsigned w = 0; w < p.workers; ++w) asio::co_spawn(p.worker_io(w), p.sweepers[w]->run(), asio::detached);

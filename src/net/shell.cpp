@@ -49,8 +49,12 @@ std::shared_ptr<const snapshot> snapshot::build(std::shared_ptr<const server_con
   auto site = std::make_shared<snapshot>();
   site->config = config;
   site->routes = std::make_unique<router>(*config);
-  site->contexts = tls::server_contexts::build(*config, error);
-  if (!site->contexts) return nullptr;
+  auto contexts = tls::server_contexts::build(*config);
+  if (!contexts) {
+    error = contexts.error();
+    return nullptr;
+  }
+  site->contexts = std::move(*contexts);
   site->gopher_host = twinstar::gopher_host(*config);
   site->gemini_port = gemini_port;
   const auto connections = rate_limiter::for_connections(config->rate_limit);

@@ -181,7 +181,8 @@ struct gopher_start {
   std::shared_ptr<const gopher_answer> answer;  // decided (null: not yet)
   bool missed = false;                          // not in the cache: built by serve_gopher, off the loop
   std::size_t sent = 0;                         // bytes of the answer sent
-  std::string selector, kind;                   // for the access log
+  std::string selector;                         // for the access log
+  std::optional<gopher_kind> kind;              // for the access log (unset: nothing asked)
 };
 
 // Serves a just-accepted Gopher connection (non-blocking `fd`) on the spot

@@ -213,14 +213,14 @@ std::string last_error() {
   return out.empty() ? "unknown OpenSSL error" : out;
 }
 
-std::optional<std::string> generate_self_signed(const std::filesystem::path& cert_file,
-                                                const std::filesystem::path& key_file,
-                                                const std::vector<std::string>& names, long not_before_days,
-                                                long not_after_days) {
-  if (names.empty()) return "no name for the certificate";
+result<void, std::string> generate_self_signed(const std::filesystem::path& cert_file,
+                                               const std::filesystem::path& key_file,
+                                               const std::vector<std::string>& names, long not_before_days,
+                                               long not_after_days) {
+  if (names.empty()) return fail("no name for the certificate");
   pkey_ptr key(EVP_EC_gen("P-256"));
   x509_ptr cert(X509_new());
-  if (!key || !cert) return "cannot create key: " + last_error();
+  if (!key || !cert) return fail("cannot create key: " + last_error());
 
   X509_set_version(cert.get(), 2);
   unsigned char serial[16];
@@ -245,43 +245,42 @@ std::optional<std::string> generate_self_signed(const std::filesystem::path& cer
   if (!add_extension(cert.get(), NID_subject_alt_name, san) ||
       !add_extension(cert.get(), NID_basic_constraints, "critical,CA:FALSE") ||
       !add_extension(cert.get(), NID_ext_key_usage, "serverAuth"))
-    return "cannot add certificate extensions: " + last_error();
-  if (X509_sign(cert.get(), key.get(), EVP_sha256()) == 0) return "cannot sign: " + last_error();
+    return fail("cannot add certificate extensions: " + last_error());
+  if (X509_sign(cert.get(), key.get(), EVP_sha256()) == 0) return fail("cannot sign: " + last_error());
 
   std::error_code ec;
   std::filesystem::create_directories(key_file.parent_path(), ec);
   std::filesystem::create_directories(cert_file.parent_path(), ec);
   int fd = ::open(key_file.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0600);
-  if (fd < 0) return "cannot write " + key_file.string() + ": " + std::generic_category().message(errno);
+  if (fd < 0) return fail("cannot write " + key_file.string() + ": " + std::generic_category().message(errno));
   ::fchmod(fd, 0600);  // also when the file already existed with wider rights
   file_ptr kf(fdopen(fd, "w"));
   if (!kf || PEM_write_PrivateKey(kf.get(), key.get(), nullptr, nullptr, 0, nullptr, nullptr) != 1)
-    return "cannot write " + key_file.string();
+    return fail("cannot write " + key_file.string());
   kf.reset();
   file_ptr cf(std::fopen(cert_file.c_str(), "w"));
-  if (!cf || PEM_write_X509(cf.get(), cert.get()) != 1) return "cannot write " + cert_file.string();
-  return std::nullopt;
+  if (!cf || PEM_write_X509(cf.get(), cert.get()) != 1) return fail("cannot write " + cert_file.string());
+  return {};
 }
 
-std::optional<std::string> check_pair(const std::filesystem::path& cert_file,
-                                      const std::filesystem::path& key_file,
-                                      std::string_view host_name) {
+result<void, std::string> check_pair(const std::filesystem::path& cert_file,
+                                     const std::filesystem::path& key_file, std::string_view host_name) {
   x509_ptr cert = read_cert(cert_file);
-  if (!cert) return cert_file.string() + ": cannot read a PEM certificate";
+  if (!cert) return fail(cert_file.string() + ": cannot read a PEM certificate");
   pkey_ptr key = read_key(key_file);
-  if (!key) return key_file.string() + ": cannot read a PEM private key";
+  if (!key) return fail(key_file.string() + ": cannot read a PEM private key");
   ERR_clear_error();
   if (X509_check_private_key(cert.get(), key.get()) != 1)
-    return key_file.string() + ": key does not match certificate " + cert_file.string();
+    return fail(key_file.string() + ": key does not match certificate " + cert_file.string());
   if (X509_cmp_current_time(X509_get0_notAfter(cert.get())) <= 0)
-    return cert_file.string() + ": certificate has expired";
+    return fail(cert_file.string() + ": certificate has expired");
   if (X509_cmp_current_time(X509_get0_notBefore(cert.get())) > 0)
-    return cert_file.string() + ": certificate is not valid yet";
+    return fail(cert_file.string() + ": certificate is not valid yet");
   std::string name(host_name);
   bool named = is_ip_literal(name) ? X509_check_ip_asc(cert.get(), name.c_str(), 0) == 1
                                    : X509_check_host(cert.get(), name.data(), name.size(), 0, nullptr) == 1;
-  if (!named) return cert_file.string() + ": certificate does not name host '" + name + "'";
-  return std::nullopt;
+  if (!named) return fail(cert_file.string() + ": certificate does not name host '" + name + "'");
+  return {};
 }
 
 std::vector<config_error> prepare_certificates(const server_config& config, void (*note)(const std::string&),
@@ -301,8 +300,8 @@ std::vector<config_error> prepare_certificates(const server_config& config, void
       }
       std::vector<std::string> names{host.name};
       names.insert(names.end(), host.aliases.begin(), host.aliases.end());
-      if (auto err = generate_self_signed(host.cert, host.key, names)) {
-        problem(host.cert_at, *err);
+      if (auto made = generate_self_signed(host.cert, host.key, names); !made) {
+        problem(host.cert_at, made.error());
         continue;
       }
       if (note) note("generated a self-signed certificate for " + host.name + ": " + host.cert.string());
@@ -321,7 +320,7 @@ std::vector<config_error> prepare_certificates(const server_config& config, void
       }
     }
     if (!readable) continue;
-    if (auto err = check_pair(host.cert, host.key, host.name)) problem(host.cert_at, *err);
+    if (auto checked = check_pair(host.cert, host.key, host.name); !checked) problem(host.cert_at, checked.error());
   }
   return problems;
 }
@@ -341,7 +340,7 @@ std::string fingerprint(X509* cert) {
   return out;
 }
 
-std::unique_ptr<server_contexts> server_contexts::build(const server_config& config, std::string& error) {
+result<std::unique_ptr<server_contexts>, std::string> server_contexts::build(const server_config& config) {
   auto self = std::unique_ptr<server_contexts>(new server_contexts);
   for (const auto& host : config.hosts) {
     ctx_ptr ctx(SSL_CTX_new(TLS_server_method()));
@@ -349,8 +348,7 @@ std::unique_ptr<server_contexts> server_contexts::build(const server_config& con
         SSL_CTX_use_certificate_chain_file(ctx.get(), host.cert.c_str()) != 1 ||
         SSL_CTX_use_PrivateKey_file(ctx.get(), host.key.c_str(), SSL_FILETYPE_PEM) != 1 ||
         SSL_CTX_check_private_key(ctx.get()) != 1) {
-      error = host.name + ": " + last_error();
-      return nullptr;
+      return fail(host.name + ": " + last_error());
     }
     if (wants_client_certificates(host))
       SSL_CTX_set_verify(ctx.get(), SSL_VERIFY_PEER | SSL_VERIFY_CLIENT_ONCE, accept_any_certificate);
@@ -359,8 +357,7 @@ std::unique_ptr<server_contexts> server_contexts::build(const server_config& con
     self->contexts_.push_back(std::move(e));
   }
   if (self->contexts_.empty()) {
-    error = "no hosts";
-    return nullptr;
+    return fail("no hosts");
   }
   SSL_CTX* def = self->default_context();
   SSL_CTX_set_tlsext_servername_callback(def, on_server_name);
@@ -377,13 +374,11 @@ SSL_CTX* server_contexts::find(std::string_view server_name) const {
   return nullptr;
 }
 
-ctx_ptr make_client_context(int min_version, int max_version, const std::filesystem::path& cert_file,
-                            const std::filesystem::path& key_file, std::string& error) {
+result<ctx_ptr, std::string> make_client_context(int min_version, int max_version,
+                                                 const std::filesystem::path& cert_file,
+                                                 const std::filesystem::path& key_file) {
   ctx_ptr ctx(SSL_CTX_new(TLS_client_method()));
-  if (!ctx) {
-    error = last_error();
-    return nullptr;
-  }
+  if (!ctx) return fail(last_error());
   if (min_version < TLS1_2_VERSION) {
     // Old versions are only for probing servers; OpenSSL's default security
     // level forbids them, so lower it for this context alone.
@@ -396,8 +391,7 @@ ctx_ptr make_client_context(int min_version, int max_version, const std::filesys
   if (!cert_file.empty()) {
     if (SSL_CTX_use_certificate_chain_file(ctx.get(), cert_file.c_str()) != 1 ||
         SSL_CTX_use_PrivateKey_file(ctx.get(), key_file.c_str(), SSL_FILETYPE_PEM) != 1) {
-      error = "client certificate: " + last_error();
-      return nullptr;
+      return fail("client certificate: " + last_error());
     }
   }
   return ctx;

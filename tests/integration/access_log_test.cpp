@@ -13,6 +13,7 @@
 
 #include "fixture.hpp"
 #include "twinstar/access_log.hpp"
+#include "twinstar/gopher_site.hpp"
 #include "process.hpp"
 
 using namespace twinstar;
@@ -118,8 +119,13 @@ TEST_CASE("access log: a FIFO without a reader is a start-up error, not a hang")
 }
 
 TEST_CASE("access log: each style lays out the same request") {
-  const access_entry e{"[2001:db8:aa:bb::1]:5000", "gemini", "example.org", "/a b\"c", "20", 1234,
-                       std::chrono::microseconds(567)};
+  const access_entry e{.client = "[2001:db8:aa:bb::1]:5000",
+                       .protocol = protocol::gemini,
+                       .host = "example.org",
+                       .path = "/a b\"c",
+                       .status = "20",
+                       .bytes = 1234,
+                       .duration = std::chrono::microseconds(567)};
   // 2026-12-04T15:03:00Z
   const auto now = std::chrono::system_clock::time_point{} + std::chrono::seconds(1796396580);
   struct row {
@@ -143,9 +149,20 @@ TEST_CASE("access log: each style lays out the same request") {
     CHECK(format_access_line(e, r.style, r.ip, now) == r.expect);
   }
   // Gopher kinds become numbers for log analysers.
-  const access_entry g{"10.1.2.3:40000", "gopher", "localhost", "/x", "error", 50, std::chrono::microseconds(9)};
+  const access_entry g{.client = "10.1.2.3:40000",
+                       .protocol = protocol::gopher,
+                       .host = "localhost",
+                       .path = "/x",
+                       .status = "error",
+                       .bytes = 50,
+                       .duration = std::chrono::microseconds(9)};
   CHECK(format_access_line(g, log_style::common, ip_logging::truncated, now) ==
         "10.1.2.0 - - [04/Dec/2026:15:03:00 +0000] \"GET /x GOPHER\" 51 50\n");
+  // A rate-limited Gopher client is told to slow down: 44, not a success.
+  access_entry slowed = g;
+  slowed.status = name_of(gopher_kind::slow_down);
+  CHECK(format_access_line(slowed, log_style::common, ip_logging::truncated, now) ==
+        "10.1.2.0 - - [04/Dec/2026:15:03:00 +0000] \"GET /x GOPHER\" 44 50\n");
 }
 
 TEST_CASE("access log: shown_address keeps what log_ip says") {

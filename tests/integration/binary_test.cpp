@@ -78,9 +78,9 @@ TEST_CASE("--check-config accepts the bundled twinstar.toml") {
 TEST_CASE("a cert/key pair that does not match is a start-up error") {
   auto dir = fresh_temp_dir("mismatch");
   write_file(dir / "root" / "index.gmi", "# x\n");
-  REQUIRE_FALSE(tls::generate_self_signed(dir / "a.crt", dir / "a.key", {"localhost"}));
-  REQUIRE_FALSE(tls::generate_self_signed(dir / "b.crt", dir / "b.key", {"localhost"}));
-  REQUIRE_FALSE(tls::generate_self_signed(dir / "c.crt", dir / "c.key", {"other.example"}));
+  REQUIRE(tls::generate_self_signed(dir / "a.crt", dir / "a.key", {"localhost"}).ok());
+  REQUIRE(tls::generate_self_signed(dir / "b.crt", dir / "b.key", {"localhost"}).ok());
+  REQUIRE(tls::generate_self_signed(dir / "c.crt", dir / "c.key", {"other.example"}).ok());
   struct row {
     std::string cert, key, expect;
   };
@@ -201,7 +201,7 @@ TEST_CASE("running out of file descriptors does not stop the accept loop") {
 TEST_CASE("twinstar get --cert/--key passes a certificate-protected path") {
   auto dir = fresh_temp_dir("getcert");
   write_file(dir / "root" / "members" / "index.gmi", "# Members\n");
-  REQUIRE_FALSE(tls::generate_self_signed(dir / "me.crt", dir / "me.key", {"me"}));
+  REQUIRE(tls::generate_self_signed(dir / "me.crt", dir / "me.key", {"me"}).ok());
   write_file(dir / "twinstar.toml",
              "[server]\nlisten = [\"127.0.0.1:0\"]\ngopher_listen = []\naccess_log = \"off\"\n"
              "[[host]]\nname = \"localhost\"\nroot = \"root\"\n"
@@ -311,9 +311,9 @@ TEST_CASE("--check-config and start-up report the same problems at their place i
   write_file(dir / "root" / "index.gmi", "# x\n");
   write_file(dir / "root" / "news" / "a.gmi", "# A\n");
   write_file(dir / "afile", "not a directory\n");
-  REQUIRE_FALSE(tls::generate_self_signed(dir / "a.crt", dir / "a.key", {"localhost"}));
-  REQUIRE_FALSE(tls::generate_self_signed(dir / "b.crt", dir / "b.key", {"localhost"}));
-  REQUIRE_FALSE(tls::generate_self_signed(dir / "c.crt", dir / "c.key", {"other.example"}));
+  REQUIRE(tls::generate_self_signed(dir / "a.crt", dir / "a.key", {"localhost"}).ok());
+  REQUIRE(tls::generate_self_signed(dir / "b.crt", dir / "b.key", {"localhost"}).ok());
+  REQUIRE(tls::generate_self_signed(dir / "c.crt", dir / "c.key", {"other.example"}).ok());
   struct row {
     std::string listen = "127.0.0.1:0", log = "off", root = "root", host_extra = "";
     std::string expect;  // "LINE:COLUMN: text"

@@ -77,8 +77,8 @@ struct running_server {
     srv = server::create(config, error, hooks);
     if (!srv) throw std::runtime_error("server did not start: " + error);
     for (const auto& ep : srv->endpoints()) {
-      if (ep.protocol == "gemini" && !gemini_port) gemini_port = ep.port;
-      if (ep.protocol == "gopher" && !gopher_port) gopher_port = ep.port;
+      if (ep.protocol == protocol::gemini && !gemini_port) gemini_port = ep.port;
+      if (ep.protocol == protocol::gopher && !gopher_port) gopher_port = ep.port;
     }
     thread = std::thread([this] { srv->run(); });
   }

@@ -229,7 +229,7 @@ TEST_CASE("gopher: each host can have its own Gopher listener") {
   });
   std::uint16_t other_port = 0;
   for (const auto& ep : srv->srv->endpoints())
-    if (ep.protocol == "gopher" && ep.host == "example.test") other_port = ep.port;
+    if (ep.protocol == protocol::gopher && ep.host == "example.test") other_port = ep.port;
   REQUIRE(other_port != 0);
   CHECK(other_port != srv->gopher_port);
   client::options o;

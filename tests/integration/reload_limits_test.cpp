@@ -75,7 +75,7 @@ TEST_CASE("rate limit: a connection flood from one address is throttled at accep
   });
   std::uint16_t v6_port = 0;
   for (const auto& ep : srv->srv->endpoints())
-    if (ep.protocol == "gemini" && ep.address == "::1") v6_port = ep.port;
+    if (ep.protocol == protocol::gemini && ep.address == "::1") v6_port = ep.port;
   REQUIRE(v6_port != 0);
   // 100 connections from 127.0.0.1 that say nothing and reset: the
   // ClientHello-and-reset flood without the ClientHello.

@@ -166,14 +166,14 @@ TEST_CASE("feed cache: concurrent lookups share one snapshot") {
   feed_dir f;
   cache feeds;
   std::vector<std::thread> threads;
-  std::vector<std::set<const snapshot*>> seen(8);
+  std::vector<std::set<const built_feed*>> seen(8);
   for (std::size_t t = 0; t < seen.size(); ++t) {
     threads.emplace_back([&, t] {
       for (int i = 0; i < 200; ++i) seen[t].insert(feeds.get(f.dir, news, index_files).get());
     });
   }
   for (auto& thread : threads) thread.join();
-  std::set<const snapshot*> all;
+  std::set<const built_feed*> all;
   for (const auto& s : seen) all.insert(s.begin(), s.end());
   CHECK(all.size() == 1);
 }

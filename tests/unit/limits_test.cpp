@@ -6,7 +6,7 @@ using namespace twinstar;
 using namespace std::chrono_literals;
 
 TEST_CASE("rate_limiter: burst / refill / retry time") {
-  rate_limiter limiter({2.0, 3.0, 0, 600s});
+  rate_limiter limiter({.per_second = 2.0, .burst = 3.0, .ban_after = 0, .ban_for = 600s});
   auto t0 = limit_clock::time_point{} + 1000s;
   for (int i = 0; i < 3; ++i) CHECK(limiter.admit("a", t0).allowed);  // the burst
   auto refused = limiter.admit("a", t0);
@@ -27,7 +27,7 @@ TEST_CASE("rate_limiter: retry_after follows the refill rate") {
   };
   for (auto r : {row{10, 1s}, row{1, 1s}, row{0.5, 2s}, row{0.1, 10s}}) {
     CAPTURE(r.per_second);
-    rate_limiter limiter({r.per_second, 1.0, 0, 600s});
+    rate_limiter limiter({.per_second = r.per_second, .burst = 1.0, .ban_after = 0, .ban_for = 600s});
     auto t = limit_clock::time_point{} + 1s;
     REQUIRE(limiter.admit("x", t).allowed);
     auto v = limiter.admit("x", t);
@@ -37,7 +37,7 @@ TEST_CASE("rate_limiter: retry_after follows the refill rate") {
 }
 
 TEST_CASE("rate_limiter: repeated abuse starts a temporary ban") {
-  rate_limiter limiter({1.0, 1.0, 3, 60s});
+  rate_limiter limiter({.per_second = 1.0, .burst = 1.0, .ban_after = 3, .ban_for = 60s});
   auto t = limit_clock::time_point{} + 1s;
   CHECK(limiter.admit("x", t).allowed);
   CHECK_FALSE(limiter.admit("x", t).banned);
@@ -58,10 +58,10 @@ TEST_CASE("rate_limiter: repeated abuse starts a temporary ban") {
 }
 
 TEST_CASE("rate_limiter: off when per_second is 0 / prune forgets idle clients") {
-  rate_limiter off({0, 1, 0, 1s});
+  rate_limiter off({.per_second = 0, .burst = 1, .ban_after = 0, .ban_for = 1s});
   for (int i = 0; i < 100; ++i) CHECK(off.admit("x", limit_clock::now()).allowed);
   CHECK(off.tracked() == 0);
-  rate_limiter limiter({1.0, 2.0, 0, 1s});
+  rate_limiter limiter({.per_second = 1.0, .burst = 2.0, .ban_after = 0, .ban_for = 1s});
   auto t = limit_clock::time_point{} + 1s;
   limiter.admit("a", t);
   limiter.admit("b", t);
@@ -112,7 +112,7 @@ TEST_CASE("rate_limiter: a reloaded limiter keeps bans, refusals and spent token
   CHECK(same.admit("newcomer", t0).allowed);
 
   // A smaller burst caps what was carried over; the ban still holds.
-  rate_limiter smaller({1.0, 1.0, 2, 60s}, before);
+  rate_limiter smaller({.per_second = 1.0, .burst = 1.0, .ban_after = 2, .ban_for = 60s}, before);
   CHECK(smaller.banned("abuser", t0 + 59s));
   CHECK_FALSE(smaller.banned("abuser", t0 + 61s));
   CHECK(smaller.admit("x", t0).allowed);
@@ -126,7 +126,7 @@ TEST_CASE("rate_limiter: the connection limit goes with the request limit") {
   };
   for (auto r : {row{0, 20, 0, 50}, row{1, 20, 2, 50}, row{0.5, 2, 1, 14}}) {
     CAPTURE(r.per_second);
-    const auto c = rate_limiter::for_connections({r.per_second, r.burst, 3, 60s});
+    const auto c = rate_limiter::for_connections({.per_second = r.per_second, .burst = r.burst, .ban_after = 3, .ban_for = 60s});
     CHECK(c.per_second == doctest::Approx(r.expect_rate));
     CHECK(c.burst == doctest::Approx(r.expect_burst));
     CHECK(c.ban_after == 3u);

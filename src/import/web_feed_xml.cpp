@@ -1,5 +1,5 @@
 // libxml2, configured for untrusted feeds, and tree helpers.
-#include "feed_xml.hpp"
+#include "web_feed_xml.hpp"
 
 #include <libxml/parser.h>
 #include <libxml/xmlerror.h>
@@ -88,11 +88,11 @@ result<xml_doc_ptr, import_error> parse_xml(std::string_view bytes, std::string_
   initialise_libxml();
   const std::string name(file_name);
   if (bytes.size() > static_cast<std::size_t>(INT_MAX)) {
-    return fail(import_error{name, 0, 0, "document too large"});
+    return fail(import_error{.file = name, .message = "document too large"});
   }
   std::unique_ptr<xmlParserCtxt, decltype(&xmlFreeParserCtxt)> context(xmlNewParserCtxt(),
                                                                        &xmlFreeParserCtxt);
-  if (!context) return fail(import_error{name, 0, 0, "out of memory"});
+  if (!context) return fail(import_error{.file = name, .message = "out of memory"});
   context->sax->serror = record_error;
   error_sink sink;
   current_sink = &sink;
@@ -107,7 +107,7 @@ result<xml_doc_ptr, import_error> parse_xml(std::string_view bytes, std::string_
     sink.column = last ? last->int2 : 0;
     sink.message = "not well-formed XML";
   }
-  return fail(import_error{name, sink.line, sink.column, sink.message});
+  return fail(import_error{.file = name, .line = sink.line, .column = sink.column, .message = sink.message});
 }
 
 vocabulary vocabulary_of(const xmlNode* node) {

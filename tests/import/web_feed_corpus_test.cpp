@@ -8,7 +8,7 @@
 #include <map>
 
 #include "support.hpp"
-#include "twinstar/import/feed.hpp"
+#include "twinstar/import/web_feed.hpp"
 #include "twinstar/import/source.hpp"
 
 using namespace twinstar;

@@ -16,7 +16,7 @@
 
 namespace twinstar::news {
 
-struct feed_item {
+struct web_feed_item {
   std::string title;   // plain text ("" when the item has none)
   std::string link;    // absolute when a base was known; "" when none
   std::string guid;    // <guid> / <id>; "" when none
@@ -25,11 +25,11 @@ struct feed_item {
   std::vector<gemtext::line> body;
 };
 
-struct feed {
+struct web_feed {
   std::string title;                   // plain text
   std::string link;                    // the site
   std::string date;                    // YYYY-MM-DD of the channel/feed, "" when none
-  std::vector<feed_item> items;        // document order
+  std::vector<web_feed_item> items;        // document order
   std::vector<import_error> warnings;  // repairs made (HTML entities without a DTD)
 };
 
@@ -50,16 +50,16 @@ struct feed {
 // gives way to the description.
 // Errors: not well-formed XML; a root element that is not rss, rdf:RDF or
 // feed.
-result<feed, import_error> parse_feed(std::string_view bytes, std::string_view file_name,
+result<web_feed, import_error> parse_web_feed(std::string_view bytes, std::string_view file_name,
                                       std::string_view base_url);
 
 // Whether `bytes` looks like a feed: its first element is rss, RDF or feed.
-bool looks_like_feed(std::string_view bytes);
+bool looks_like_web_feed(std::string_view bytes);
 
 // Items -> articles. Title falls back to the first words of the body, then
 // "Untitled"; date to the feed's date, then `fallback_date`; source_name is
 // the feed's title; source_url the item's link, else a URL-shaped guid, else
 // the feed's link (then shared_source_url: it names no one item).
-std::vector<article> feed_articles(const feed& f, std::string_view fallback_date);
+std::vector<article> web_feed_articles(const web_feed& f, std::string_view fallback_date);
 
 }  // namespace twinstar::news

@@ -1,5 +1,5 @@
 // Repairs for real-world feeds: HTML entities without a DTD, base64 content.
-#include "feed_repair.hpp"
+#include "web_feed_repair.hpp"
 
 #include <algorithm>
 

@@ -1,8 +1,8 @@
 // RSS and Atom documents -> feed items; see feed.hpp.
-#include "twinstar/import/feed.hpp"
+#include "twinstar/import/web_feed.hpp"
 
-#include "feed_repair.hpp"
-#include "feed_xml.hpp"
+#include "web_feed_repair.hpp"
+#include "web_feed_xml.hpp"
 #include "twinstar/ascii.hpp"
 #include "twinstar/import/convert.hpp"
 #include "twinstar/import/dates.hpp"
@@ -134,7 +134,7 @@ std::string atom_link(const xmlNode* parent, const std::string& base, std::strin
   return "";
 }
 
-void add_enclosures(const xmlNode* item, const std::string& base, feed_item& out) {
+void add_enclosures(const xmlNode* item, const std::string& base, web_feed_item& out) {
   std::vector<line> links;
   auto add = [&](const xmlNode* node, const std::string& href) {
     if (href.empty()) return;
@@ -154,8 +154,8 @@ void add_enclosures(const xmlNode* item, const std::string& base, feed_item& out
   out.body.insert(out.body.end(), links.begin(), links.end());
 }
 
-feed_item read_item(const xmlNode* item, const std::string& feed_base, bool atom) {
-  feed_item out;
+web_feed_item read_item(const xmlNode* item, const std::string& feed_base, bool atom) {
+  web_feed_item out;
   const std::string base = detail::base_at(item, feed_base);
   if (atom) {
     const xmlNode* title = first_child(item, vocabulary::atom, "title");
@@ -222,14 +222,14 @@ feed_item read_item(const xmlNode* item, const std::string& feed_base, bool atom
 
 }  // namespace
 
-result<feed, import_error> parse_feed(std::string_view bytes, std::string_view file_name,
+result<web_feed, import_error> parse_web_feed(std::string_view bytes, std::string_view file_name,
                                       std::string_view base_url) {
   std::vector<std::string> entities;
   const std::string repaired = detail::replace_html_entities(bytes, entities);
   auto parsed = detail::parse_xml(repaired, file_name);
   if (!parsed) return fail(parsed.error());
   const xmlNode* root = xmlDocGetRootElement(parsed.value().get());
-  if (root == nullptr) return fail(import_error{std::string(file_name), 0, 0, "no root element"});
+  if (root == nullptr) return fail(import_error{.file = std::string(file_name), .message = "no root element"});
   feed_kind kind;
   const std::string_view root_name = detail::local_name(root);
   if (root_name == "rss" && detail::vocabulary_of(root) == vocabulary::rss) {
@@ -240,14 +240,16 @@ result<feed, import_error> parse_feed(std::string_view bytes, std::string_view f
     kind = feed_kind::atom;
   } else {
     return fail(
-        import_error{std::string(file_name), static_cast<int>(xmlGetLineNo(root)), 1,
-                     "not an RSS or Atom feed: the root element is <" + std::string(root_name) + ">"});
+        import_error{.file = std::string(file_name),
+                     .line = static_cast<int>(xmlGetLineNo(root)),
+                     .column = 1,
+                     .message = "not an RSS or Atom feed: the root element is <" + std::string(root_name) + ">"});
   }
   const bool atom = kind == feed_kind::atom;
   const xmlNode* channel = atom ? root : first_child(root, vocabulary::rss, "channel");
 
   // The initial base: the feed's own URL, else its self link, else its site.
-  feed out;
+  web_feed out;
   std::string base = is_usable_base(base_url) ? std::string(base_url) : "";
   if (base.empty() && channel != nullptr) {
     const std::string self = atom_link(channel, "", "self");
@@ -294,12 +296,12 @@ result<feed, import_error> parse_feed(std::string_view bytes, std::string_view f
     std::string names;
     for (const std::string& e : entities) names += (names.empty() ? "" : " ") + e;
     out.warnings.push_back(
-        import_error{std::string(file_name), 0, 0, "HTML entities without a DTD, read as HTML: " + names});
+        import_error{.file = std::string(file_name), .message = "HTML entities without a DTD, read as HTML: " + names});
   }
   return out;
 }
 
-bool looks_like_feed(std::string_view bytes) {
+bool looks_like_web_feed(std::string_view bytes) {
   // Skip the declaration, comments, doctype and processing instructions.
   std::size_t at = 0;
   while ((at = bytes.find('<', at)) != std::string_view::npos) {
