@@ -284,7 +284,10 @@ converted extract_page(const GumboNode* root, std::string_view base_url) {
 
   std::string published = meta.published;
   if (published.empty()) published = detail::find_time(scope);
-  if (auto day = parse_date(published)) result.date = *day;
+  if (auto day = parse_date(published)) {
+    result.date = *day;
+    result.published = parse_time(published);
+  }
   return result;
 }
 

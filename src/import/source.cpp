@@ -68,6 +68,7 @@ result<std::vector<article>, import_error> import_page(std::string_view content,
   article a;
   if (!page.date.empty()) {
     a.date = page.date;
+    a.published = page.published;
   } else {
     auto date = single_date(file_name, options);
     if (!date) return fail(date.error());
@@ -117,6 +118,7 @@ std::vector<article> feed_articles(const feed& f, std::string_view fallback_date
     article a;
     a.title = item.title.empty() ? title_from_body(item.body) : item.title;
     a.date = !item.date.empty() ? item.date : !f.date.empty() ? f.date : std::string(fallback_date);
+    if (!item.date.empty()) a.published = item.published;
     a.author = item.author;
     a.source_name = f.title;
     if (!item.link.empty()) {
