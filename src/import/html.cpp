@@ -231,6 +231,28 @@ std::string first_h1_text(const GumboNode* scope) {
   return h1 == nullptr ? "" : detail::text_of(h1);
 }
 
+// "Story - Site" -> "Story" when the page has an <h1> reading "Story": a
+// one-word title is still a title when the page's heading says so.
+std::string title_before_suffix(const GumboNode* root, const std::string& document_title) {
+  std::string found;
+  auto visit = [&](auto&& self, const GumboNode* node, int depth) -> void {
+    if (!found.empty() || depth > max_depth) return;
+    if (tag_of(node) == "h1") {
+      const std::string heading = detail::text_of(node);
+      if (!heading.empty() && heading.size() < document_title.size() && document_title.starts_with(heading)) {
+        const std::string_view rest = std::string_view(document_title).substr(heading.size());
+        for (std::string_view sep : {" | ", " - ", " \xE2\x80\x93 ", " \xE2\x80\x94 ", " \xC2\xB7 ", " :: "}) {
+          if (rest.starts_with(sep)) found = heading;
+        }
+      }
+      return;
+    }
+    for_each_child(node, [&](const GumboNode* child) { self(self, child, depth + 1); });
+  };
+  visit(visit, root, 0);
+  return found;
+}
+
 std::string join_names(const std::vector<std::string>& names) {
   std::string out;
   for (const std::string& name : names) out += (out.empty() ? "" : ", ") + name;
@@ -278,6 +300,7 @@ converted extract_page(const GumboNode* root, std::string_view base_url) {
   if (title.empty()) title = meta.ld_headline;
   if (title.empty()) take_title(result.body, title);  // the content's own <h1>
   if (title.empty() && scope != content.front()) title = first_h1_text(scope);
+  if (title.empty()) title = title_before_suffix(root, meta.document_title);
   if (title.empty()) title = detail::strip_site_name(meta.document_title, meta.site_name);
   take_title(result.body, title);
   result.title = std::move(title);
