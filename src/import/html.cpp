@@ -64,6 +64,11 @@ std::string image_source(const GumboNode* img) {
   return std::string(src);
 }
 
+// The mark of a link to its own section ("#", "¶", "§"): no text of its own.
+bool is_anchor_mark(std::string_view text) {
+  return text == "#" || text == "\xC2\xB6" || text == "\xC2\xA7";
+}
+
 class html_walker {
  public:
   explicit html_walker(detail::gemtext_builder& out) : out_(out) {}
@@ -110,6 +115,9 @@ class html_walker {
       if (src.empty()) return;
       out_.image(src, attribute(node, "alt"), caption_);
       return;
+    }
+    if (tag == "a" && attribute(node, "href").starts_with("#") && is_anchor_mark(detail::text_of(node))) {
+      return;  // a heading's "#" or "¶" permalink to itself
     }
     if (tag == "a" && !attribute(node, "href").empty()) {
       out_.begin_link(attribute(node, "href"));
