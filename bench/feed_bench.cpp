@@ -161,7 +161,7 @@ int main(int argc, char** argv) {
               ns_per_call(2'000, [&] { (void)resolve_on_disk(static_route, {}); }) / 1e3);
   std::printf("atom.xml render (%zu newest of %zu): %.1f us\n", feed::max_atom_entries, grown->entries.size(),
               ns_per_call(200, [&] {
-                (void)feed::render_atom(feed, grown->entries, {"gemini://localhost", "localhost", 0});
+                (void)feed::render_atom(feed, grown->entries, {"gemini://localhost", "localhost", 0, ""});
               }) / 1e3);
 
   std::error_code ec;

@@ -104,14 +104,19 @@ struct atom_context {
   std::string base_url;                  // "gemini://host[:port]" without a trailing slash
   std::string author;                    // feed-level <author><name>
   std::int64_t fallback_updated_ns = 0;  // <updated> of an empty feed
+  std::string lang;                      // the host's lang ("en", "en,fr"); "" = no xml:lang
 };
 
 // An Atom 1.0 document (RFC 4287) of the newest max_atom_entries entries:
 // feed id = the feed's gemini URL, a rel="self" link to atom.xml, a
 // rel="alternate" link to the index, a feed-level author (so entries need
-// none, RFC 4287 4.1.1), <updated> = the newest entry's. Each entry has id and
-// alternate link = its absolute gemini URL, title, updated (its date at
-// 00:00:00Z, or its mtime when undated) and its summary when it has one.
+// none, RFC 4287 4.1.1), <updated> = the latest entry's, and xml:lang = the
+// first tag of the host's lang when it has one. Each entry has id and
+// alternate link = its absolute gemini URL, title, updated and its summary
+// when it has one. An entry's updated is its mtime when that falls on or
+// after its date (the importer gives a new file its source's publication
+// time; a rewrite makes it later), else its date at 00:00:00Z; an undated
+// entry's is its mtime.
 // Text is XML-escaped; bytes that are not valid UTF-8 or not allowed in XML
 // 1.0 become U+FFFD.
 std::string render_atom(const feed_config& feed, const std::vector<entry>& entries,

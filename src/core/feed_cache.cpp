@@ -227,8 +227,8 @@ resolution resolve(const route_path& path, const fs::path& cert_dir, cache& feed
     const auto found = look_up(host, dir_path, feeds);
     if (!found.snap) return res;
     const atom_context context{std::string(base_url), author_of(host, *found.feed),
-                               found.snap->directory_mtime_ns};
-    auto atom = found.snap->derived("atom\n" + context.base_url + "\n" + context.author,
+                               found.snap->directory_mtime_ns, host.lang};
+    auto atom = found.snap->derived("atom\n" + context.base_url + "\n" + context.author + "\n" + context.lang,
                                     [&] { return render_atom(*found.feed, found.snap->entries, context); });
     return serve_generated{"application/atom+xml", {}, found.directory, std::move(atom)};
   }

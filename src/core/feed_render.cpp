@@ -83,8 +83,26 @@ bool is_plain_ascii(char c) {
   return c >= 0x20 && c < 0x7f && c != '&' && c != '<' && c != '>' && c != '"' && c != '\'';
 }
 
-std::string entry_updated(const entry& e) {
-  return e.source == date_source::mtime ? rfc3339(e.stamp.mtime_ns) : e.date + "T00:00:00Z";
+// Midnight UTC of a "YYYY-MM-DD" date, in nanoseconds since the epoch.
+std::int64_t midnight_ns(std::string_view date) {
+  using namespace std::chrono;
+  auto number = [&](std::size_t at, std::size_t n) {
+    int value = 0;
+    for (std::size_t i = at; i < at + n && i < date.size(); ++i) value = value * 10 + (date[i] - '0');
+    return value;
+  };
+  if (date.size() < 10) return 0;
+  const sys_days day = year_month_day(year(number(0, 4)), month(static_cast<unsigned>(number(5, 2))),
+                                      std::chrono::day(static_cast<unsigned>(number(8, 2))));
+  return duration_cast<nanoseconds>(day.time_since_epoch()).count();
+}
+
+// When an entry last changed: its modification time when that falls on or
+// after its date (the time of day it was published, or a later rewrite),
+// else its date at midnight.
+std::int64_t entry_updated_ns(const entry& e) {
+  if (e.source == date_source::mtime) return e.stamp.mtime_ns;
+  return std::max(midnight_ns(e.date), e.stamp.mtime_ns);
 }
 
 void element(std::string& out, std::string_view indent, std::string_view name, std::string_view text) {
@@ -183,23 +201,18 @@ std::string render_atom(const feed_config& feed, const std::vector<entry>& entri
   const std::string feed_url = context.base_url + percent_encode_path(feed.path);
   std::string updated = entries.empty() ? rfc3339(context.fallback_updated_ns) : std::string();
   if (!entries.empty()) {
-    // The newest date at midnight, or later that day when an entry of that
-    // date is dated by its mtime. Runs per request over every entry: no
-    // strings are built in the loop.
-    const auto& newest = std::max_element(entries.begin(), entries.end(), [](const entry& a, const entry& b) {
-                           return a.date < b.date;
-                         })->date;
-    std::optional<std::int64_t> latest_mtime;
-    for (const auto& e : entries) {
-      if (e.source == date_source::mtime && e.date == newest) {
-        latest_mtime = std::max(latest_mtime.value_or(e.stamp.mtime_ns), e.stamp.mtime_ns);
-      }
-    }
-    updated = latest_mtime ? rfc3339(*latest_mtime) : newest + "T00:00:00Z";
+    // The latest entry's time (see entry_updated_ns). Runs per request over
+    // every entry: no strings are built in the loop.
+    std::int64_t latest = entry_updated_ns(entries.front());
+    for (const auto& e : entries) latest = std::max(latest, entry_updated_ns(e));
+    updated = rfc3339(latest);
   }
 
-  std::string out =
-      "<?xml version=\"1.0\" encoding=\"utf-8\"?>\n<feed xmlns=\"http://www.w3.org/2005/Atom\">\n";
+  std::string out = "<?xml version=\"1.0\" encoding=\"utf-8\"?>\n<feed xmlns=\"http://www.w3.org/2005/Atom\"";
+  // xml:lang takes one tag: the first of a host's "en,fr".
+  const std::string_view lang = std::string_view(context.lang).substr(0, context.lang.find(','));
+  if (!lang.empty()) out += " xml:lang=\"" + xml_escape(lang) + "\"";
+  out += ">\n";
   element(out, "  ", "title", feed.title);
   element(out, "  ", "id", feed_url);
   element(out, "  ", "updated", updated);
@@ -215,7 +228,7 @@ std::string render_atom(const feed_config& feed, const std::vector<entry>& entri
     out += "  <entry>\n";
     element(out, "    ", "title", e.title);
     element(out, "    ", "id", url);
-    element(out, "    ", "updated", entry_updated(e));
+    element(out, "    ", "updated", rfc3339(entry_updated_ns(e)));
     link_element(out, "    ", "alternate", "text/gemini", url);
     if (!e.summary.empty()) element(out, "    ", "summary", e.summary);
     out += "  </entry>\n";

@@ -54,17 +54,31 @@ civil civil_from_days(long z) {
 }
 
 std::string format(const civil& d) {
-  char buffer[16];
+  char buffer[32];
   std::snprintf(buffer, sizeof buffer, "%04ld-%02d-%02d", d.year, d.month, d.day);
   return buffer;
 }
 
-// The day of `date` at local time hh:mm in a zone `offset` minutes east of UTC.
-std::optional<std::string> to_utc_day(civil date, int hour, int minute, int offset) {
-  if (!valid(date) || hour < 0 || hour > 24 || minute < 0 || minute > 59) return std::nullopt;
+// A parsed date: its UTC day, and the instant when a time of day was stated.
+struct moment {
+  std::string day;
+  std::optional<std::int64_t> seconds;  // since the Unix epoch
+};
+
+std::optional<moment> day_only(const civil& date) {
+  if (!valid(date)) return std::nullopt;
+  return moment{format(date), std::nullopt};
+}
+
+// `date` at local time hh:mm:ss in a zone `offset` minutes east of UTC.
+std::optional<moment> to_utc(civil date, int hour, int minute, int second, int offset) {
+  if (!valid(date) || hour < 0 || hour > 24 || minute < 0 || minute > 59 || second < 0 || second > 60) {
+    return std::nullopt;
+  }
   const long minutes = hour * 60L + minute - offset;
   const long shift = minutes >= 0 ? minutes / 1440 : -((1439 - minutes) / 1440);
-  return format(civil_from_days(days_from_civil(date) + shift));
+  const std::int64_t days = days_from_civil(date);
+  return moment{format(civil_from_days(days + shift)), days * 86400 + minutes * 60 + second};
 }
 
 bool is_digit(char c) { return c >= '0' && c <= '9'; }
@@ -94,7 +108,7 @@ int parse_offset(std::string_view zone) {
   return sign * (*hours * 60 + minutes.value_or(0));
 }
 
-std::optional<std::string> parse_rfc3339(std::string_view text) {
+std::optional<moment> parse_rfc3339(std::string_view text) {
   civil d;
   const auto year = digits(text, 0, 4);
   if (!year) return std::nullopt;
@@ -105,21 +119,25 @@ std::optional<std::string> parse_rfc3339(std::string_view text) {
   d.month = *month;
   if (text.size() == 7) {
     d.day = 1;
-    return valid(d) ? std::optional(format(d)) : std::nullopt;
+    return day_only(d);
   }
   const auto day = text.size() >= 10 && text[7] == '-' ? digits(text, 8, 2) : std::nullopt;
   if (!day) return std::nullopt;
   d.day = *day;
-  if (text.size() == 10) return valid(d) ? std::optional(format(d)) : std::nullopt;
+  if (text.size() == 10) return day_only(d);
   if (text[10] != 'T' && text[10] != 't' && text[10] != ' ') return std::nullopt;
   const auto hour = digits(text, 11, 2);
   const auto minute = text.size() >= 16 && text[13] == ':' ? digits(text, 14, 2) : std::nullopt;
   if (!hour || !minute) return std::nullopt;
   std::size_t at = 16;
-  if (at < text.size() && text[at] == ':') at += 3;  // seconds
+  int second = 0;
+  if (at < text.size() && text[at] == ':') {
+    second = digits(text, at + 1, 2).value_or(0);
+    at += 3;
+  }
   while (at < text.size() && (text[at] == '.' || text[at] == ',' || is_digit(text[at]))) ++at;
   const std::string_view zone = at < text.size() ? text.substr(at) : std::string_view{};
-  return to_utc_day(d, *hour, *minute, parse_offset(zone));
+  return to_utc(d, *hour, *minute, second, parse_offset(zone));
 }
 
 
@@ -169,7 +187,7 @@ constexpr std::pair<std::string_view, int> zone_offsets[] = {
     {"pst", -480}, {"pdt", -420}, {"cet", 60},   {"cest", 120}, {"bst", 60},
 };
 
-std::optional<std::string> parse_rfc822(std::string_view text) {
+std::optional<moment> parse_rfc822(std::string_view text) {
   // Tokens split at spaces and commas; a token followed by a comma is a
   // weekday ("Thu," / Italian "mar,") and never a month.
   struct token {
@@ -189,14 +207,16 @@ std::optional<std::string> parse_rfc822(std::string_view text) {
     }
   }
   civil d;
-  int hour = 0, minute = 0, offset = 0;
-  bool pm = false, am = false;
+  int hour = 0, minute = 0, second = 0, offset = 0;
+  bool pm = false, am = false, timed = false;
   for (const token& t : tokens) {
     const std::string& s = t.text;
     if (is_digit(s[0]) && s.find(':') != std::string::npos) {
       const auto colon = s.find(':');
       hour = std::atoi(s.substr(0, colon).c_str());
       minute = std::atoi(s.substr(colon + 1, 2).c_str());
+      if (s.size() > colon + 4 && s[colon + 3] == ':') second = std::atoi(s.substr(colon + 4, 2).c_str());
+      timed = true;
     } else if (s.find_first_not_of("0123456789") == std::string::npos) {
       const int value = std::atoi(s.substr(0, 6).c_str());
       if (s.size() == 4) {
@@ -224,12 +244,11 @@ std::optional<std::string> parse_rfc822(std::string_view text) {
   }
   if (pm && hour < 12) hour += 12;
   if (am && hour == 12) hour = 0;
-  return to_utc_day(d, hour, minute, offset);
+  if (!timed) return day_only(d);
+  return to_utc(d, hour, minute, second, offset);
 }
 
-}  // namespace
-
-std::optional<std::string> parse_date(std::string_view text) {
+std::optional<moment> parse_moment(std::string_view text) {
   while (!text.empty() &&
          (text.front() == ' ' || text.front() == '\t' || text.front() == '\n' || text.front() == '\r')) {
     text.remove_prefix(1);
@@ -245,8 +264,24 @@ std::optional<std::string> parse_date(std::string_view text) {
   return parse_rfc822(text);
 }
 
+}  // namespace
+
+std::optional<std::string> parse_date(std::string_view text) {
+  auto m = parse_moment(text);
+  if (!m) return std::nullopt;
+  return std::move(m->day);
+}
+
+std::optional<std::int64_t> parse_time(std::string_view text) {
+  auto m = parse_moment(text);
+  if (!m) return std::nullopt;
+  return m->seconds;
+}
+
 bool is_calendar_date(std::string_view text) {
-  return text.size() == 10 && parse_rfc3339(text) == std::optional<std::string>(text);
+  if (text.size() != 10) return false;
+  const auto m = parse_rfc3339(text);
+  return m && m->day == text;
 }
 
 std::optional<std::string> date_prefix(std::string_view file_name) {

@@ -2,8 +2,10 @@
 // it builds the same tree a browser would).
 #include <gumbo.h>
 
+#include <algorithm>
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "gemtext_builder.hpp"
 #include "html_dom.hpp"
@@ -64,6 +66,11 @@ std::string image_source(const GumboNode* img) {
   return std::string(src);
 }
 
+// The mark of a link to its own section ("#", "¶", "§"): no text of its own.
+bool is_anchor_mark(std::string_view text) {
+  return text == "#" || text == "\xC2\xB6" || text == "\xC2\xA7";
+}
+
 class html_walker {
  public:
   explicit html_walker(detail::gemtext_builder& out) : out_(out) {}
@@ -110,6 +117,9 @@ class html_walker {
       if (src.empty()) return;
       out_.image(src, attribute(node, "alt"), caption_);
       return;
+    }
+    if (tag == "a" && attribute(node, "href").starts_with("#") && is_anchor_mark(detail::text_of(node))) {
+      return;  // a heading's "#" or "¶" permalink to itself
     }
     if (tag == "a" && !attribute(node, "href").empty()) {
       out_.begin_link(attribute(node, "href"));
@@ -231,6 +241,45 @@ std::string first_h1_text(const GumboNode* scope) {
   return h1 == nullptr ? "" : detail::text_of(h1);
 }
 
+// The text of every <h1> of the page, in document order.
+std::vector<std::string> h1_texts(const GumboNode* root) {
+  std::vector<std::string> found;
+  auto visit = [&](auto&& self, const GumboNode* node, int depth) -> void {
+    if (depth > max_depth) return;
+    if (tag_of(node) == "h1") {
+      found.push_back(detail::text_of(node));
+      return;
+    }
+    for_each_child(node, [&](const GumboNode* child) { self(self, child, depth + 1); });
+  };
+  visit(visit, root, 0);
+  return found;
+}
+
+// "Story - Site" -> "Story" when the page has an <h1> reading "Story": a
+// one-word title is still a title when the page's heading says so.
+std::string title_before_suffix(const std::vector<std::string>& headings, const std::string& document_title) {
+  for (const std::string& heading : headings) {
+    if (heading.empty() || heading.size() >= document_title.size() || !document_title.starts_with(heading)) continue;
+    const std::string_view rest = std::string_view(document_title).substr(heading.size());
+    for (std::string_view sep : {" | ", " - ", " \xE2\x80\x93 ", " \xE2\x80\x94 ", " \xC2\xB7 ", " :: "}) {
+      if (rest.starts_with(sep)) return heading;
+    }
+  }
+  return "";
+}
+
+// A JSON-LD headline is not the title when the page's <h1>s and <title>
+// all say something else (a site's template may say "Wikimedia list
+// article").
+bool is_shown(const std::string& headline, const std::vector<std::string>& headings,
+              const std::string& document_title) {
+  const std::string lower = ascii_lower(headline);
+  if (headings.empty() || ascii_lower(document_title).find(lower) != std::string::npos) return true;
+  return std::any_of(headings.begin(), headings.end(),
+                     [&](const std::string& heading) { return ascii_lower(heading) == lower; });
+}
+
 std::string join_names(const std::vector<std::string>& names) {
   std::string out;
   for (const std::string& name : names) out += (out.empty() ? "" : ", ") + name;
@@ -274,17 +323,22 @@ converted extract_page(const GumboNode* root, std::string_view base_url) {
       !meta.site_name.empty()
           ? meta.site_name
           : meta.document_title.substr(detail::strip_site_name(meta.document_title, "").size());
+  const std::vector<std::string> headings = h1_texts(root);
   std::string title = strip_known_suffix(meta.og_title, site_name);
-  if (title.empty()) title = meta.ld_headline;
+  if (title.empty() && is_shown(meta.ld_headline, headings, meta.document_title)) title = meta.ld_headline;
   if (title.empty()) take_title(result.body, title);  // the content's own <h1>
   if (title.empty() && scope != content.front()) title = first_h1_text(scope);
+  if (title.empty()) title = title_before_suffix(headings, meta.document_title);
   if (title.empty()) title = detail::strip_site_name(meta.document_title, meta.site_name);
   take_title(result.body, title);
   result.title = std::move(title);
 
   std::string published = meta.published;
   if (published.empty()) published = detail::find_time(scope);
-  if (auto day = parse_date(published)) result.date = *day;
+  if (auto day = parse_date(published)) {
+    result.date = *day;
+    result.published = parse_time(published);
+  }
   return result;
 }
 

@@ -18,6 +18,8 @@ constexpr int min_paragraph_chars = 25;
 // How many ancestors a paragraph's score reaches.
 constexpr int score_levels = 5;
 constexpr double hint_weight = 25;
+// Links longer than this on average are sentences, not menu labels.
+constexpr int max_label_chars = 45;
 
 // Substrings of class/id values that name page furniture, not the article.
 constexpr std::string_view negative_hints[] = {
@@ -52,6 +54,19 @@ double class_weight(const GumboNode* node) {
 
 bool has_negative_hint(const GumboNode* node) { return has_hint(hint_text(node), negative_hints); }
 
+// Page furniture whose text is never the article, the way Readability drops
+// "unlikely candidates" before scoring: asides, navigation and footers, and
+// blocks named only by negative hints (a comment thread, a sidebar, a share
+// bar). The document's own wrappers are never furniture.
+bool is_unlikely(const GumboNode* node) {
+  if (node->type != GUMBO_NODE_ELEMENT) return false;
+  const std::string_view tag = tag_of(node);
+  if (is_one_of(tag, {"aside", "nav", "footer"})) return true;
+  if (is_one_of(tag, {"html", "body", "article", "main"})) return false;
+  const std::string hints = hint_text(node);
+  return has_hint(hints, negative_hints) && !has_hint(hints, positive_hints);
+}
+
 bool is_block_tag(std::string_view tag) {
   return is_one_of(tag, {"p",  "div", "section", "article", "main",       "aside",   "header", "footer", "ul",
                          "ol", "dl",  "table",   "pre",     "blockquote", "figure",  "form",   "h1",     "h2",
@@ -75,9 +90,9 @@ bool is_candidate_tag(std::string_view tag) {
 
 }  // namespace
 
-content_scorer::content_scorer(const GumboNode* root) : root_(root) { measure(root, false, 0); }
+content_scorer::content_scorer(const GumboNode* root) : root_(root) { measure(root, false, false, 0); }
 
-content_scorer::stats content_scorer::measure(const GumboNode* node, bool in_link, int depth) {
+content_scorer::stats content_scorer::measure(const GumboNode* node, bool in_link, bool unlikely, int depth) {
   stats s;
   if (depth > max_depth) return s;
   if (node->type == GUMBO_NODE_TEXT || node->type == GUMBO_NODE_CDATA) {
@@ -98,11 +113,14 @@ content_scorer::stats content_scorer::measure(const GumboNode* node, bool in_lin
   }
   if (node->type == GUMBO_NODE_ELEMENT && is_dropped(node)) return s;
   const bool link = in_link || tag_of(node) == "a";
+  if (!in_link && link) s.link_count = 1;
+  s.unlikely = unlikely || is_unlikely(node);
   for_each_child(node, [&](const GumboNode* child) {
-    const stats c = measure(child, link, depth + 1);
+    const stats c = measure(child, link, s.unlikely, depth + 1);
     s.text += c.text;
     s.links += c.links;
     s.commas += c.commas;
+    s.link_count += c.link_count;
     if (is_block_tag(tag_of(child))) s.has_block_child = true;
   });
   if (node->type == GUMBO_NODE_ELEMENT || node->type == GUMBO_NODE_DOCUMENT) stats_[node] = s;
@@ -125,12 +143,15 @@ std::vector<const GumboNode*> content_scorer::find_content() const {
   std::unordered_map<const GumboNode*, double> scores;
   std::vector<const GumboNode*> order;  // candidates in first-credit order
   for (const auto& [node, s] : stats_) {
-    if (node->type != GUMBO_NODE_ELEMENT || s.text < min_paragraph_chars) continue;
+    if (node->type != GUMBO_NODE_ELEMENT || s.text < min_paragraph_chars || s.unlikely) continue;
     const std::string_view tag = tag_of(node);
     const bool paragraph = is_one_of(tag, {"p", "pre", "td"}) ||
-                           (!s.has_block_child && is_one_of(tag, {"div", "section", "article", "main"}));
+                           (!s.has_block_child && is_one_of(tag, {"div", "section", "article", "main", "li"}));
     if (!paragraph) continue;
-    const double score = 1 + s.commas + std::min(3.0, s.text / 100.0);
+    double score = 1 + s.commas + std::min(3.0, s.text / 100.0);
+    // A list item is prose only as far as it is not a link (menus, "more
+    // stories" lists).
+    if (tag == "li") score *= 1 - link_density(node);
     const GumboNode* ancestor = node->parent;
     for (int level = 0; ancestor != nullptr && level < score_levels; ++level, ancestor = ancestor->parent) {
       if (ancestor->type != GUMBO_NODE_ELEMENT) break;
@@ -203,9 +224,14 @@ bool content_scorer::is_boilerplate(const GumboNode* node, const GumboNode* cont
   if (2 * s.text > stats_of(content).text) return false;
   if (tag == "aside" || tag == "footer" || attribute(node, "role") == "complementary") return true;
   if (has_negative_hint(node)) return true;
-  // Lists of links: menus, "more stories", navigation boxes.
-  return is_one_of(tag, {"div", "section", "ul", "ol", "dl", "table", "nav"}) && s.text > 0 &&
-         link_density(node) > 0.5;
+  // Blocks of links: menus, "more stories", navigation boxes. A list whose
+  // links read as sentences (a post's "bugs fixed" list) is article text;
+  // a menu's are short labels.
+  if (!is_one_of(tag, {"div", "section", "ul", "ol", "dl", "table", "nav"}) || s.text == 0 ||
+      link_density(node) <= 0.5) {
+    return false;
+  }
+  return !is_one_of(tag, {"ul", "ol"}) || s.links < max_label_chars * std::max(1, s.link_count);
 }
 
 }  // namespace twinstar::news::detail

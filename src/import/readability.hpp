@@ -32,9 +32,11 @@ class content_scorer {
     int text = 0;   // characters of text, whitespace runs counted once
     int links = 0;  // of which inside <a>
     int commas = 0;
+    int link_count = 0;  // <a> elements (not nested in another)
     bool has_block_child = false;
+    bool unlikely = false;  // inside page furniture (see is_unlikely)
   };
-  stats measure(const GumboNode* node, bool in_link, int depth);
+  stats measure(const GumboNode* node, bool in_link, bool unlikely, int depth);
   const stats& stats_of(const GumboNode* node) const;
   double link_density(const GumboNode* node) const;
 

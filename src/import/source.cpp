@@ -67,6 +67,7 @@ result<std::vector<article>, import_error> import_page(std::string_view content,
   article a;
   if (!page.date.empty()) {
     a.date = page.date;
+    a.published = page.published;
   } else {
     auto date = single_date(file_name, options);
     if (!date) return fail(date.error());
@@ -116,6 +117,7 @@ std::vector<article> web_feed_articles(const web_feed& f, std::string_view fallb
     article a;
     a.title = item.title.empty() ? title_from_body(item.body) : item.title;
     a.date = !item.date.empty() ? item.date : !f.date.empty() ? f.date : std::string(fallback_date);
+    if (!item.date.empty()) a.published = item.published;
     a.author = item.author;
     a.source_name = f.title;
     if (!item.link.empty()) {

@@ -121,6 +121,7 @@ std::vector<planned_write> plan_writes(const std::vector<existing_file>& existin
       write.name = stem + ".gmi";
       for (int k = 2; taken.contains(write.name); ++k) write.name = stem + "-" + std::to_string(k) + ".gmi";
       write.action = write_action::create;
+      write.mtime = a.published;
     }
     taken.insert(write.name);
     plan.push_back(std::move(write));

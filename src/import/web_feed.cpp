@@ -102,11 +102,17 @@ bool is_stub(const xmlNode* content, const xmlNode* description, const std::stri
   return 2 * text.size() < fuller.size();
 }
 
-std::string first_date(const xmlNode* item,
-                       std::initializer_list<std::pair<vocabulary, std::string_view>> names) {
+// The first parseable date among `names`: its day, and its instant when it
+// states a time of day.
+std::string first_date(const xmlNode* item, std::initializer_list<std::pair<vocabulary, std::string_view>> names,
+                       std::optional<std::int64_t>* instant = nullptr) {
   for (const auto& [v, name] : names) {
     for (const xmlNode* node : detail::children_named(item, v, name)) {
-      if (auto day = parse_date(detail::text_of(node))) return *day;
+      const std::string text = detail::text_of(node);
+      if (auto day = parse_date(text)) {
+        if (instant != nullptr) *instant = parse_time(text);
+        return *day;
+      }
     }
   }
   return "";
@@ -169,7 +175,8 @@ web_feed_item read_item(const xmlNode* item, const std::string& feed_base, bool 
                                  {vocabulary::atom, "created"},
                                  {vocabulary::atom, "updated"},
                                  {vocabulary::atom, "modified"},
-                                 {vocabulary::dc, "date"}});
+                                 {vocabulary::dc, "date"}},
+                          &out.published);
     if (const xmlNode* author = first_child(item, vocabulary::atom, "author")) {
       out.author = normalize_space(detail::text_of(first_child(author, vocabulary::atom, "name")));
     }
@@ -202,7 +209,8 @@ web_feed_item read_item(const xmlNode* item, const std::string& feed_base, bool 
                                  {vocabulary::dcterms, "created"},
                                  {vocabulary::dcterms, "modified"},
                                  {vocabulary::atom, "published"},
-                                 {vocabulary::atom, "updated"}});
+                                 {vocabulary::atom, "updated"}},
+                          &out.published);
     if (const xmlNode* author = first_child(item, vocabulary::rss, "author")) {
       out.author = author_name(detail::text_of(author));
     } else if (const xmlNode* creator = first_child(item, vocabulary::dc, "creator")) {

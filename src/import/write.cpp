@@ -144,10 +144,21 @@ struct staged_write {
   bool renamed = false;
 };
 
-result<bool, import_error> stage(staged_write& s) {
+// A new file's modification time, when its plan gives one that is not in
+// the future; a file that cannot take it keeps the time it was written.
+void set_mtime(const fs::path& file, std::optional<std::int64_t> seconds, std::chrono::system_clock::time_point now) {
+  if (!seconds || *seconds > std::chrono::duration_cast<std::chrono::seconds>(now.time_since_epoch()).count()) {
+    return;
+  }
+  const timespec times[2] = {{0, UTIME_OMIT}, {static_cast<time_t>(*seconds), 0}};
+  ::utimensat(AT_FDCWD, file.c_str(), times, 0);
+}
+
+result<bool, import_error> stage(staged_write& s, std::chrono::system_clock::time_point now) {
   auto temporary = write_temporary(s.file, s.write->content);
   if (!temporary) return fail(temporary.error());
   s.temporary = std::move(temporary.value());
+  if (s.write->action == write_action::create) set_mtime(s.temporary, s.write->mtime, now);
   if (s.write->action != write_action::update) return true;
   auto backup = keep_backup(s.file);
   if (!backup) return fail(backup.error());
@@ -224,7 +235,7 @@ apply_report apply_writes(const fs::path& dir, const std::vector<planned_write>&
   for (const planned_write& write : plan) {
     if (write.action == write_action::unchanged) continue;
     staged.push_back(staged_write{&write, dir / write.name, {}, {}, false});
-    if (auto ok = stage(staged.back()); !ok) {
+    if (auto ok = stage(staged.back(), now); !ok) {
       report.errors.push_back(ok.error());
       remove_leftovers(staged);
       return report;

@@ -2,6 +2,9 @@
 
 #include <doctest/doctest.h>
 
+#include <cstdint>
+#include <optional>
+
 using namespace twinstar::news;
 
 TEST_CASE("dates: feed dates become UTC days") {
@@ -69,4 +72,27 @@ TEST_CASE("dates: calendar dates and file-name prefixes") {
   CHECK_FALSE(date_prefix("notes.txt").has_value());
   CHECK(utc_date(std::chrono::system_clock::time_point{}) == "1970-01-01");
   CHECK(utc_date(std::chrono::system_clock::time_point{std::chrono::seconds{951782400}}) == "2000-02-29");
+}
+
+TEST_CASE("dates: a stated time of day gives the instant, a bare day none") {
+  struct row {
+    const char* text;
+    std::optional<std::int64_t> seconds;
+  };
+  const row rows[] = {
+      {"2003-12-31T10:14:55Z", 1'072'865'695},
+      {"2003-12-31T10:14:55.123Z", 1'072'865'695},
+      {"2002-10-02T22:00:00-05:00", 1'033'614'000},  // 2002-10-03T03:00:00Z
+      {"2002-10-02T10:00+02:00", 1'033'545'600},     // no seconds
+      {"Thu, 01 Jan 2004 19:48:21 GMT", 1'072'986'501},
+      {"Wed, 02 Oct 2002 08:00:00 EST", 1'033'563'600},
+      {"2022-12-17", std::nullopt},
+      {"2004-02", std::nullopt},
+      {"01 Jan 2004", std::nullopt},
+      {"not a date", std::nullopt},
+  };
+  for (const row& r : rows) {
+    CAPTURE(r.text);
+    CHECK(parse_time(r.text) == r.seconds);
+  }
 }

@@ -355,3 +355,37 @@ TEST_CASE("store: one malformed source means nothing is written") {
   CHECK(real.applied.written == std::vector<std::string>{"2024-05-06-good-title.gmi"});
   CHECK(test::list_dir(out) == std::vector<std::string>{"2024-05-06-good-title.gmi"});
 }
+
+TEST_CASE("store: a new file takes its source's publication time and a rewrite takes now") {
+  test::temp_dir dir;
+  const auto mtime_of = [](const std::filesystem::path& file) {
+    return std::chrono::duration_cast<std::chrono::seconds>(
+               std::chrono::file_clock::to_sys(std::filesystem::last_write_time(file)).time_since_epoch())
+        .count();
+  };
+  article timed = make("Story", "https://e.com/s");
+  timed.published = 1'704'191'472;  // 2024-01-02T10:31:12Z
+  article future = make("Later", "https://e.com/later");
+  future.published = std::chrono::duration_cast<std::chrono::seconds>(
+                         (std::chrono::system_clock::now() + std::chrono::hours(48)).time_since_epoch())
+                         .count();
+  const auto plan = plan_in(dir.path(), {timed, future, make("Untimed", "https://e.com/u")});
+  REQUIRE(plan.size() == 3);
+  CHECK(plan[0].mtime == timed.published);
+  const auto before = std::chrono::duration_cast<std::chrono::seconds>(
+                          std::chrono::system_clock::now().time_since_epoch())
+                          .count();
+  apply_in(dir.path(), plan);
+  CHECK(mtime_of(dir.path() / "2024-01-02-story.gmi") == 1'704'191'472);
+  CHECK(mtime_of(dir.path() / "2024-01-02-later.gmi") >= before - 1);  // never in the future
+  CHECK(mtime_of(dir.path() / "2024-01-02-untimed.gmi") >= before - 1);
+
+  // Rewritten: the file is newer than its publication time.
+  timed.body = {{gemtext::line_kind::text, "Corrected.", ""}};
+  const auto again = plan_in(dir.path(), {timed});
+  REQUIRE(again.size() == 1);
+  CHECK(again[0].action == write_action::update);
+  CHECK_FALSE(again[0].mtime.has_value());
+  apply_in(dir.path(), again);
+  CHECK(mtime_of(dir.path() / "2024-01-02-story.gmi") >= before - 1);
+}

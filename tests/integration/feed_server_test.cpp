@@ -2,6 +2,8 @@
 // loopback serving a feed directory over Gemini and Gopher.
 #include <doctest/doctest.h>
 
+#include <chrono>
+#include <filesystem>
 #include <vector>
 
 #include "../atom_check.hpp"
@@ -81,6 +83,15 @@ TEST_CASE("feed over Gemini: /news/ is a generated subscribable index") {
 
 TEST_CASE("feed over Gemini: /news/atom.xml is valid Atom with absolute gemini links") {
   auto srv = start_feed_server("feed-atom");
+  // As the importer leaves them: a new article's mtime is its publication
+  // time; a file older than its date line is dated at midnight.
+  const auto news = srv->dir / "root" / "news";
+  const auto at = [](std::int64_t seconds) {
+    return std::chrono::file_clock::from_sys(std::chrono::sys_seconds(std::chrono::seconds(seconds)));
+  };
+  std::filesystem::last_write_time(news / putin, at(1'756'807'872));                       // 2025-09-02T10:11:12Z
+  std::filesystem::last_write_time(news / "2025-08-30-older.gmi", at(1'756'540'800));      // 2025-08-30T08:00:00Z
+  std::filesystem::last_write_time(news / "undated.gmi", at(1'751'328'000));              // 2025-07-01T00:00:00Z
   auto reply = srv->get(srv->base() + "/news/atom.xml\r\n");
   REQUIRE(reply.status == 20);
   CHECK(reply.meta == "application/atom+xml");
@@ -90,8 +101,12 @@ TEST_CASE("feed over Gemini: /news/atom.xml is valid Atom with absolute gemini l
   CHECK(report.id == srv->base() + "/news/");
   CHECK(report.self_href == srv->base() + "/news/atom.xml");
   CHECK(report.title == "News");
-  CHECK(report.updated == "2025-09-02T00:00:00Z");
+  CHECK(report.updated == "2025-09-02T10:11:12Z");
+  CHECK(reply.body.find("<feed xmlns=\"http://www.w3.org/2005/Atom\" xml:lang=\"en\">") != std::string::npos);
   REQUIRE(report.entries.size() == 3);
+  CHECK(report.entries[0].updated == "2025-09-02T10:11:12Z");
+  CHECK(report.entries[1].updated == "2025-08-30T08:00:00Z");
+  CHECK(report.entries[2].updated == "2025-07-04T00:00:00Z");
   for (std::size_t i = 0; i < expected_order.size(); ++i) {
     CAPTURE(i);
     CHECK(report.entries[i].id == srv->base() + "/news/" + expected_order[i]);

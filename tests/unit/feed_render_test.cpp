@@ -93,7 +93,7 @@ TEST_CASE("feed: the Atom document parses and satisfies RFC 4287") {
   entries.push_back(make_entry("bad.gmi", "2020-01-01", "Bytes \xff\x01 here", "\xc3"));
   entries.back().source = date_source::mtime;
   entries.back().stamp.mtime_ns = 1'577'880'000'000'000'000;  // 2020-01-01T12:00:00Z
-  const atom_context context{"gemini://localhost:1966", "localhost", 0};
+  const atom_context context{"gemini://localhost:1966", "localhost", 0, ""};
   const auto xml = render_atom(news, entries, context);
   const auto report = test::check_atom(xml, schema);
   for (const auto& problem : report.problems) MESSAGE(problem);
@@ -116,9 +116,53 @@ TEST_CASE("feed: the Atom document parses and satisfies RFC 4287") {
   CHECK(report.entries[5].title == "Bytes \xef\xbf\xbd\xef\xbf\xbd here");
 }
 
+TEST_CASE("feed: an entry's updated keeps its time of day and moves when the article is rewritten") {
+  // 2025-09-02 at midnight, 10:11:12 that day, and a rewrite a month later.
+  constexpr std::int64_t second = 1'000'000'000;
+  constexpr std::int64_t midnight = 1'756'771'200 * second;
+  struct row {
+    const char* what;
+    date_source source;
+    std::int64_t mtime_ns;
+    const char* updated;
+  };
+  const row rows[] = {
+      {"published that day", date_source::file_name, midnight + 36'672 * second, "2025-09-02T10:11:12Z"},
+      {"rewritten later", date_source::date_line, midnight + 30 * 86'400 * second, "2025-10-02T00:00:00Z"},
+      {"mtime before its date", date_source::file_name, midnight - 3600 * second, "2025-09-02T00:00:00Z"},
+      {"no mtime known", date_source::file_name, 0, "2025-09-02T00:00:00Z"},
+      {"undated", date_source::mtime, midnight - 3600 * second, "2025-09-01T23:00:00Z"},
+  };
+  for (const row& r : rows) {
+    CAPTURE(r.what);
+    entry e = make_entry("2025-09-02-a.gmi", "2025-09-02", "A");
+    e.source = r.source;
+    e.stamp.mtime_ns = r.mtime_ns;
+    const auto report =
+        test::check_atom(render_atom(news, {make_entry("2025-08-01-b.gmi", "2025-08-01", "B"), e},
+                                     {"gemini://h", "h", 0, ""}),
+                         schema);
+    CHECK(report.problems.empty());
+    REQUIRE(report.entries.size() == 2);
+    CHECK(report.entries[1].updated == r.updated);
+    CHECK(report.updated == r.updated);  // the latest entry's
+  }
+}
+
+TEST_CASE("feed: xml:lang is the host's first language and absent without one") {
+  const auto entries = sample_entries();
+  for (const auto& [lang, expected] : std::vector<std::pair<std::string, std::string>>{
+           {"en", " xml:lang=\"en\">"}, {"de-CH,fr", " xml:lang=\"de-CH\">"}, {"", ">"}}) {
+    CAPTURE(lang);
+    const auto xml = render_atom(news, entries, {"gemini://h", "h", 0, lang});
+    CHECK(xml.find("<feed xmlns=\"http://www.w3.org/2005/Atom\"" + expected + "\n") != std::string::npos);
+    CHECK(test::check_atom(xml, schema).problems.empty());
+  }
+}
+
 TEST_CASE("feed: an empty Atom feed is valid and long feeds carry the newest max_atom_entries") {
   const auto empty =
-      test::check_atom(render_atom(news, {}, {"gemini://h", "h", 1'700'000'000'000'000'000}), schema);
+      test::check_atom(render_atom(news, {}, {"gemini://h", "h", 1'700'000'000'000'000'000, ""}), schema);
   CHECK(empty.problems.empty());
   CHECK(empty.updated == "2023-11-14T22:13:20Z");
   CHECK(empty.entries.empty());
@@ -130,7 +174,7 @@ TEST_CASE("feed: an empty Atom feed is valid and long feeds carry the newest max
     many.push_back(make_entry(std::string(date) + "-a.gmi", date, "T" + std::to_string(i)));
   }
   sort_newest_first(many);
-  const auto report = test::check_atom(render_atom(news, many, {"gemini://h", "h", 0}), schema);
+  const auto report = test::check_atom(render_atom(news, many, {"gemini://h", "h", 0, ""}), schema);
   CHECK(report.problems.empty());
   REQUIRE(report.entries.size() == max_atom_entries);
   CHECK(report.entries.front().title == "T149");
@@ -150,7 +194,7 @@ TEST_CASE("feed: the Atom check's RFC 3339 test") {
 
 TEST_CASE("feed: the Atom check itself rejects what RFC 4287 forbids") {
   // Negative controls: without them a broken checker would pass everything.
-  const auto valid = render_atom(news, sample_entries(), {"gemini://h", "h", 0});
+  const auto valid = render_atom(news, sample_entries(), {"gemini://h", "h", 0, ""});
   struct row {
     const char* name;
     std::string from, to;

@@ -2,7 +2,9 @@
 // The article model every importer produces (plain text, Markdown, HTML, feed
 // items), its gemtext form, its file-name slug and its identity for
 // update-in-place.
+#include <cstdint>
 #include <cstddef>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -24,6 +26,9 @@ struct import_error {
 struct article {
   std::string title;        // one line, whitespace normalised
   std::string date;         // YYYY-MM-DD
+  // The source's publication instant (seconds since the epoch) when it
+  // states a time of day; a new file is given it as its modification time.
+  std::optional<std::int64_t> published;
   std::string author;       // "" = none
   std::string source_name;  // "RT", a feed's title; "" = none
   std::string source_url;   // link back to the original; "" = none

@@ -21,6 +21,8 @@
 // - script, style, nav, forms, embedded objects, comments: dropped entirely.
 // Windows-1252 characters smuggled in as C1 controls (U+0080-U+009F) are
 // mapped back ("U+0092" -> "’"); other control characters are dropped.
+#include <cstdint>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -36,6 +38,7 @@ struct converted {
   // Pages only (title_mode::extract), "" when the page does not say:
   std::string author;         // "A One, B Two"
   std::string date;           // YYYY-MM-DD (UTC) of publication
+  std::optional<std::int64_t> published;  // its instant, when a time of day is stated
   std::string canonical_url;  // <link rel=canonical>, else og:url; absolute
 };
 

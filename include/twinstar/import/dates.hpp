@@ -1,6 +1,7 @@
 #pragma once
 // Dates as the importer needs them: one calendar day, "YYYY-MM-DD", in UTC.
 #include <chrono>
+#include <cstdint>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -19,6 +20,11 @@ namespace twinstar::news {
 // nullopt for anything else (e.g. Greek month names): callers fall back to
 // another date. Never throws.
 std::optional<std::string> parse_date(std::string_view text);
+
+// The instant `text` names, in seconds since the Unix epoch, when it states
+// a time of day as well as a day (the forms parse_date reads); nullopt for a
+// bare day ("2022-12-17") or anything parse_date refuses.
+std::optional<std::int64_t> parse_time(std::string_view text);
 
 // "2025-09-02" when `text` is exactly a valid calendar date YYYY-MM-DD.
 bool is_calendar_date(std::string_view text);

@@ -15,8 +15,10 @@
 // Anything less certain is a new file: two articles are never merged on a
 // guess, and no article of the batch is dropped, so an edited item that
 // shares its title and day with another link-less item is written anew.
+#include <cstdint>
 #include <chrono>
 #include <filesystem>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -32,6 +34,10 @@ struct planned_write {
   std::string name;  // file name inside the directory
   std::string content;
   write_action action = write_action::create;
+  // A new file's modification time (seconds since the epoch): the source's
+  // publication time, so that a feed's <updated> keeps its time of day. An
+  // update keeps the time it was written: a rewritten article is newer.
+  std::optional<std::int64_t> mtime;
 };
 
 struct existing_file {

@@ -7,6 +7,8 @@
 // well-formed XML is an error naming file:line:column (libxml2's first
 // error). Namespace errors (an undeclared prefix) are not fatal: such
 // elements are simply not recognised.
+#include <cstdint>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -21,6 +23,9 @@ struct web_feed_item {
   std::string link;    // absolute when a base was known; "" when none
   std::string guid;    // <guid> / <id>; "" when none
   std::string date;    // YYYY-MM-DD, "" when missing or unparseable
+  // The same date as an instant (seconds since the epoch) when it states a
+  // time of day.
+  std::optional<std::int64_t> published;
   std::string author;  // a name ("" when none)
   std::vector<gemtext::line> body;
 };
