@@ -216,7 +216,7 @@ asio::awaitable<void> exchange(tls_stream& stream, const peer& client, const sna
     case gemini::frame_state::complete: {
       auto& sock = stream.socket();
       std::error_code ec;
-      auto local = sock.local_endpoint(ec);
+      auto local = client.local ? *client.local : sock.local_endpoint(ec);
       request_context ctx{local.port(), local.address().to_string(), client.address,
                           peer_certificate(stream.native_handle())};
       resp = co_await decide(frame.line, site, state, ctx, out);
