@@ -8,7 +8,7 @@ cd "$(dirname "$0")/.."
 seconds="${1:-60}"
 shift || true
 targets=("$@")
-[ "${#targets[@]}" -gt 0 ] || targets=(request gemtext selector config import)
+[ "${#targets[@]}" -gt 0 ] || targets=(request gemtext selector config import proxy)
 
 need=()
 command -v clang++-14 >/dev/null || need+=(clang-14)

@@ -15,6 +15,8 @@ packages+=(libsystemd-dev scdoc)
 packages+=(clang-format)
 if [ "${TWINSTAR_TEST_CLIENTS:-0}" = 1 ]; then
   packages+=(curl lynx amfora tmux)
+  # The HAProxy test runs deploy/haproxy/haproxy.cfg in front of two instances.
+  packages+=(haproxy)
   # The install test: groff checks the man pages; systemd-analyze verify and
   # systemd-sysusers come with systemd, installed here only under CI (a
   # developer's machine without it skips those checks, visibly).

@@ -24,6 +24,9 @@ struct options {
   std::filesystem::path cert_file, key_file;  // client certificate
   std::chrono::milliseconds timeout{10'000};  // whole exchange
   std::size_t max_body = 64u << 20;           // stop reading past this
+  // Bytes sent on the TCP connection before anything else (before the TLS
+  // handshake): a PROXY protocol header, as a load balancer would send it.
+  std::string preamble;
 };
 
 struct gemini_reply {

@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "twinstar/limits.hpp"
+#include "twinstar/proxy_protocol.hpp"
 #include "twinstar/result.hpp"
 
 namespace twinstar {
@@ -27,6 +28,9 @@ struct listen_address {
   std::string host;  // "127.0.0.1", "::1", "0.0.0.0", "::" (no brackets)
   std::uint16_t port = 0;
   config_location at{};  // where it was written
+  // A load balancer in front sends a PROXY header first (the table form
+  // { address = "...", proxy_protocol = "v2" }); none: plain clients.
+  proxy_version proxy_protocol = proxy_version::none;
   std::string to_string() const;  // "127.0.0.1:1965" / "[::1]:1965"
 };
 

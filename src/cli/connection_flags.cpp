@@ -1,6 +1,8 @@
 #include "connection_flags.hpp"
 
 #include <cstdlib>
+#include <fstream>
+#include <iterator>
 
 #include "twinstar/config.hpp"
 
@@ -15,6 +17,8 @@ void add_connection_flags(CLI::App& app, connection_flags& f) {
       ->default_str(known_hosts_file(connection_flags{}));
   app.add_option("--cert", f.cert, "Client certificate (PEM)");
   app.add_option("--key", f.key, "Client certificate key (PEM)");
+  app.add_option("--preamble-file", f.preamble_file,
+                 "Send FILE's bytes first on each connection, before TLS or the selector (e.g. a PROXY header)");
   app.add_option("--timeout", f.timeout, "Seconds for each exchange")
       ->check(CLI::PositiveNumber)
       ->capture_default_str();
@@ -45,6 +49,11 @@ std::string to_options(const connection_flags& f, client::options& out) {
   out.key_file = f.key;
   if (f.cert.empty() != f.key.empty()) return "--cert and --key go together";
   out.timeout = std::chrono::milliseconds(static_cast<long>(f.timeout * 1000));
+  if (!f.preamble_file.empty()) {
+    std::ifstream in(f.preamble_file, std::ios::binary);
+    if (!in) return "--preamble-file: cannot read " + f.preamble_file;
+    out.preamble.assign(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
+  }
   return {};
 }
 

@@ -17,6 +17,7 @@ struct connection_flags {
   std::string known_hosts;  // TOFU file; default ~/.local/share/twinstar/known_hosts
   std::string cert, key;
   double timeout = 10;
+  std::string preamble_file;  // its bytes go first on the connection (a PROXY header)
 };
 
 void add_connection_flags(CLI::App& app, connection_flags& f);

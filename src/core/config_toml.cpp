@@ -95,23 +95,69 @@ class config_reader : detail::field_reader {
     return false;
   }
 
+  // One entry of a listen list: "IP:PORT", or a table
+  // { address = "IP:PORT", proxy_protocol = "v1" | "v2" }. nullopt (the
+  // error recorded) when malformed.
+  std::optional<listen_address> read_listener(const toml::node& element, std::string_view key) {
+    const toml::table* table = element.as_table();
+    const toml::node* address_node = table ? table->get("address") : &element;
+    if (table) {
+      check_keys(*table, {"address", "proxy_protocol"}, "a " + quoted(key) + " entry");
+      if (address_node == nullptr) {
+        error(element, "a " + quoted(key) + " entry needs 'address'");
+        return std::nullopt;
+      }
+    }
+    const auto* text = address_node->as_string();
+    if (text == nullptr) {
+      error(*address_node, quoted(key) + " must be an array of \"IP:PORT\" strings or " +
+                               "{ address = \"IP:PORT\", proxy_protocol = \"v1\" | \"v2\" } tables");
+      return std::nullopt;
+    }
+    const source_pos at = pos_of(address_node->source());
+    auto address = parse_listen_address(text->get());
+    if (!address) {
+      error(at, "malformed listen address '" + text->get() +
+                    "' (expected IPv4:PORT or [IPv6]:PORT, port 0-65535)");
+      return std::nullopt;
+    }
+    address->at = {at.line, at.column};
+    if (table == nullptr) return address;
+    if (const toml::node* proxy = table->get("proxy_protocol")) {
+      const auto* name = proxy->as_string();
+      if (name != nullptr && name->get() == "v1") {
+        address->proxy_protocol = proxy_version::v1;
+      } else if (name != nullptr && name->get() == "v2") {
+        address->proxy_protocol = proxy_version::v2;
+      } else {
+        error(*proxy, "'proxy_protocol' must be \"v1\" or \"v2\"");
+        return std::nullopt;
+      }
+    }
+    return address;
+  }
+
   // Returns false when `key` was present but invalid.
   bool read_listeners(const toml::table& table, std::string_view key,
                       std::vector<listen_address>& out) {
-    auto items = read_strings(table, key);
-    if (!items) return table.get(key) == nullptr;
+    const toml::node* node = table.get(key);
+    if (node == nullptr) return true;
+    const toml::array* array = node->as_array();
+    if (array == nullptr) {
+      error(*node, quoted(key) + " must be an array of \"IP:PORT\" strings or " +
+                       "{ address = \"IP:PORT\", proxy_protocol = \"v1\" | \"v2\" } tables");
+      return false;
+    }
     bool ok = true;
-    for (const string_item& item : *items) {
-      auto address = parse_listen_address(item.text);
+    for (const toml::node& element : *array) {
+      auto address = read_listener(element, key);
       if (!address) {
-        error(item.at, "malformed listen address '" + item.text +
-                           "' (expected IPv4:PORT or [IPv6]:PORT, port 0-65535)");
         ok = false;
       } else if (address->port != 0 && !bound_.insert(address->to_string()).second) {
-        error(item.at, "listen address '" + address->to_string() + "' is used twice");
+        error(source_pos{address->at.line, address->at.column},
+              "listen address '" + address->to_string() + "' is used twice");
         ok = false;
       } else {
-        address->at = {item.at.line, item.at.column};
         out.push_back(*address);
       }
     }

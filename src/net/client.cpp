@@ -55,6 +55,10 @@ asio::awaitable<gemini_result> exchange(asio::ssl::stream<tcp::socket>& stream, 
   auto started = clock::now();
   if (auto ec = co_await connect(stream.next_layer(), host, port))
     co_return fail("cannot connect to " + host + ":" + std::to_string(port) + ": " + ec.message());
+  if (!opt.preamble.empty()) {
+    auto [pec, pn] = co_await asio::async_write(stream.next_layer(), asio::buffer(opt.preamble), nothrow);
+    if (pec) co_return fail("cannot send preamble: " + pec.message());
+  }
   SSL* ssl = stream.native_handle();
   if (opt.sni && !opt.sni->empty()) SSL_set_tlsext_host_name(ssl, opt.sni->c_str());
   if (session && *session) SSL_set_session(ssl, *session);
@@ -159,6 +163,8 @@ asio::awaitable<gopher_result> async_send_gopher(std::string host, std::uint16_t
     auto started = clock::now();
     if (auto ec = co_await connect(socket, host, port))
       co_return fail("cannot connect to " + host + ":" + std::to_string(port) + ": " + ec.message());
+    // The preamble and the selector in one write, as a proxy's first packet.
+    request.insert(0, opt.preamble);
     auto [wec, wn] = co_await asio::async_write(socket, asio::buffer(request), nothrow);
     if (wec) co_return fail("cannot send selector: " + wec.message());
     gopher_reply reply;

@@ -101,7 +101,7 @@ asio::awaitable<void> exchange(tls_stream& stream, const peer& client, const sna
   switch (frame.state) {
     case gemini::frame_state::complete: {
       std::error_code ec;
-      const auto local = stream.socket().local_endpoint(ec);
+      const auto local = client.local ? *client.local : stream.socket().local_endpoint(ec);
       const std::string local_ip = local.address().to_string();
       const auto cert = peer_certificate(stream.native_handle());
       const gemini_request request{.line = frame.line,

@@ -15,6 +15,7 @@
 #include <thread>
 #include <utility>
 
+#include "proxy_header.hpp"
 #include "shell.hpp"
 #include "twinstar/gemini.hpp"
 #include "twinstar/gopher_site.hpp"
@@ -44,6 +45,7 @@ struct server::impl {
   std::vector<std::size_t> acceptor_endpoint;  // index into endpoints, per acceptor
   std::vector<unsigned> acceptor_worker;       // whose io_context, per acceptor
   std::vector<endpoint_info> endpoints;
+  std::vector<proxy_version> endpoint_proxy;  // per endpoint: the PROXY header its clients send
   std::atomic<bool> stopping{false};
   std::unique_ptr<asio::steady_timer> grace;
   std::unique_ptr<asio::steady_timer> pruner;
@@ -114,12 +116,16 @@ struct server::impl {
 
   // Takes one accepted connection (`fd`, non-blocking) through the bans and
   // caps to its session.
+  // `proxied_local`: where a PROXY header says the client connected.
   void admit(int fd, const tcp::endpoint& from, const asio::any_io_executor& exec, deadline_sweeper& sweeper,
-             bool gopher, std::uint16_t port, const std::string& gopher_host_name) {
+             bool gopher, std::uint16_t port, const std::string& gopher_host_name,
+             const std::optional<tcp::endpoint>& proxied_local = std::nullopt) {
     std::error_code ignored;
     tcp::socket socket(exec);
     auto site = state.current();
     peer who = peer::of(from);
+    who.local = proxied_local;
+    if (proxied_local) port = proxied_local->port();  // Gopher menus name the proxy's port
     const std::string client = who.address;
     const auto now = clock::now();
     bool refused = site->limiter->banned(client, now) || site->connection_rate->banned(client, now);
@@ -180,6 +186,42 @@ struct server::impl {
     });
   }
 
+  // A connection on a PROXY listener: its header first, then admit() with
+  // the client it names, so that bans, caps and logs see that client. Until
+  // then it holds no connection slot (those are per client), only a place
+  // in `active` so that a stop waits for it; header-less connections go at
+  // the header deadline or at once on stop, like any idle session.
+  asio::awaitable<void> admit_proxied(int fd, tcp::endpoint from, asio::any_io_executor exec,
+                                      deadline_sweeper& sweeper, bool gopher, std::uint16_t port,
+                                      std::string gopher_host_name, proxy_version expected) {
+    std::error_code ec;
+    tcp::socket socket(exec);
+    socket.assign(from.protocol(), fd, ec);
+    if (ec) {
+      ::close(fd);
+      co_return;
+    }
+    ++state.active;
+    proxy_read header;
+    {
+      const auto site = state.current();
+      const clock::duration timeout = std::min<clock::duration>(proxy_header_timeout, site->config->handshake_timeout);
+      session_deadline deadline(sweeper, socket, clock::now() + timeout);
+      header = co_await read_proxy_header(socket, expected, from);
+    }
+    if (header.client) {
+      const int released = socket.release(ec);
+      if (!ec) admit(released, *header.client, exec, sweeper, gopher, port, gopher_host_name, header.local);
+    } else {
+      log_limited(std::string(gopher ? "gopher " : "gemini ") +
+                  shown_address(peer::of(from).text, state.current()->config->log_ip) + ": PROXY " +
+                  std::string(to_string(expected)) + " header refused: " + header.error);
+      socket.close(ec);
+    }
+    --state.active;
+    finish_if_drained();
+  }
+
   // Accept loops backing off for want of descriptors. All of them starve at
   // once, and descriptors come back one at a time: one line when the first
   // loop starts backing off and one when the last has drained its backlog,
@@ -198,7 +240,7 @@ struct server::impl {
   // listening socket only after accept4() said there is nothing: the same
   // thread runs this loop and the reactor, so no readiness is missed.
   asio::awaitable<void> accept_loop(tcp::acceptor& acceptor, deadline_sweeper& sweeper, bool gopher,
-                                    std::string gopher_host_name) {
+                                    std::string gopher_host_name, proxy_version proxy) {
     bool backing_off = false;
     std::error_code ignored;
     const std::uint16_t port = acceptor.local_endpoint(ignored).port();
@@ -211,7 +253,11 @@ struct server::impl {
       int fd = ::accept4(acceptor.native_handle(), from.data(), &length, SOCK_NONBLOCK | SOCK_CLOEXEC);
       if (fd >= 0) {
         from.resize(length);
-        admit(fd, from, exec, sweeper, gopher, port, gopher_host_name);
+        if (proxy != proxy_version::none)
+          asio::co_spawn(exec, admit_proxied(fd, from, exec, sweeper, gopher, port, gopher_host_name, proxy),
+                         asio::detached);
+        else
+          admit(fd, from, exec, sweeper, gopher, port, gopher_host_name);
         if (++in_a_row % 64 == 0) co_await asio::post(exec, asio::use_awaitable);  // let sessions run too
         continue;
       }
@@ -302,6 +348,7 @@ struct server::impl {
         auto bound = acceptor->local_endpoint(ec);
         endpoint.port(bound.port());
         endpoints.push_back({gopher ? protocol::gopher : protocol::gemini, bound.address().to_string(), bound.port(), host});
+        endpoint_proxy.push_back(where.proxy_protocol);
       }
       acceptors.push_back(std::move(acceptor));
       acceptor_endpoint.push_back(endpoints.size() - 1);
@@ -420,7 +467,10 @@ namespace {
 
 std::string addresses(const std::vector<listen_address>& list) {
   std::string out;
-  for (const auto& a : list) out += (out.empty() ? "" : " ") + a.to_string();
+  for (const auto& a : list) {
+    out += (out.empty() ? "" : " ") + a.to_string();
+    if (a.proxy_protocol != proxy_version::none) out += " (PROXY " + std::string(to_string(a.proxy_protocol)) + ")";
+  }
   return out.empty() ? "none" : out;
 }
 
@@ -488,7 +538,8 @@ void server::run() {
   for (std::size_t i = 0; i < p.acceptors.size(); ++i) {
     const endpoint_info& ep = p.endpoints[p.acceptor_endpoint[i]];
     asio::co_spawn(p.acceptors[i]->get_executor(),
-                   p.accept_loop(*p.acceptors[i], *p.sweepers[p.acceptor_worker[i]], ep.protocol == protocol::gopher, ep.host),
+                   p.accept_loop(*p.acceptors[i], *p.sweepers[p.acceptor_worker[i]], ep.protocol == protocol::gopher, ep.host,
+                                 p.endpoint_proxy[p.acceptor_endpoint[i]]),
                    asio::detached);
   }
   for (unsigned w = 0; w < p.workers; ++w) asio::co_spawn(p.worker_io(w), p.sweepers[w]->run(), asio::detached);

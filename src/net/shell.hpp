@@ -169,6 +169,9 @@ asio::awaitable<void> drain_and_close(tcp::socket& socket);
 struct peer {
   std::string address;  // "192.0.2.1", "2001:db8::1": limits and rate limits
   std::string text;     // "192.0.2.1:40000", "[2001:db8::1]:40000": the access log
+  // Behind a PROXY-protocol proxy: the address the client connected to (the
+  // proxy's), used instead of the socket's own. Unset: the socket's.
+  std::optional<tcp::endpoint> local;
   static peer of(const tcp::endpoint& ep);
 };
 

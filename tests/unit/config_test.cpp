@@ -216,8 +216,10 @@ TEST_CASE("config: each error kind is reported alone at its line and column") {
       {S + "request_timeout = \"10\"\n" + H, 3, 19, "'request_timeout' must be a number of seconds"},
       {S + "request_timeout = nan\n" + H, 3, 19, "'request_timeout' must be greater than 0"},
       {S + "request_timeout = 1e9\n" + H, 3, 19, "'request_timeout' must be at most 86400 seconds"},
-      {"[server]\nlisten = \"127.0.0.1:1965\"\n" + H, 2, 10, "'listen' must be an array of strings"},
-      {"[server]\nlisten = [\"127.0.0.1:1965\", 7]\n" + H, 2, 29, "'listen' must be an array of strings"},
+      {"[server]\nlisten = \"127.0.0.1:1965\"\n" + H, 2, 10,
+       "'listen' must be an array of \"IP:PORT\" strings or { address = \"IP:PORT\", proxy_protocol = \"v1\" | \"v2\" } tables"},
+      {"[server]\nlisten = [\"127.0.0.1:1965\", 7]\n" + H, 2, 29,
+       "'listen' must be an array of \"IP:PORT\" strings or { address = \"IP:PORT\", proxy_protocol = \"v1\" | \"v2\" } tables"},
       {"[server]\nlisten = [\"127.0.0.1:1965\", \"::1:1965\"]\n" + H, 2, 29,
        "malformed listen address '::1:1965' (expected IPv4:PORT or [IPv6]:PORT, port 0-65535)"},
       {"[server]\nlisten = [\"localhost:1965\"]\n" + H, 2, 11,
@@ -683,4 +685,46 @@ TEST_CASE("config: access_log_style and log_ip by name") {
     CHECK(parsed->access_log_style == style);
     CHECK(parsed->log_ip == ip_logging::truncated);
   }
+}
+
+TEST_CASE("config: a listener may be a table that asks for the PROXY protocol") {
+  const std::string text =
+      "[server]\n"
+      "listen = [\"127.0.0.1:1965\", { address = \"[::1]:1966\", proxy_protocol = \"v2\" }]\n"
+      "gopher_listen = [{ address = \"127.0.0.1:70\", proxy_protocol = \"v1\" }, { address = \"127.0.0.1:71\" }]\n" +
+      host_block + "gopher_listen = [{ address = \"127.0.0.1:72\", proxy_protocol = \"v2\" }]\n";
+  auto parsed = parse(text);
+  REQUIRE(parsed.ok());
+  const auto& c = parsed.value();
+  REQUIRE(c.listen.size() == 2);
+  CHECK(c.listen[0].proxy_protocol == proxy_version::none);
+  CHECK(c.listen[1].to_string() == "[::1]:1966");
+  CHECK(c.listen[1].proxy_protocol == proxy_version::v2);
+  CHECK(c.listen[1].at.line == 2);
+  CHECK(c.listen[1].at.column == 41);
+  REQUIRE(c.gopher_listen.size() == 2);
+  CHECK(c.gopher_listen[0].proxy_protocol == proxy_version::v1);
+  CHECK(c.gopher_listen[1].proxy_protocol == proxy_version::none);
+  REQUIRE(c.hosts.size() == 1);
+  REQUIRE(c.hosts[0].gopher_listen.size() == 1);
+  CHECK(c.hosts[0].gopher_listen[0].proxy_protocol == proxy_version::v2);
+}
+
+TEST_CASE("config: every malformed PROXY listener is reported at its place") {
+  const std::string text =
+      "[server]\n"
+      "listen = [{ address = \"127.0.0.1:1965\", proxy_protocol = \"v3\" },\n"
+      "          { proxy_protocol = \"v1\" },\n"
+      "          { address = \"127.0.0.1:1966\", proxy = \"v1\" },\n"
+      "          { address = 1966, proxy_protocol = \"v1\" },\n"
+      "          { address = \"127.0.0.1:1967\", proxy_protocol = 2 }]\n" +
+      host_block;
+  const auto errors = errors_of(text);
+  REQUIRE(errors.size() == 5);
+  CHECK(errors[0].to_string() == "t.toml:2:58: 'proxy_protocol' must be \"v1\" or \"v2\"");
+  CHECK(errors[1].to_string() == "t.toml:3:11: a 'listen' entry needs 'address'");
+  CHECK(errors[2].to_string() == "t.toml:4:41: unknown key 'proxy' in a 'listen' entry");
+  CHECK(errors[3].line == 5);
+  CHECK(errors[3].column == 23);
+  CHECK(errors[4].to_string() == "t.toml:6:58: 'proxy_protocol' must be \"v1\" or \"v2\"");
 }
