@@ -8,6 +8,7 @@
 #include <cstring>
 #include <variant>
 
+#include "cgi_runner.hpp"
 #include "shell.hpp"
 #include "tls_stream.hpp"
 #include "twinstar/capsule.hpp"
@@ -58,6 +59,7 @@ struct response {
   std::uint64_t file_size = 0;
   std::shared_ptr<const std::string> shared_body = nullptr;  // a cached body, sent after `body`
   std::string problem = {};  // the server's own failure, for the log (the client sees only the status)
+  std::optional<dynamic_request> dynamic = std::nullopt;  // CGI hook: exchange() runs it (cgi_runner.hpp)
 };
 
 response from_error(const error& e) {
@@ -158,6 +160,14 @@ asio::awaitable<response> decide(std::string_view line, const snapshot& site, sh
   const auto& where = std::get<route_path>(r);
   const client_certificate* cert = ctx.cert ? &*ctx.cert : nullptr;
   if (auto refused = check_client_certificate(*where.host, where.url_path, cert)) co_return from_error(*refused);
+  // ---- CGI hook: dynamic routes come before the answer cache (nothing of theirs is
+  // cached or served from disk); exchange() streams them. ----
+  if (auto dynamic = cgi::match(*where.host, where.url_path)) {
+    response r;
+    r.dynamic = dynamic_request{*dynamic, where.host, where.url_path, std::string(line),
+                                parsed->query.value_or(""), ctx.local_port, ctx.client_ip};
+    co_return r;
+  }
   // Served from memory while nothing it was built from has changed.
   const std::string key = where.host->name + '\n' + std::to_string(ctx.local_port) + '\n' + where.url_path;
   auto answer = site.gemini_answers->find(key, clock::now());
@@ -244,6 +254,14 @@ asio::awaitable<void> exchange(tls_stream& stream, const peer& client, const sna
   }
   fd_guard file{resp.file};
   out.status = gemini::code(resp.code);
+  // ---- CGI hook: a dynamic route streams its own answer. ----
+  if (resp.dynamic) {
+    const dynamic_outcome done = co_await serve_dynamic(stream, *resp.dynamic, deadline, config);
+    out.status = done.status;
+    out.bytes += done.bytes;
+    if (done.complete) co_await stream.shutdown();  // else cut: no close_notify
+    co_return;
+  }
 
   // The whole response is judged by how the client takes it (see
   // session_deadline::writing): a slow reader keeping up with
