@@ -9,11 +9,6 @@ namespace {
 
 namespace fs = std::filesystem;
 
-bool has_control(std::string_view text) {
-  return std::any_of(text.begin(), text.end(),
-                     [](char c) { return static_cast<unsigned char>(c) < 0x20 || c == 0x7f; });
-}
-
 config_location location_of(const toml::node& node) {
   const auto at = pos_of(node.source());
   return {at.line, at.column};
@@ -28,7 +23,7 @@ std::string read_rule_path(field_reader& reader, const toml::table& table, const
     if (!table.contains("path")) reader.error(table, std::string(header) + " needs 'path'");
     return {};
   }
-  if (!is_valid_dynamic_path(*path, directory)) {
+  if (!is_valid_rule_path(*path, directory)) {
     reader.error(*table.get("path"),
                  directory
                      ? "CGI 'path' must be a directory path like \"/cgi-bin/\" (leading and trailing '/', "
@@ -49,22 +44,6 @@ std::string read_rule_path(field_reader& reader, const toml::table& table, const
 }
 
 }  // namespace
-
-bool is_valid_dynamic_path(std::string_view path, bool directory) {
-  if (path.empty() || path.front() != '/') return false;
-  if (directory && path.back() != '/') return false;
-  if (has_control(path) || path.find('\\') != std::string_view::npos) return false;
-  if (path == "/") return true;
-  auto rest = path.substr(1);
-  if (rest.ends_with('/')) rest.remove_suffix(1);
-  while (true) {
-    const auto slash = rest.find('/');
-    const auto segment = rest.substr(0, slash);
-    if (segment.empty() || segment.front() == '.') return false;
-    if (slash == std::string_view::npos) return true;
-    rest.remove_prefix(slash + 1);
-  }
-}
 
 void read_cgi(field_reader& reader, const toml::table& table, host_config& host) {
   reader.check_keys(table, {"path", "dir", "timeout"}, "[[host.cgi]]");

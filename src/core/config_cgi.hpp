@@ -10,11 +10,6 @@
 
 namespace twinstar::detail {
 
-// "/cgi-bin/", "/app", "/": starts with '/', no empty, "." or ".." segment
-// and no dotfile segment, no control characters or backslashes. A trailing
-// '/' is allowed (`directory` true: required).
-bool is_valid_dynamic_path(std::string_view path, bool directory);
-
 // One [[host.cgi]] table (path, dir, timeout) into host.cgi; every problem
 // goes to `reader` at its line:column, and a rule with a bad path is dropped.
 // `dir` defaults to the directory at `path` in the host's root.
