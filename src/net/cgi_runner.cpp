@@ -291,6 +291,11 @@ asio::awaitable<dynamic_outcome> serve_cgi(tls_stream& stream, const dynamic_req
     co_await answer_failure(stream, done, gemini::status::not_found, "Not found");
     co_return done;
   }
+  // Run by its absolute path: the script starts in its own directory, where a
+  // path relative to the server's would lead nowhere.
+  std::error_code absolute_error;
+  if (auto absolute = std::filesystem::absolute(where->file, absolute_error); !absolute_error)
+    where->file = absolute;
   cgi::request_info info = request_info_of(stream, r);
   info.script_name = where->script_name;
   info.path_info = where->path_info;

@@ -405,3 +405,19 @@ TEST_CASE("scgi: requests go to the application as netstring headers") {
   CHECK(srv.gopher("/app/users/7\r\n").starts_with("3Refused"));
   CHECK(srv.settles_at(0));
 }
+
+// Regression: a relative `dir` (as written in a config file, resolved against
+// the config's directory, which may itself be relative) ran nothing, since
+// the script starts in its own directory.
+TEST_CASE("cgi: a script in a relative dir runs") {
+  auto site = start_cgi_server("cgi-relative", 5000ms, [](server_config& c, const fs::path& scratch) {
+    const fs::path outside = scratch / "relative-bin";
+    write_script(outside / "hi", "printf '20 text/plain\\r\\nhi from '\npwd\n");
+    c.hosts[0].cgi.push_back({"/rel/", fs::relative(outside, fs::current_path()), 5000ms});
+  });
+  auto& srv = *site.srv;
+  REQUIRE(srv.config->hosts[0].cgi.back().dir.is_relative());
+  const auto reply = srv.get(srv.base() + "/rel/hi\r\n");
+  CHECK(reply.status == 20);
+  CHECK(reply.body == "hi from " + fs::canonical(site.dir / "relative-bin").string() + "\n");
+}
