@@ -67,6 +67,24 @@ struct feed_config {
   config_location at{};             // where `path` was written
 };
 
+// [[host.cgi]]: URL paths under `path` run the executable files of `dir`
+// as CGI programs (see cgi.hpp); [[host.scgi]]: they are passed to the SCGI
+// application listening on the unix socket `socket`. Longest path wins, and
+// a dynamic path is never served from the disk.
+struct cgi_rule {
+  std::string path;           // "/cgi-bin/": directory-shaped
+  std::filesystem::path dir;  // the scripts; default: the directory at `path` in the root
+  std::chrono::milliseconds timeout{10'000};  // whole run, then the process group is killed
+  config_location at{};                       // where `path` was written
+  config_location dir_at{};                   // where `dir` was written (0:0: derived)
+};
+struct scgi_rule {
+  std::string path;  // "/app" or "/app/": the path itself and everything below it
+  std::filesystem::path socket;
+  std::chrono::milliseconds timeout{10'000};
+  config_location at{};
+};
+
 // Entries a generated directory listing shows at most (Gemini index page and
 // Gopher menu alike); the rest are counted in a note line.
 inline constexpr std::size_t default_max_listing_entries = 1000;
@@ -93,6 +111,8 @@ struct host_config {
   // host per address). [server] gopher_listen serves the first Gopher host.
   std::vector<listen_address> gopher_listen;
   std::vector<feed_config> feeds;  // [[host.feed]], distinct paths
+  std::vector<cgi_rule> cgi;       // [[host.cgi]], distinct paths
+  std::vector<scgi_rule> scgi;     // [[host.scgi]], distinct paths (from each other and from cgi)
   config_location root_at{};       // where `root` was written
   config_location cert_at{}, key_at{};  // where `cert` / `key` were written (0:0: derived from cert_dir)
 };

@@ -40,6 +40,9 @@ enum class errc {
   certificate_not_valid,
   // server side -> 4x
   internal,
+  // a CGI/SCGI program failed (no or bad header, timeout, not reachable) ->
+  // 42; over Gopher, a dynamic path refused (programs run for Gemini only)
+  cgi_error,
 };
 
 struct error {

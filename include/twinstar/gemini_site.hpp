@@ -20,6 +20,7 @@
 
 #include "twinstar/answer_cache.hpp"
 #include "twinstar/capsule.hpp"
+#include "twinstar/cgi.hpp"
 #include "twinstar/config.hpp"
 #include "twinstar/gemini.hpp"
 #include "twinstar/limits.hpp"
@@ -65,7 +66,17 @@ class open_file {
   std::uint64_t size_ = 0;
 };
 
-// What the session sends: the header, then `body`, then `file`'s bytes.
+// A path a [[host.cgi]] / [[host.scgi]] rule answers: the shell runs the
+// program and streams what it writes (src/net/cgi_runner).
+struct gemini_dynamic {
+  cgi::dynamic_route route;
+  const host_config* host = nullptr;
+  std::string url_path;  // decoded
+  std::string query;     // raw (still percent-encoded), "" when none
+};
+
+// What the session sends: the header, then `body`, then `file`'s bytes;
+// or, when `dynamic` is set, what the program writes.
 struct gemini_response {
   gemini::status code = gemini::status::temporary_failure;
   std::string meta;
@@ -76,6 +87,7 @@ struct gemini_response {
   // A refusal by the rate limiter (allowed false); `log` set: the first of
   // its offence, for the operator (rate_limit_line).
   rate_limiter::verdict limited = {};
+  std::optional<gemini_dynamic> dynamic = std::nullopt;
 
   std::string_view body_view() const { return body ? std::string_view(*body) : std::string_view(); }
 };
@@ -119,8 +131,9 @@ struct gemini_site {
   listing_cache* listings = nullptr;  // null: listings built per request
 
   // Parse, rate limit, route, certificate rules by URL path, cache lookup.
-  // Dynamic routes (answers not built from files) belong after the
-  // certificate rules and before the cache lookup.
+  // Dynamic routes (CGI/SCGI: answers not built from files) come after the
+  // certificate rules and before the cache lookup, as a response with
+  // `dynamic` set; nothing of theirs is cached or read from disk here.
   // Errors follow error.hpp's mapping (59 malformed, 53 other host or
   // scheme, 51, 44 with the seconds to wait, 6x); redirects are absolute
   // URLs resolved against the request (some clients ask before following a

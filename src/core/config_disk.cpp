@@ -12,6 +12,8 @@
 
 #include "twinstar/config.hpp"
 
+#include "config_cgi.hpp"
+
 namespace twinstar {
 namespace {
 
@@ -85,6 +87,7 @@ std::vector<config_error> check_on_disk(const server_config& config, std::string
         errors.push_back({std::string(file_name), feed.at.line, feed.at.column,
                           "host '" + host.name + "': feed directory " + where.string() + ": " + why});
     }
+    detail::check_cgi_on_disk(host, file_name, errors);
   }
   check_accounts(config, file_name, errors);
   return errors;

@@ -13,19 +13,7 @@ bool has_control(std::string_view text) {
 
 }  // namespace
 
-bool is_valid_feed_path(std::string_view path) {
-  if (path.empty() || path.front() != '/' || path.back() != '/') return false;
-  if (has_control(path) || path.find('\\') != std::string_view::npos) return false;
-  if (path == "/") return true;
-  auto rest = path.substr(1, path.size() - 2);
-  while (true) {
-    const auto slash = rest.find('/');
-    const auto segment = rest.substr(0, slash);
-    if (segment.empty() || segment.front() == '.') return false;
-    if (slash == std::string_view::npos) return true;
-    rest.remove_prefix(slash + 1);
-  }
-}
+bool is_valid_feed_path(std::string_view path) { return is_valid_rule_path(path, true); }
 
 void read_feed(field_reader& reader, const toml::table& table, host_config& host) {
   reader.check_keys(table, {"path", "title", "author", "latest", "summary_chars"}, "[[host.feed]]");

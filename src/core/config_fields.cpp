@@ -127,4 +127,21 @@ std::optional<std::filesystem::path> field_reader::read_path(const toml::table& 
   return resolve(*text);
 }
 
+bool is_valid_rule_path(std::string_view path, bool directory) {
+  if (path.empty() || path.front() != '/') return false;
+  if (directory && path.back() != '/') return false;
+  const auto control = [](char c) { return static_cast<unsigned char>(c) < 0x20 || c == 0x7f; };
+  if (std::any_of(path.begin(), path.end(), control) || path.find('\\') != std::string_view::npos) return false;
+  if (path == "/") return true;
+  auto rest = path.substr(1);
+  if (rest.ends_with('/')) rest.remove_suffix(1);
+  while (true) {
+    const auto slash = rest.find('/');
+    const auto segment = rest.substr(0, slash);
+    if (segment.empty() || segment.front() == '.') return false;
+    if (slash == std::string_view::npos) return true;
+    rest.remove_prefix(slash + 1);
+  }
+}
+
 }  // namespace twinstar::detail

@@ -19,6 +19,12 @@
 namespace twinstar::detail {
 
 source_pos pos_of(const toml::source_region& region);
+
+// A URL path named by a rule ([[host.feed]], [[host.cgi]], [[host.scgi]]):
+// "/news/", "/app", "/": starts with '/', no empty, "." or ".." segment and
+// no dotfile segment (never served), no control characters or backslashes;
+// `directory`: it must end with '/'.
+bool is_valid_rule_path(std::string_view path, bool directory);
 std::string quoted(std::string_view key);  // 'key'
 
 struct string_item {

@@ -6,6 +6,7 @@
 #include <tuple>
 #include <utility>
 
+#include "config_cgi.hpp"
 #include "config_feed.hpp"
 #include "config_fields.hpp"
 #include "twinstar/config.hpp"
@@ -275,7 +276,8 @@ class config_reader : detail::field_reader {
     check_keys(
         table,
         {"name", "aliases", "root", "cert", "key", "lang", "index", "listing", "max_listing_entries",
-         "gopher", "gopher_host", "gopher_port", "gopher_listen", "gone", "mime", "redirect", "path", "feed"},
+         "gopher", "gopher_host", "gopher_port", "gopher_listen", "gone", "mime", "redirect", "path", "feed",
+         "cgi", "scgi"},
         "[[host]]");
     if (const toml::node* name = table.get("name")) at.name = pos_of(name->source());
     if (const toml::node* root = table.get("root")) at.root = pos_of(root->source());
@@ -361,6 +363,12 @@ class config_reader : detail::field_reader {
     if (const toml::node* feeds = table.get("feed")) {
       for_each_table(*feeds, "feed", "host.feed",
                      [&](const toml::table& feed) { detail::read_feed(*this, feed, out); });
+    }
+    if (const toml::node* cgi = table.get("cgi")) {
+      for_each_table(*cgi, "cgi", "host.cgi", [&](const toml::table& rule) { detail::read_cgi(*this, rule, out); });
+    }
+    if (const toml::node* scgi = table.get("scgi")) {
+      for_each_table(*scgi, "scgi", "host.scgi", [&](const toml::table& rule) { detail::read_scgi(*this, rule, out); });
     }
   }
 

@@ -48,6 +48,8 @@ status status_for(errc code) {
       return status::certificate_not_valid;
     case errc::internal:
       return status::temporary_failure;
+    case errc::cgi_error:
+      return status::cgi_error;
   }
   return status::temporary_failure;  // unreachable for valid enumerators
 }
@@ -57,7 +59,8 @@ status status_for(errc code) {
 // sees the generic text, so a forbidden path is indistinguishable from a
 // missing one.
 bool detail_is_private(errc code) {
-  return code == errc::forbidden_path || code == errc::unreadable || code == errc::internal;
+  return code == errc::forbidden_path || code == errc::unreadable || code == errc::internal ||
+         code == errc::cgi_error;
 }
 
 std::string default_meta(errc code) {
@@ -78,6 +81,8 @@ std::string default_meta(errc code) {
       return "Certificate not authorised";
     case status::certificate_not_valid:
       return "Certificate not valid";
+    case status::cgi_error:
+      return "CGI error";
     default:
       return "Temporary failure";
   }
@@ -144,6 +149,8 @@ std::string_view describe(errc code) {
       return "certificate not valid";
     case errc::internal:
       return "internal error";
+    case errc::cgi_error:
+      return "CGI error";
   }
   return "unknown error";
 }

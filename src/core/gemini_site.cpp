@@ -85,6 +85,17 @@ std::variant<gemini_response, gemini_lookup> gemini_site::decide_parsed(const ge
   auto& where = std::get<route_path>(r);
   if (auto refused = check_client_certificate(*where.host, where.url_path, request.cert))
     return gemini_failure(*refused);
+  if (auto dynamic = cgi::match(*where.host, where.url_path))
+    return gemini_response{.code = gemini::status::success,
+                           .meta = {},
+                           .body = nullptr,
+                           .file = nullptr,
+                           .problem = {},
+                           .limited = {},
+                           .dynamic = gemini_dynamic{.route = *dynamic,
+                                                     .host = where.host,
+                                                     .url_path = where.url_path,
+                                                     .query = parsed.query.value_or("")}};
   // Served from memory while nothing it was built from has changed.
   std::string key = answer_key(where.host->name, request.local_port, where.url_path);
   auto cached = answers.find(key, request.now);

@@ -164,6 +164,8 @@ std::string gopher_error_item(const error& e, std::string_view selector) {
       return "Refused: " + std::string(selector) + " needs a client certificate (Gemini only)";
     case errc::internal:
       return "Server error";
+    case errc::cgi_error:
+      return "Refused: " + std::string(selector) + " runs a CGI/SCGI program, served over Gemini only";
   }
   return "Server error";
 }

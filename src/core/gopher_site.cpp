@@ -4,6 +4,7 @@
 #include <variant>
 
 #include "twinstar/capsule.hpp"
+#include "twinstar/cgi.hpp"
 #include "twinstar/feed_cache.hpp"
 #include "twinstar/listing.hpp"
 #include "twinstar/mime.hpp"
@@ -109,6 +110,10 @@ gopher_answer gopher_site::answer(std::string_view request_line) const {
   if (auto* e = std::get_if<error>(&r)) return failure(*e, selector);
   auto* where = std::get_if<route_path>(&r);
   if (!where) return failure({errc::not_found, {}}, selector);
+  // CGI/SCGI programs run for Gemini only, and their files are never served
+  // (nor the directory of scripts, asked for with or without its slash).
+  if (cgi::match(host, where->url_path) || cgi::match(host, where->url_path + '/'))
+    return failure({errc::cgi_error, {}}, selector);
 
   // Gopher has no redirects: a directory asked for without its slash is
   // served as the directory.

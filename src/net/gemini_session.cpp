@@ -2,6 +2,7 @@
 // core, response, close_notify, close. Each phase has its own deadline.
 #include <variant>
 
+#include "cgi_runner.hpp"
 #include "sender.hpp"
 #include "shell.hpp"
 #include "tls_stream.hpp"
@@ -98,6 +99,7 @@ asio::awaitable<void> exchange(tls_stream& stream, const peer& client, const sna
     frame.state = gemini::frame_state::too_long;
 
   gemini_response resp;
+  std::optional<dynamic_request> dynamic;  // a CGI/SCGI path: its program answers
   switch (frame.state) {
     case gemini::frame_state::complete: {
       std::error_code ec;
@@ -111,6 +113,14 @@ asio::awaitable<void> exchange(tls_stream& stream, const peer& client, const sna
                                    .cert = cert ? &*cert : nullptr,
                                    .now = clock::now()};
       resp = co_await decide(request, site, state, out);
+      if (resp.dynamic)
+        dynamic = dynamic_request{.route = resp.dynamic->route,
+                                  .host = resp.dynamic->host,
+                                  .url_path = resp.dynamic->url_path,
+                                  .request_line = std::string(frame.line),
+                                  .query = resp.dynamic->query,
+                                  .local_port = local.port(),
+                                  .client_ip = client.address};
       if (!resp.problem.empty())  // what the operator must fix, said once per request (rate-limited)
         log_limited("gemini " + out.host + out.path + ": " + resp.problem);
       break;
@@ -134,6 +144,13 @@ asio::awaitable<void> exchange(tls_stream& stream, const peer& client, const sna
       break;
   }
   out.status = gemini::code(resp.code);
+  if (dynamic) {  // the program's answer is streamed as it writes it
+    const dynamic_outcome done = co_await serve_dynamic(stream, *dynamic, deadline, config);
+    out.status = done.status;
+    out.bytes += done.bytes;
+    if (done.complete) co_await stream.shutdown();  // else cut: no close_notify
+    co_return;
+  }
 
   std::string head = gemini::format_header(resp.code, resp.meta);
   std::string_view body = resp.body_view();

@@ -51,6 +51,7 @@ const mapping_case mappings[] = {
     {errc::certificate_not_authorised, status::certificate_not_authorised, "Certificate not authorised"},
     {errc::certificate_not_valid, status::certificate_not_valid, "Certificate not valid"},
     {errc::internal, status::temporary_failure, "Temporary failure"},
+    {errc::cgi_error, status::cgi_error, "CGI error"},
 };
 
 }  // namespace
@@ -81,6 +82,7 @@ TEST_CASE("to_gemini uses the detail unless it could reveal server facts") {
       {errc::forbidden_path, "path escapes root: /../etc", "Not found"},
       {errc::unreadable, "open /srv/capsule/x: permission denied", "Not found"},
       {errc::internal, "std::bad_alloc in capsule.cpp", "Temporary failure"},
+      {errc::cgi_error, "hello.cgi: no header line", "CGI error"},
   };
   for (const auto& c : cases) {
     CAPTURE(c.kind);
@@ -99,7 +101,7 @@ TEST_CASE("describe names every kind distinctly") {
     CHECK(name != "unknown error");
     CHECK(seen.insert(name).second);
   }
-  CHECK(seen.size() == static_cast<std::size_t>(errc::internal) + 1);
+  CHECK(seen.size() == static_cast<std::size_t>(errc::cgi_error) + 1);
 }
 
 TEST_CASE("bad requests from parse_url all answer 59") {

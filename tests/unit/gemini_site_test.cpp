@@ -45,6 +45,10 @@ struct site_fixture {
     host.name = "localhost";
     host.root = root;
     host.redirects.push_back({.from = "/old", .to = "/hello.gmi"});
+    write_file(root / "cgi-bin" / "hello", "#!/bin/sh\n");
+    host.cgi.push_back({.path = "/cgi-bin/", .dir = root / "cgi-bin"});
+    host.scgi.push_back({.path = "/app", .socket = base / "app.sock"});
+    host.paths.push_back({.prefix = "/cgi-bin/private/", .listing = {}, .require_certificate = true});
     host.paths.push_back({.prefix = "/private/", .listing = {}, .require_certificate = true});
     host.paths.push_back({.prefix = "/members/",
                           .listing = {},
@@ -192,4 +196,40 @@ TEST_CASE("gemini_site: the rate limit answers 44 with the seconds to wait and m
   CHECK_FALSE(again.limited.log);  // logged once per offence
   // A malformed request is refused before it costs a token.
   CHECK(site.answer(request_for("no scheme")).code == gemini::status::bad_request);
+}
+
+TEST_CASE("gemini_site: CGI and SCGI paths are handed to the shell, after the rules, never cached") {
+  site_fixture f;
+  const gemini_site site = f.site();
+  struct row {
+    const char* line;
+    bool cgi;  // false: SCGI
+    const char* url_path;
+    const char* query;
+  };
+  const row rows[] = {
+      {"gemini://localhost/cgi-bin/hello", true, "/cgi-bin/hello", ""},
+      {"gemini://localhost/cgi-bin/hello/extra?a%20b", true, "/cgi-bin/hello/extra", "a%20b"},
+      {"gemini://localhost/app", false, "/app", ""},
+      {"gemini://localhost/app/x?q", false, "/app/x", "q"},
+  };
+  for (const row& r : rows) {
+    CAPTURE(r.line);
+    const gemini_response got = site.answer(request_for(r.line));
+    REQUIRE(got.dynamic);
+    CHECK((got.dynamic->route.cgi != nullptr) == r.cgi);
+    CHECK((got.dynamic->route.scgi != nullptr) == !r.cgi);
+    CHECK(got.dynamic->host == &f.config.hosts.front());
+    CHECK(got.dynamic->url_path == r.url_path);
+    CHECK(got.dynamic->query == r.query);
+    CHECK_FALSE(got.body);
+    CHECK_FALSE(got.file);
+  }
+  CHECK(f.answers.size() == 0);  // nothing of theirs is kept
+  // Not dynamic: a path that only starts like the SCGI one, and the script
+  // file's directory rules (a certificate rule wins before any program runs).
+  CHECK_FALSE(site.answer(request_for("gemini://localhost/apple")).dynamic);
+  const gemini_response refused = site.answer(request_for("gemini://localhost/cgi-bin/private/x"));
+  CHECK(refused.code == gemini::status::client_certificate_required);
+  CHECK_FALSE(refused.dynamic);
 }

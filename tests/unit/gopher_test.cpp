@@ -158,6 +158,7 @@ TEST_CASE("gopher_error_item: one text per error kind") {
       {{errc::internal, "std::bad_alloc"}, "Server error"},
       {{errc::slow_down, "7"}, "Slow down: too many requests, retry in 7 seconds"},
       {{errc::certificate_required, {}}, "Refused: /x needs a client certificate (Gemini only)"},
+      {{errc::cgi_error, {}}, "Refused: /x runs a CGI/SCGI program, served over Gemini only"},
   };
   for (const auto& c : cases) {
     CAPTURE(twinstar::describe(c.e.code));

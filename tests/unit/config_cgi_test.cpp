@@ -1,0 +1,85 @@
+#include <doctest/doctest.h>
+
+#include <string>
+#include <vector>
+
+#include "twinstar/config.hpp"
+
+using namespace twinstar;
+
+namespace {
+
+// Lines 1-5: a valid server and host.
+const std::string base =
+    "[server]\n"
+    "listen = [\"127.0.0.1:1965\"]\n"
+    "[[host]]\n"
+    "name = \"a\"\n"
+    "root = \"r\"\n";
+
+std::vector<std::string> errors_of(const std::string& text) {
+  std::vector<std::string> out;
+  auto parsed = parse_config(base + text, "t.toml", "/base");
+  if (parsed.ok()) return out;
+  for (const auto& e : parsed.error()) out.push_back(e.to_string());
+  return out;
+}
+
+}  // namespace
+
+TEST_CASE("config: [[host.cgi]] and [[host.scgi]] parse with their defaults") {
+  auto parsed = parse_config(base +
+                                 "[[host.cgi]]\n"
+                                 "path = \"/cgi-bin/\"\n"
+                                 "[[host.cgi]]\n"
+                                 "path = \"/tools/\"\n"
+                                 "dir = \"/opt/tools\"\n"
+                                 "timeout = 2.5\n"
+                                 "[[host.scgi]]\n"
+                                 "path = \"/app\"\n"
+                                 "socket = \"run/app.sock\"\n",
+                             "t.toml", "/base");
+  REQUIRE(parsed.ok());
+  const host_config& host = parsed.value().hosts.at(0);
+  REQUIRE(host.cgi.size() == 2);
+  CHECK(host.cgi[0].path == "/cgi-bin/");
+  CHECK(host.cgi[0].dir == std::filesystem::path("/base/r/cgi-bin/"));
+  CHECK(host.cgi[0].timeout == std::chrono::milliseconds(10'000));
+  CHECK(host.cgi[0].at.line == 7);
+  CHECK(host.cgi[1].dir == std::filesystem::path("/opt/tools"));
+  CHECK(host.cgi[1].timeout == std::chrono::milliseconds(2500));
+  REQUIRE(host.scgi.size() == 1);
+  CHECK(host.scgi[0].socket == std::filesystem::path("/base/run/app.sock"));
+}
+
+TEST_CASE("config: every [[host.cgi]] and [[host.scgi]] problem is reported at its line") {
+  struct row {
+    std::string text;
+    std::vector<std::string> expected;
+  };
+  const row rows[] = {
+      {"[[host.cgi]]\npath = \"cgi-bin/\"\n", {"t.toml:7:8: CGI 'path' must be a directory path"}},
+      {"[[host.cgi]]\npath = \"/cgi-bin\"\n", {"t.toml:7:8: CGI 'path' must be a directory path"}},
+      {"[[host.cgi]]\npath = \"/../x/\"\n", {"t.toml:7:8: CGI 'path'"}},
+      {"[[host.cgi]]\ndir = \"x\"\n", {"t.toml:6:1: [[host.cgi]] needs 'path'"}},
+      {"[[host.cgi]]\npath = \"/c/\"\ntimeout = 0\n", {"t.toml:8:11: 'timeout'"}},
+      {"[[host.cgi]]\npath = \"/c/\"\ncolour = 1\n", {"t.toml:8:1: unknown key 'colour' in [[host.cgi]]"}},
+      {"[[host.cgi]]\npath = \"/c/\"\n[[host.scgi]]\npath = \"/c/\"\nsocket = \"s\"\n",
+       {"t.toml:9:8: dynamic path '/c/' is used twice"}},
+      {"[[host.scgi]]\npath = \"/app\"\n", {"t.toml:6:1: [[host.scgi]] needs 'socket'"}},
+      {"[[host.scgi]]\npath = \"app\"\nsocket = \"s\"\n", {"t.toml:7:8: SCGI 'path' must be a path"}},
+      // Two problems in two tables: both reported.
+      {"[[host.cgi]]\npath = \"x\"\n[[host.scgi]]\npath = \"/a\"\nsocket = 3\n",
+       {"t.toml:7:8: CGI 'path'", "t.toml:10:10: 'socket'"}},
+      {"cgi = 1\n", {"t.toml:6:7: 'cgi' must be an array of tables (write [[host.cgi]])"}},
+  };
+  for (const auto& r : rows) {
+    CAPTURE(r.text);
+    const auto errors = errors_of(r.text);
+    REQUIRE(errors.size() == r.expected.size());
+    for (std::size_t i = 0; i < errors.size(); ++i) {
+      CAPTURE(errors[i]);
+      CHECK(errors[i].starts_with(r.expected[i]));
+    }
+  }
+}
