@@ -89,8 +89,9 @@ struct client_certificate {
   bool time_valid = true;   // within notBefore..notAfter
 };
 
-// Whether any path rule of the host asks for client certificates (the TLS
-// layer then requests one during the handshake).
+// Whether any path rule of the host asks for client certificates, or the
+// host accepts Titan uploads (the TLS layer then requests one during the
+// handshake).
 bool wants_client_certificates(const host_config& host);
 
 // Gemini 6x decisions for url_path, from the longest matching rule with

@@ -9,12 +9,14 @@
 #include <variant>
 
 #include "shell.hpp"
+#include "titan_upload.hpp"
 #include "tls_stream.hpp"
 #include "twinstar/capsule.hpp"
 #include "twinstar/feed_cache.hpp"
 #include "twinstar/gemini.hpp"
 #include "twinstar/mime.hpp"
 #include "twinstar/reference.hpp"
+#include "twinstar/titan.hpp"
 #include "twinstar/url.hpp"
 
 namespace twinstar::shell {
@@ -219,6 +221,24 @@ asio::awaitable<void> exchange(tls_stream& stream, const peer& client, const sna
       auto local = sock.local_endpoint(ec);
       request_context ctx{local.port(), local.address().to_string(), client.address,
                           peer_certificate(stream.native_handle())};
+      // --- Titan (titan_upload.cpp): a titan:// request is an upload on this
+      // listener; its body follows the CRLF. Only this branch knows of it.
+      if (titan::is_titan(frame.line)) {
+        const std::size_t body_at = frame.line.size() + 2;
+        auto up = co_await receive_titan(stream, frame.line, std::string_view(buf.get() + body_at, have - body_at),
+                                         site, state, deadline,
+                                         {ctx.local_port, ctx.local_ip, ctx.client_ip, ctx.cert ? &*ctx.cert : nullptr});
+        out.host = std::move(up.host);
+        out.path = std::move(up.path);
+        if (up.cut) {
+          out.status = timed_out;
+          co_return;
+        }
+        if (!up.problem.empty()) log_limited("titan " + out.host + out.path + ": " + up.problem);
+        resp = response{up.reply.code, std::move(up.reply.meta), {}, -1, 0};
+        break;
+      }
+      // --- end Titan
       resp = co_await decide(frame.line, site, state, ctx, out);
       if (!resp.problem.empty())  // what the operator must fix, said once per request (rate-limited)
         log_limited("gemini " + out.host + out.path + ": " + resp.problem);
