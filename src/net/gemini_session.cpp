@@ -225,9 +225,10 @@ asio::awaitable<void> exchange(tls_stream& stream, const peer& client, const sna
       // listener; its body follows the CRLF. Only this branch knows of it.
       if (titan::is_titan(frame.line)) {
         const std::size_t body_at = frame.line.size() + 2;
+        // Named, not a temporary in the co_await: GCC 12 destroys such temporaries twice.
+        const titan_context tctx{ctx.local_port, ctx.local_ip, ctx.client_ip, ctx.cert ? &*ctx.cert : nullptr};
         auto up = co_await receive_titan(stream, frame.line, std::string_view(buf.get() + body_at, have - body_at),
-                                         site, state, deadline,
-                                         {ctx.local_port, ctx.local_ip, ctx.client_ip, ctx.cert ? &*ctx.cert : nullptr});
+                                         site, state, deadline, tctx);
         out.host = std::move(up.host);
         out.path = std::move(up.path);
         if (up.cut) {
