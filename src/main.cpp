@@ -82,6 +82,7 @@ int main(int argc, char** argv) {
   add("bench", "Load-test a Gemini or Gopher server", add_bench);
   add("import", "Import text, Markdown, HTML or RSS/Atom files as gemtext articles", add_import);
   add("mirror", "Poll the [[mirror]] feeds of the config and import new items", add_mirror);
+  add("put", "Upload a file to a titan:// URL (Titan)", add_put);
   CLI::App* help = app.add_subcommand("help", "List the commands, or describe one: help [COMMAND]");
   std::string topic;
   help->add_option("command", topic, "The command to describe");

@@ -164,6 +164,15 @@ class answer_cache {
     return entries_.size();
   }
 
+  // Forgets every answer: for a change made by the server itself (a Titan
+  // upload), which must show at the very next request, not after the
+  // watches catch up.
+  void clear() {
+    std::lock_guard lock(mutex_);
+    entries_.clear();
+    bytes_ = 0;
+  }
+
  private:
   struct entry {
     std::shared_ptr<const T> value;

@@ -90,8 +90,9 @@ struct client_certificate {
 };
 
 // Whether any path rule of the host asks for client certificates, or the
-// host runs CGI/SCGI programs (which are told of one): the TLS layer then
-// requests one during the handshake.
+// host runs CGI/SCGI programs (which are told of one), or accepts Titan
+// uploads (authorised by certificate): the TLS layer then requests one
+// during the handshake.
 bool wants_client_certificates(const host_config& host);
 
 // Gemini 6x decisions for url_path, from the longest matching rule with

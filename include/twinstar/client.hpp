@@ -52,6 +52,18 @@ gemini_result send_gemini(const std::string& host, std::uint16_t port, std::stri
 // Fetch a gemini:// URL (sends "URL\r\n").
 gemini_result fetch_gemini(std::string_view url, const options& opt);
 
+// A Titan request line (no CRLF): `url` (titan://host[:port]/path, without
+// parameters) + ";size=N", then ";mime=M" and ";token=T" when not empty,
+// their ';', '=' and other reserved bytes percent-encoded.
+std::string titan_request_line(std::string_view url, std::uint64_t size, std::string_view mime,
+                               std::string_view token);
+
+// A Titan upload (gemini://transjovian.org/titan): that line, CRLF, `body`;
+// the server's Gemini reply (30 with the gemini:// URL on success). An empty
+// body asks the server to delete the resource.
+gemini_result upload_titan(std::string_view url, std::string_view body, std::string_view mime,
+                           std::string_view token, const options& opt);
+
 // Only the TLS handshake: the negotiated version, or an error (used to check
 // that old versions are refused).
 result<std::string, std::string> probe_tls(const std::string& host, std::uint16_t port, const options& opt);

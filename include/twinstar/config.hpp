@@ -85,6 +85,22 @@ struct scgi_rule {
   config_location at{};
 };
 
+// Where Titan uploads are accepted ([[host.titan]], see titan.hpp): files
+// under `prefix`, sent with a client certificate whose SHA-256 fingerprint
+// is in `allowed` ("SHA256:<hex>", at least one), and the token when one is
+// set. A path under several prefixes takes the longest.
+inline constexpr std::size_t default_titan_max_size = 1u << 20;
+inline constexpr std::size_t max_titan_max_size = 1u << 30;
+struct titan_rule {
+  std::string prefix;                // decoded directory path: "/news/"
+  std::vector<std::string> allowed;  // "SHA256:<hex>"
+  std::optional<std::string> token{};
+  std::size_t max_size = default_titan_max_size;  // bytes, 1 to max_titan_max_size
+  std::vector<std::string> mimes{"text/gemini", "text/plain"};  // lower-cased types
+  bool allow_delete = false;                      // size=0 removes the file
+  config_location at{};                           // where `prefix` was written
+};
+
 // Entries a generated directory listing shows at most (Gemini index page and
 // Gopher menu alike); the rest are counted in a note line.
 inline constexpr std::size_t default_max_listing_entries = 1000;
@@ -113,6 +129,7 @@ struct host_config {
   std::vector<feed_config> feeds;  // [[host.feed]], distinct paths
   std::vector<cgi_rule> cgi;       // [[host.cgi]], distinct paths
   std::vector<scgi_rule> scgi;     // [[host.scgi]], distinct paths (from each other and from cgi)
+  std::vector<titan_rule> titan;   // [[host.titan]], distinct prefixes
   config_location root_at{};       // where `root` was written
   config_location cert_at{}, key_at{};  // where `cert` / `key` were written (0:0: derived from cert_dir)
 };

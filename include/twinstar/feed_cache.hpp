@@ -81,6 +81,10 @@ class cache {
   // of each starting their own.
   std::shared_ptr<const built_feed> get(const std::filesystem::path& directory, const feed_config& feed,
                                       const std::vector<std::string>& index_files);
+  // Forgets the snapshots of `directory` (canonical): the next get()
+  // rescans it even when its mtime did not move (two writes within one tick
+  // of the file system's clock). For changes the server makes itself.
+  void forget(const std::filesystem::path& directory);
 
  private:
   struct slot {

@@ -108,6 +108,9 @@ class listing_cache {
                                      const host_config& host, const std::filesystem::path& cert_dir);
 
   std::size_t builds() const;  // since construction
+  // Forgets every listing (a Titan upload changed a directory): the next
+  // get() builds afresh.
+  void clear();
 
  private:
   struct slot;

@@ -14,5 +14,6 @@ runner add_check(CLI::App& app);
 runner add_bench(CLI::App& app);
 runner add_import(CLI::App& app);
 runner add_mirror(CLI::App& app);
+runner add_put(CLI::App& app);
 
 }  // namespace twinstar::cli

@@ -1,10 +1,12 @@
 #include "connection_flags.hpp"
 
+#include <cstdio>
 #include <cstdlib>
 #include <fstream>
 #include <iterator>
 
 #include "twinstar/config.hpp"
+#include "twinstar/known_hosts.hpp"
 
 namespace twinstar::cli {
 
@@ -62,6 +64,28 @@ std::string known_hosts_file(const connection_flags& f) {
   if (!f.known_hosts.empty()) return f.known_hosts;
   const char* home = std::getenv("HOME");
   return std::string(home ? home : ".") + "/.local/share/twinstar/known_hosts";
+}
+
+int check_pin(const connection_flags& f, const std::string& host, std::uint16_t port,
+              const std::string& fingerprint, const char* command) {
+  const std::string file = known_hosts_file(f);
+  if (file.empty()) return 0;
+  known_hosts pins = known_hosts::load(file);
+  const std::string key = host + ":" + std::to_string(port);
+  switch (pins.check(key, fingerprint)) {
+    case tofu_verdict::changed:
+      std::fprintf(stderr,
+                   "twinstar %s: WARNING: the certificate of %s CHANGED.\n  pinned: %s\n  now:    %s\n"
+                   "  Refusing to continue. If the change is expected, remove the line for %s from %s\n",
+                   command, key.c_str(), pins.pinned(key)->c_str(), fingerprint.c_str(), key.c_str(), file.c_str());
+      return 4;
+    case tofu_verdict::first_use:
+      if (!pins.save(file)) std::fprintf(stderr, "twinstar %s: warning: cannot write %s\n", command, file.c_str());
+      break;
+    case tofu_verdict::match:
+      break;
+  }
+  return 0;
 }
 
 }  // namespace twinstar::cli

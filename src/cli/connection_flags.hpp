@@ -28,4 +28,10 @@ std::string to_options(const connection_flags& f, client::options& out);
 // The known_hosts file to use ("" when --insecure).
 std::string known_hosts_file(const connection_flags& f);
 
+// Trust on first use: pins `fingerprint` for host:port in the known_hosts
+// file on first use; 4 (after a warning on stderr, naming `command`) when it
+// differs from the pinned one, else 0. Nothing with --insecure.
+int check_pin(const connection_flags& f, const std::string& host, std::uint16_t port,
+              const std::string& fingerprint, const char* command);
+
 }  // namespace twinstar::cli

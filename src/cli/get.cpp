@@ -10,7 +10,6 @@
 #include "connection_flags.hpp"
 #include "prompt.hpp"
 #include "twinstar/gopher.hpp"
-#include "twinstar/known_hosts.hpp"
 #include "twinstar/reference.hpp"
 #include "twinstar/url.hpp"
 
@@ -81,8 +80,6 @@ int get_gopher(const get_flags& f, const client::options& opt) {
 }
 
 int get_gemini(const get_flags& f, const client::options& base_opt) {
-  std::string tofu_file = known_hosts_file(f.conn);
-  known_hosts pins = tofu_file.empty() ? known_hosts{} : known_hosts::load(tofu_file);
   std::string current = f.url;
   std::set<std::string> seen;
   bool input_sent = false;
@@ -102,24 +99,7 @@ int get_gemini(const get_flags& f, const client::options& base_opt) {
       std::fprintf(stderr, "twinstar get: %s: %s\n", current.c_str(), r.error().c_str());
       return 3;
     }
-    if (!tofu_file.empty()) {
-      std::string key = u->host + ":" + std::to_string(u->port.value_or(1965));
-      switch (pins.check(key, r->peer_fingerprint)) {
-        case tofu_verdict::changed:
-          std::fprintf(stderr,
-                       "twinstar get: WARNING: the certificate of %s CHANGED.\n  pinned: %s\n  now:    %s\n"
-                       "  Refusing to continue. If the change is expected, remove the line for %s from %s\n",
-                       key.c_str(), pins.pinned(key)->c_str(), r->peer_fingerprint.c_str(), key.c_str(),
-                       tofu_file.c_str());
-          return 4;
-        case tofu_verdict::first_use:
-          if (!pins.save(tofu_file))
-            std::fprintf(stderr, "twinstar get: warning: cannot write %s\n", tofu_file.c_str());
-          break;
-        case tofu_verdict::match:
-          break;
-      }
-    }
+    if (int changed = check_pin(f.conn, u->host, u->port.value_or(1965), r->peer_fingerprint, "get")) return changed;
     if (f.verbose)
       std::fprintf(stderr, "%s %s, server certificate %s (%s)\n%s", current.c_str(), r->tls_version.c_str(),
                    r->peer_fingerprint.c_str(), r->peer_subject.c_str(), r->raw_header.c_str());

@@ -150,6 +150,7 @@ bool listing_allowed(const host_config& host, std::string_view url_path) {
 
 bool wants_client_certificates(const host_config& host) {
   if (!host.cgi.empty() || !host.scgi.empty()) return true;  // programs see the certificate (TLS_CLIENT_*)
+  if (!host.titan.empty()) return true;  // Titan uploads are authorised by certificate
   for (const auto& rule : host.paths)
     if (rule.require_certificate.value_or(false)) return true;
   return false;

@@ -9,6 +9,7 @@
 #include "config_cgi.hpp"
 #include "config_feed.hpp"
 #include "config_fields.hpp"
+#include "config_titan.hpp"
 #include "twinstar/config.hpp"
 #include "twinstar/ascii.hpp"
 
@@ -277,7 +278,7 @@ class config_reader : detail::field_reader {
         table,
         {"name", "aliases", "root", "cert", "key", "lang", "index", "listing", "max_listing_entries",
          "gopher", "gopher_host", "gopher_port", "gopher_listen", "gone", "mime", "redirect", "path", "feed",
-         "cgi", "scgi"},
+         "cgi", "scgi", "titan"},
         "[[host]]");
     if (const toml::node* name = table.get("name")) at.name = pos_of(name->source());
     if (const toml::node* root = table.get("root")) at.root = pos_of(root->source());
@@ -370,6 +371,10 @@ class config_reader : detail::field_reader {
     if (const toml::node* scgi = table.get("scgi")) {
       for_each_table(*scgi, "scgi", "host.scgi", [&](const toml::table& rule) { detail::read_scgi(*this, rule, out); });
     }
+    if (const toml::node* titan = table.get("titan")) {
+      for_each_table(*titan, "titan", "host.titan",
+                     [&](const toml::table& rule) { detail::read_titan(*this, rule, out); });
+    }
   }
 
   void read_mime(const toml::node& node, host_config& out) {
@@ -442,14 +447,12 @@ class config_reader : detail::field_reader {
     if (auto prints = read_strings(table, "allowed_fingerprints")) {
       for (const string_item& item : *prints) {
         // Accept "SHA256:hex" or bare hex, any case; store the form tls::fingerprint gives.
-        std::string hex = ascii_lower(item.text.starts_with("SHA256:") || item.text.starts_with("sha256:")
-                                    ? item.text.substr(7) : item.text);
-        hex.erase(std::remove(hex.begin(), hex.end(), ':'), hex.end());
-        if (hex.size() != 64 || hex.find_first_not_of("0123456789abcdef") != std::string::npos) {
+        auto print = detail::normalise_fingerprint(item.text);
+        if (!print) {
           error(item.at, "'allowed_fingerprints' entries must be SHA-256 fingerprints (64 hex digits)");
           continue;
         }
-        rule.allowed.push_back("SHA256:" + hex);
+        rule.allowed.push_back(std::move(*print));
       }
       if (!rule.allowed.empty() && !rule.require_certificate) rule.require_certificate = true;
     }

@@ -106,6 +106,14 @@ std::shared_ptr<const built_feed> cache::get(const fs::path& directory, const fe
   return s.current;
 }
 
+void cache::forget(const fs::path& directory) {
+  const std::string prefix = directory.string() + '\n';
+  const std::lock_guard lock(mutex_);
+  // The snapshot stays, so the rescan reuses its unchanged articles.
+  for (auto& [key, s] : slots_)
+    if (key.starts_with(prefix)) s.directory_mtime_ns = -1;
+}
+
 const feed_config* find_feed(const host_config& host, std::string_view url_path) {
   for (const auto& feed : host.feeds) {
     if (feed.path == url_path) return &feed;

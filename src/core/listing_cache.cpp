@@ -85,4 +85,10 @@ std::size_t listing_cache::builds() const {
   return builds_;
 }
 
+void listing_cache::clear() {
+  const std::lock_guard lock(mutex_);
+  slots_.clear();  // builds in flight finish with the slots they hold
+  bytes_ = 0;
+}
+
 }  // namespace twinstar

@@ -79,8 +79,9 @@ asio::awaitable<gemini_result> exchange(asio::ssl::stream<tcp::socket>& stream, 
   }
   if (handshake_only) co_return reply;
 
+  // A server may answer before taking the whole request (a refused Titan
+  // upload) and close: its answer is still read before giving up.
   auto [wec, wn] = co_await asio::async_write(stream, asio::buffer(request), nothrow);
-  if (wec) co_return fail("cannot send request: " + wec.message());
   std::string data;
   char buf[16384];
   std::error_code end;
@@ -93,6 +94,7 @@ asio::awaitable<gemini_result> exchange(asio::ssl::stream<tcp::socket>& stream, 
     }
     if (data.size() > opt.max_body) break;
   }
+  if (wec && data.empty()) co_return fail("cannot send request: " + wec.message());
   reply.close_notify = end == asio::error::eof;
   if (end && end != asio::error::eof && end != asio::ssl::error::stream_truncated && data.empty())
     co_return fail("reading response: " + end.message());
@@ -196,6 +198,25 @@ gemini_result fetch_gemini(std::string_view url, const options& opt) {
   auto t = target_of(url, 1965, opt, url_host);
   if (!t) return fail(t.error());
   return send_gemini(t->host, t->port, std::string(url) + "\r\n", with_default_sni(opt, url_host));
+}
+
+std::string titan_request_line(std::string_view url, std::uint64_t size, std::string_view mime,
+                               std::string_view token) {
+  std::string line(url);
+  line += ";size=" + std::to_string(size);
+  if (!mime.empty()) line += ";mime=" + percent_encode_path(mime);
+  if (!token.empty()) line += ";token=" + percent_encode_path(token);
+  return line;
+}
+
+gemini_result upload_titan(std::string_view url, std::string_view body, std::string_view mime,
+                           std::string_view token, const options& opt) {
+  std::string url_host;
+  auto t = target_of(url, 1965, opt, url_host);
+  if (!t) return fail(t.error());
+  std::string request = titan_request_line(url, body.size(), mime, token) + "\r\n";
+  request += body;
+  return send_gemini(t->host, t->port, request, with_default_sni(opt, url_host));
 }
 
 result<std::string, std::string> probe_tls(const std::string& host, std::uint16_t port, const options& opt) {

@@ -5,9 +5,11 @@
 #include "cgi_runner.hpp"
 #include "sender.hpp"
 #include "shell.hpp"
+#include "titan_upload.hpp"
 #include "tls_stream.hpp"
 #include "twinstar/gemini.hpp"
 #include "twinstar/gemini_site.hpp"
+#include "twinstar/titan.hpp"
 
 namespace twinstar::shell {
 namespace {
@@ -112,6 +114,28 @@ asio::awaitable<void> exchange(tls_stream& stream, const peer& client, const sna
                                    .client_ip = client.address,
                                    .cert = cert ? &*cert : nullptr,
                                    .now = clock::now()};
+      // --- Titan (titan_upload.cpp): a titan:// request is an upload on this
+      // listener; its body follows the CRLF. Only this branch knows of it.
+      if (titan::is_titan(frame.line)) {
+        const std::size_t body_at = frame.line.size() + 2;
+        // Named, not a temporary in the co_await: GCC 12 destroys such temporaries twice.
+        const titan_context tctx{.local_port = local.port(),
+                                 .local_ip = local_ip,
+                                 .client_ip = client.address,
+                                 .cert = cert ? &*cert : nullptr};
+        auto up = co_await receive_titan(stream, frame.line, std::string_view(buf.get() + body_at, have - body_at),
+                                         site, state, deadline, tctx);
+        out.host = std::move(up.host);
+        out.path = std::move(up.path);
+        if (up.cut) {
+          out.status = timed_out;
+          co_return;
+        }
+        if (!up.problem.empty()) log_limited("titan " + out.host + out.path + ": " + up.problem);
+        resp = gemini_response{.code = up.reply.code, .meta = std::move(up.reply.meta)};
+        break;
+      }
+      // --- end Titan
       resp = co_await decide(request, site, state, out);
       if (resp.dynamic)
         dynamic = dynamic_request{.route = resp.dynamic->route,

@@ -38,7 +38,7 @@ TEST_CASE("-V and --version print the CMake project version") {
 TEST_CASE("help lists every command / help COMMAND describes its flags") {
   auto r = run({"help"});
   CHECK(r.exit_code == 0);
-  for (const char* command : {"serve", "get", "check", "bench", "import", "mirror"}) {
+  for (const char* command : {"serve", "get", "check", "bench", "import", "mirror", "put"}) {
     CAPTURE(command);
     CHECK(has(r.out, "\n  " + std::string(command) + " "));
   }
@@ -60,7 +60,7 @@ TEST_CASE("a mistyped command names the closest one and exits 2") {
       {"benhc", "unknown command 'benhc'; did you mean 'bench'?"},
       {"mir", "unknown command 'mir'; did you mean 'mirror'?"},
       {"frobnicate",
-       "unknown command 'frobnicate'; the commands are serve, get, check, bench, import, mirror, help"},
+       "unknown command 'frobnicate'; the commands are serve, get, check, bench, import, mirror, put, help"},
   };
   for (const auto& r : rows) {
     CAPTURE(r.typed);
