@@ -83,7 +83,8 @@ int listen_on(const char* port, const char* scheme) {
 
 int main(int argc, char** argv) {
   signal(SIGPIPE, SIG_IGN);
-  if (argc == 4 && std::strcmp(argv[1], "--plain") == 0) serve_plain(read_file(argv[2]), listen_on(argv[3], "gopher"));
+  if (argc == 4 && std::strcmp(argv[1], "--plain") == 0)
+    serve_plain(read_file(argv[2]), listen_on(argv[3], "gopher"));
   if (argc != 5) {
     std::fprintf(stderr, "usage: %s CERT KEY FILE PORT | --plain FILE PORT\n", argv[0]);
     return 2;

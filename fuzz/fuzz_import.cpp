@@ -6,8 +6,8 @@
 
 #include "twinstar/import/article.hpp"
 #include "twinstar/import/convert.hpp"
-#include "twinstar/import/web_feed.hpp"
 #include "twinstar/import/text.hpp"
+#include "twinstar/import/web_feed.hpp"
 
 using namespace twinstar::news;
 

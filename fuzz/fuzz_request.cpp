@@ -28,7 +28,8 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     if (auto* p = std::get_if<twinstar::route_path>(&r)) {
       // Whatever the spelling, no decoded segment may climb out of the root.
       for (const auto& s : p->path.segments)
-        if (s == ".." || s.find('/') != std::string::npos || s.find('\\') != std::string::npos) __builtin_trap();
+        if (s == ".." || s.find('/') != std::string::npos || s.find('\\') != std::string::npos)
+          __builtin_trap();
     }
   }
   auto split = twinstar::split_path(input);

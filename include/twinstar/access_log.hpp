@@ -19,7 +19,7 @@
 namespace twinstar {
 
 struct access_entry {
-  std::string_view client;    // "127.0.0.1:53422"
+  std::string_view client;  // "127.0.0.1:53422"
   twinstar::protocol protocol = twinstar::protocol::gemini;
   std::string_view host;
   std::string_view path;    // Gemini: path and "?query" as sent; Gopher: the request line

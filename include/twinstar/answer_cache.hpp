@@ -96,7 +96,7 @@ class answer_cache {
     std::chrono::milliseconds max_age{2000};
     std::size_t max_entries = 4096;
     std::size_t max_bytes = 64 * 1024 * 1024;  // summed over entries, as `store` is told
-    bool inotify = true;                        // false: stat stamps only
+    bool inotify = true;                       // false: stat stamps only
   };
 
   answer_cache() = default;

@@ -16,11 +16,11 @@
 namespace twinstar::client {
 
 struct options {
-  std::string connect_host;  // where to connect (default: the URL's host)
+  std::string connect_host;        // where to connect (default: the URL's host)
   std::uint16_t connect_port = 0;  // default: the URL's port or the scheme's default
   std::optional<std::string> sni;  // default: the URL's host (none for IP literals); "" = send none
   int min_tls = TLS1_2_VERSION;
-  int max_tls = 0;  // 0 = highest
+  int max_tls = 0;                            // 0 = highest
   std::filesystem::path cert_file, key_file;  // client certificate
   std::chrono::milliseconds timeout{10'000};  // whole exchange
   std::size_t max_body = 64u << 20;           // stop reading past this
@@ -35,8 +35,8 @@ struct gemini_reply {
   std::string meta;
   bool header_well_formed = false;  // "DD meta\r\n", meta <= 1024 bytes
   std::string body;
-  bool close_notify = false;  // the server ended with a TLS close_notify
-  std::string tls_version;    // "TLSv1.3"
+  bool close_notify = false;     // the server ended with a TLS close_notify
+  std::string tls_version;       // "TLSv1.3"
   std::string peer_fingerprint;  // "SHA256:..."
   std::string peer_subject;      // the certificate's CN
   std::chrono::microseconds elapsed{0};

@@ -59,9 +59,9 @@ struct path_rule {
 // it gets a generated index of its dated articles, and <path>atom.xml is an
 // Atom feed of them (see feed.hpp).
 struct feed_config {
-  std::string path;    // decoded URL path of the directory: "/news/"
-  std::string title;   // the index's "# " heading and the Atom <title>
-  std::string author = {};  // Atom <author><name>; "" = the host name
+  std::string path;                 // decoded URL path of the directory: "/news/"
+  std::string title;                // the index's "# " heading and the Atom <title>
+  std::string author = {};          // Atom <author><name>; "" = the host name
   std::size_t latest = 5;           // N of a "{{latest /news/}}" marker
   std::size_t summary_chars = 300;  // Atom summaries; 0 = none
   config_location at{};             // where `path` was written
@@ -72,8 +72,8 @@ struct feed_config {
 // application listening on the unix socket `socket`. Longest path wins, and
 // a dynamic path is never served from the disk.
 struct cgi_rule {
-  std::string path;           // "/cgi-bin/": directory-shaped
-  std::filesystem::path dir;  // the scripts; default: the directory at `path` in the root
+  std::string path;                           // "/cgi-bin/": directory-shaped
+  std::filesystem::path dir;                  // the scripts; default: the directory at `path` in the root
   std::chrono::milliseconds timeout{10'000};  // whole run, then the process group is killed
   config_location at{};                       // where `path` was written
   config_location dir_at{};                   // where `dir` was written (0:0: derived)
@@ -95,10 +95,10 @@ struct titan_rule {
   std::string prefix;                // decoded directory path: "/news/"
   std::vector<std::string> allowed;  // "SHA256:<hex>"
   std::optional<std::string> token{};
-  std::size_t max_size = default_titan_max_size;  // bytes, 1 to max_titan_max_size
+  std::size_t max_size = default_titan_max_size;                // bytes, 1 to max_titan_max_size
   std::vector<std::string> mimes{"text/gemini", "text/plain"};  // lower-cased types
-  bool allow_delete = false;                      // size=0 removes the file
-  config_location at{};                           // where `prefix` was written
+  bool allow_delete = false;                                    // size=0 removes the file
+  config_location at{};                                         // where `prefix` was written
 };
 
 // Entries a generated directory listing shows at most (Gemini index page and
@@ -116,21 +116,21 @@ struct host_config {
   std::vector<std::string> index_files{"index.gmi"};
   bool listing = true;
   std::size_t max_listing_entries = default_max_listing_entries;  // 1 to max_max_listing_entries
-  std::map<std::string, std::string> mime_overrides;  // ext (no dot) -> type
+  std::map<std::string, std::string> mime_overrides;              // ext (no dot) -> type
   std::vector<redirect_rule> redirects;
   std::vector<std::string> gone;  // exact paths answered with 52
   std::vector<path_rule> paths;
   bool gopher = true;
-  std::string gopher_host;         // written in menus; "" = name
-  std::uint16_t gopher_port = 0;   // written in menus; 0 = the listening port
+  std::string gopher_host;        // written in menus; "" = name
+  std::uint16_t gopher_port = 0;  // written in menus; 0 = the listening port
   // This host's own Gopher listeners (Gopher has no virtual hosting: one
   // host per address). [server] gopher_listen serves the first Gopher host.
   std::vector<listen_address> gopher_listen;
-  std::vector<feed_config> feeds;  // [[host.feed]], distinct paths
-  std::vector<cgi_rule> cgi;       // [[host.cgi]], distinct paths
-  std::vector<scgi_rule> scgi;     // [[host.scgi]], distinct paths (from each other and from cgi)
-  std::vector<titan_rule> titan;   // [[host.titan]], distinct prefixes
-  config_location root_at{};       // where `root` was written
+  std::vector<feed_config> feeds;       // [[host.feed]], distinct paths
+  std::vector<cgi_rule> cgi;            // [[host.cgi]], distinct paths
+  std::vector<scgi_rule> scgi;          // [[host.scgi]], distinct paths (from each other and from cgi)
+  std::vector<titan_rule> titan;        // [[host.titan]], distinct prefixes
+  config_location root_at{};            // where `root` was written
   config_location cert_at{}, key_at{};  // where `cert` / `key` were written (0:0: derived from cert_dir)
 };
 
@@ -175,9 +175,9 @@ struct server_config {
   // bytes/s: a reader more than write_timeout behind it is dropped, and a
   // response may take write_timeout + size/rate in all
   std::size_t min_write_rate = 8 * 1024;
-  std::size_t max_connections = 1024;     // open at once, all clients; 0 = no cap
+  std::size_t max_connections = 1024;  // open at once, all clients; 0 = no cap
   std::size_t max_connections_per_ip = 32;
-  rate_limit_config rate_limit;           // per client address; per_second 0 = off
+  rate_limit_config rate_limit;  // per client address; per_second 0 = off
   // Where this configuration came from (load_config: the file's name; empty
   // when built in code), so that later checks can say file:line:column.
   std::string source;

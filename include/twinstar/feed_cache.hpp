@@ -80,7 +80,7 @@ class cache {
   // a rebuild holds it, so concurrent lookups wait for one rebuild instead
   // of each starting their own.
   std::shared_ptr<const built_feed> get(const std::filesystem::path& directory, const feed_config& feed,
-                                      const std::vector<std::string>& index_files);
+                                        const std::vector<std::string>& index_files);
   // Forgets the snapshots of `directory` (canonical): the next get()
   // rescans it even when its mtime did not move (two writes within one tick
   // of the file system's clock). For changes the server makes itself.
@@ -114,7 +114,7 @@ std::string gemini_base_url(std::string_view host_name, std::uint16_t port);
 // The built feed behind a directory request, or nullptr when `url_path`
 // is no feed (or its directory is missing).
 std::shared_ptr<const built_feed> built_feed_for(const host_config& host, std::string_view url_path,
-                                             cache& feeds);
+                                                 cache& feeds);
 
 // resolve_on_disk plus the generated parts of feeds:
 //  - a feed directory (with its trailing slash) serves its index file if it

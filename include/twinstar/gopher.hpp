@@ -159,7 +159,8 @@ std::string gemtext_to_menu(std::string_view gemtext, std::string_view page_path
 // Gopher face gives links to its own capsule as gopher:// URLs a Gopher reader
 // can follow.
 using rewrite_fn = std::function<std::optional<std::string>(std::string_view resolved_url)>;
-std::string gemtext_to_text(std::string_view gemtext, std::string_view page_url, const rewrite_fn& rewrite = {});
+std::string gemtext_to_text(std::string_view gemtext, std::string_view page_url,
+                            const rewrite_fn& rewrite = {});
 
 // The page a Gopher server answers for a `URL:` selector (an 'h' item whose
 // client asked the server instead of opening the URL): an HTML page that

@@ -37,9 +37,9 @@ struct gopher_answer {
 struct gopher_site {
   const router& routes;
   const host_config& host;
-  gopher::menu_context context;     // host/port written in menus
-  std::filesystem::path cert_dir;   // never served
-  std::string gemini_base;          // "gemini://localhost" for text references
+  gopher::menu_context context;    // host/port written in menus
+  std::filesystem::path cert_dir;  // never served
+  std::string gemini_base;         // "gemini://localhost" for text references
   // Feed indexes (feed_cache.hpp); null serves feed directories as plain
   // listings. Set: a feed directory's menu is its generated index, atom.xml
   // is sent as a file, and {{latest}} markers in index pages are expanded.

@@ -14,8 +14,8 @@ namespace twinstar {
 using limit_clock = std::chrono::steady_clock;
 
 struct rate_limit_config {
-  double per_second = 0;  // refill rate; 0 switches rate limiting off
-  double burst = 20;      // bucket size
+  double per_second = 0;   // refill rate; 0 switches rate limiting off
+  double burst = 20;       // bucket size
   unsigned ban_after = 0;  // refusals in a row that start a ban; 0 = never ban
   std::chrono::seconds ban_for{600};
 };
@@ -39,8 +39,8 @@ class rate_limiter {
   struct verdict {
     bool allowed = true;
     std::chrono::seconds retry_after{0};  // >= 1 when refused (the 44 meta)
-    bool log = false;     // first refusal of this offence: log it once
-    bool banned = false;  // refused because of a ban
+    bool log = false;                     // first refusal of this offence: log it once
+    bool banned = false;                  // refused because of a ban
   };
 
   // One request from `client` at `now`. Refusals do not consume tokens.

@@ -35,8 +35,7 @@ class router {
   // another server; 52 for gone paths; 30/31 for configured redirects;
   // forbidden_path for traversal spellings. A host that is an IP literal
   // equal to `local_ip` (the address the client reached) is the default host.
-  route resolve_gemini(const url& request, std::uint16_t local_port,
-                       std::string_view local_ip = {}) const;
+  route resolve_gemini(const url& request, std::uint16_t local_port, std::string_view local_ip = {}) const;
 
   // Decode a path for a known host (shared with Gopher): redirects are not
   // applied, gone paths are.

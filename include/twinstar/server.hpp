@@ -18,9 +18,9 @@ namespace twinstar {
 
 struct endpoint_info {
   twinstar::protocol protocol = twinstar::protocol::gemini;
-  std::string address;   // bound address, no brackets
+  std::string address;  // bound address, no brackets
   std::uint16_t port = 0;
-  std::string host;  // Gopher: the host this listener serves
+  std::string host;         // Gopher: the host this listener serves
   std::string url() const;  // "gemini://127.0.0.1:1965/", "gopher://[::1]:7070/"
 };
 

@@ -27,8 +27,8 @@ using ctx_ptr = std::unique_ptr<SSL_CTX, ssl_ctx_deleter>;
 // certificates), and its key (mode 0600). Fails with an error message.
 result<void, std::string> generate_self_signed(const std::filesystem::path& cert_file,
                                                const std::filesystem::path& key_file,
-                                               const std::vector<std::string>& names, long not_before_days = 0,
-                                               long not_after_days = 50 * 365 + 12);
+                                               const std::vector<std::string>& names,
+                                               long not_before_days = 0, long not_after_days = 50 * 365 + 12);
 
 // Check that the files load, the key matches the certificate, the
 // certificate is currently valid and names `host_name`. Fails with a message

@@ -12,10 +12,10 @@
 namespace twinstar {
 
 struct url {
-  std::string scheme;              // lower-cased
-  std::string host;                // lower-cased; IPv6 without brackets
+  std::string scheme;  // lower-cased
+  std::string host;    // lower-cased; IPv6 without brackets
   std::optional<std::uint16_t> port;
-  std::string path;                // as sent (percent-encoded); "/" when empty
+  std::string path;                  // as sent (percent-encoded); "/" when empty
   std::optional<std::string> query;  // as sent, without '?'
 
   // scheme://host[:port]path[?query], IPv6 hosts bracketed.

@@ -11,7 +11,8 @@
 namespace twinstar::cli {
 
 void add_connection_flags(CLI::App& app, connection_flags& f) {
-  app.add_option("--connect", f.connect, "Connect to HOST:PORT instead of the URL's host (SNI and URL unchanged)");
+  app.add_option("--connect", f.connect,
+                 "Connect to HOST:PORT instead of the URL's host (SNI and URL unchanged)");
   app.add_option("--sni", f.sni, "Server name sent in TLS SNI (default: the URL's host; '' for none)")
       ->each([&f](const std::string&) { f.sni_given = true; });
   app.add_flag("-k,--insecure", f.insecure, "Accept any server certificate (no trust-on-first-use check)");
@@ -19,8 +20,9 @@ void add_connection_flags(CLI::App& app, connection_flags& f) {
       ->default_str(known_hosts_file(connection_flags{}));
   app.add_option("--cert", f.cert, "Client certificate (PEM)");
   app.add_option("--key", f.key, "Client certificate key (PEM)");
-  app.add_option("--preamble-file", f.preamble_file,
-                 "Send FILE's bytes first on each connection, before TLS or the selector (e.g. a PROXY header)");
+  app.add_option(
+      "--preamble-file", f.preamble_file,
+      "Send FILE's bytes first on each connection, before TLS or the selector (e.g. a PROXY header)");
   app.add_option("--timeout", f.timeout, "Seconds for each exchange")
       ->check(CLI::PositiveNumber)
       ->capture_default_str();
@@ -77,10 +79,12 @@ int check_pin(const connection_flags& f, const std::string& host, std::uint16_t 
       std::fprintf(stderr,
                    "twinstar %s: WARNING: the certificate of %s CHANGED.\n  pinned: %s\n  now:    %s\n"
                    "  Refusing to continue. If the change is expected, remove the line for %s from %s\n",
-                   command, key.c_str(), pins.pinned(key)->c_str(), fingerprint.c_str(), key.c_str(), file.c_str());
+                   command, key.c_str(), pins.pinned(key)->c_str(), fingerprint.c_str(), key.c_str(),
+                   file.c_str());
       return 4;
     case tofu_verdict::first_use:
-      if (!pins.save(file)) std::fprintf(stderr, "twinstar %s: warning: cannot write %s\n", command, file.c_str());
+      if (!pins.save(file))
+        std::fprintf(stderr, "twinstar %s: warning: cannot write %s\n", command, file.c_str());
       break;
     case tofu_verdict::match:
       break;

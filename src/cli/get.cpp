@@ -99,12 +99,12 @@ int get_gemini(const get_flags& f, const client::options& base_opt) {
       std::fprintf(stderr, "twinstar get: %s: %s\n", current.c_str(), r.error().c_str());
       return 3;
     }
-    if (int changed = check_pin(f.conn, u->host, u->port.value_or(1965), r->peer_fingerprint, "get")) return changed;
+    if (int changed = check_pin(f.conn, u->host, u->port.value_or(1965), r->peer_fingerprint, "get"))
+      return changed;
     if (f.verbose)
       std::fprintf(stderr, "%s %s, server certificate %s (%s)\n%s", current.c_str(), r->tls_version.c_str(),
                    r->peer_fingerprint.c_str(), r->peer_subject.c_str(), r->raw_header.c_str());
-    if (!r->header_well_formed)
-      std::fprintf(stderr, "twinstar get: warning: malformed response header\n");
+    if (!r->header_well_formed) std::fprintf(stderr, "twinstar get: warning: malformed response header\n");
     int cls = r->status / 10;
     const std::string head = f.include ? r->raw_header : std::string();
     if (cls == 2) return write_body(head, r->body, f);

@@ -92,15 +92,19 @@ config_result build_config(const serve_flags& f) {
     out.clear();
     for (const auto& t : texts) {
       if (t == "off" || t == "none") continue;
-      if (auto a = parse_listen_address(t)) out.push_back(*a);
-      else errors.push_back({"command line", 0, 0, std::string(flag) + ": not HOST:PORT or [V6]:PORT: " + t});
+      if (auto a = parse_listen_address(t))
+        out.push_back(*a);
+      else
+        errors.push_back({"command line", 0, 0, std::string(flag) + ": not HOST:PORT or [V6]:PORT: " + t});
     }
   };
   if (!f.listen.empty()) address_list(f.listen, cfg.listen, "--listen");
   if (!f.gopher_listen.empty()) address_list(f.gopher_listen, cfg.gopher_listen, "--gopher-listen");
   apply_gopher_flags(f, cfg, errors);
-  if (!f.cert_dir.empty()) cfg.cert_dir = f.cert_dir;
-  else if (file.empty()) cfg.cert_dir = service::default_cert_dir();
+  if (!f.cert_dir.empty())
+    cfg.cert_dir = f.cert_dir;
+  else if (file.empty())
+    cfg.cert_dir = service::default_cert_dir();
   if (!f.access_log.empty()) cfg.access_log = f.access_log;
   if (f.workers) cfg.workers = f.workers;
   if (f.request_timeout > 0)
@@ -197,8 +201,8 @@ int serve(const serve_flags& flags) {
     problems.insert(problems.end(), more.begin(), more.end());
     for (const auto& p : problems) std::fprintf(stderr, "%s\n", p.to_string().c_str());
     if (!problems.empty()) return 1;
-    std::printf("configuration OK: %zu host(s), %zu Gemini and %zu Gopher listener(s)\n", config->hosts.size(),
-                config->listen.size(), config->gopher_listen.size());
+    std::printf("configuration OK: %zu host(s), %zu Gemini and %zu Gopher listener(s)\n",
+                config->hosts.size(), config->listen.size(), config->gopher_listen.size());
     return 0;
   }
   if (auto allowed = service::refuse_root(*config, flags.allow_root); !allowed) {
@@ -254,8 +258,10 @@ int serve(const serve_flags& flags) {
         continue;
       }
       if (sig == SIGUSR1) {  // logrotate: the log file was moved away
-        if (auto reopened = srv->reopen_log()) announce("reopened the access log");
-        else report(reopened.error());
+        if (auto reopened = srv->reopen_log())
+          announce("reopened the access log");
+        else
+          report(reopened.error());
         continue;
       }
       announce("signal " + std::to_string(sig) + ": stopping");

@@ -58,8 +58,9 @@ fs::path default_cert_dir() {
 
 result<void, std::string> refuse_root(const server_config& config, bool allow_root_flag) {
   if (::geteuid() != 0 || !config.user.empty() || config.allow_root || allow_root_flag) return {};
-  return fail("refusing to serve as root: set [server] user (privileges are dropped once the listeners are "
-              "bound), or allow_root = true in [server] (or --allow-root) to serve as root");
+  return fail(
+      "refusing to serve as root: set [server] user (privileges are dropped once the listeners are "
+      "bound), or allow_root = true in [server] (or --allow-root) to serve as root");
 }
 
 result<privilege_drop, std::string> privilege_drop::plan(const server_config& config) {

@@ -12,7 +12,7 @@
 namespace twinstar {
 
 file_stamp file_stamp::of(const std::filesystem::path& path) {
-  struct stat st{};
+  struct stat st {};
   if (::stat(path.c_str(), &st) != 0) return {};
   return {true,
           static_cast<std::uint64_t>(st.st_dev),
@@ -122,7 +122,9 @@ void change_watch::drain() {
 #else
 change_watch::change_watch() = default;
 change_watch::~change_watch() = default;
-std::optional<std::uint64_t> change_watch::watch(const std::vector<std::filesystem::path>&) { return std::nullopt; }
+std::optional<std::uint64_t> change_watch::watch(const std::vector<std::filesystem::path>&) {
+  return std::nullopt;
+}
 std::uint64_t change_watch::generation() { return 0; }
 std::optional<std::uint64_t> change_watch::directory_generation(const std::filesystem::path&) {
   return std::nullopt;

@@ -48,8 +48,7 @@ resolution resolve_directory(const route_path& path, const guard& rules, const f
   const auto& host = *path.host;
   // Without the slash, relative links on the page would resolve one level up.
   if (!path.path.trailing_slash && !path.path.segments.empty()) {
-    return route_redirect{gemini::status::redirect_permanent,
-                          percent_encode_path(path.url_path + "/")};
+    return route_redirect{gemini::status::redirect_permanent, percent_encode_path(path.url_path + "/")};
   }
   for (const auto& name : host.index_files) {
     if (name.empty() || is_dotfile(name) || name.find('/') != std::string::npos) continue;
@@ -144,13 +143,14 @@ const path_rule* matching_rule(const host_config& host, std::string_view url_pat
 }
 
 bool listing_allowed(const host_config& host, std::string_view url_path) {
-  const path_rule* rule = matching_rule(host, url_path, [](const path_rule& r) { return r.listing.has_value(); });
+  const path_rule* rule =
+      matching_rule(host, url_path, [](const path_rule& r) { return r.listing.has_value(); });
   return rule != nullptr ? *rule->listing : host.listing;
 }
 
 bool wants_client_certificates(const host_config& host) {
   if (!host.cgi.empty() || !host.scgi.empty()) return true;  // programs see the certificate (TLS_CLIENT_*)
-  if (!host.titan.empty()) return true;  // Titan uploads are authorised by certificate
+  if (!host.titan.empty()) return true;                      // Titan uploads are authorised by certificate
   for (const auto& rule : host.paths)
     if (rule.require_certificate.value_or(false)) return true;
   return false;

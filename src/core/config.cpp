@@ -66,8 +66,7 @@ void check_duplicate_names(const server_config& config, std::string_view file,
     const detail::host_positions* hat = at ? &at->hosts_at[i] : nullptr;
     claim(host.name, i, hat && hat->name ? *hat->name : detail::source_pos{});
     for (std::size_t a = 0; a < host.aliases.size(); ++a) {
-      claim(host.aliases[a], i,
-            hat && a < hat->aliases.size() ? hat->aliases[a] : detail::source_pos{});
+      claim(host.aliases[a], i, hat && a < hat->aliases.size() ? hat->aliases[a] : detail::source_pos{});
     }
   }
 }
@@ -113,8 +112,8 @@ namespace detail {
 bool is_valid_host_name(std::string_view name) {
   if (name.empty() || name.size() > 253 || name.front() == '.') return false;
   for (char c : name) {
-    bool ok = (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '.' || c == '-' ||
-              c == '_' || c == ':';
+    bool ok =
+        (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '.' || c == '-' || c == '_' || c == ':';
     if (!ok) return false;
   }
   return true;
@@ -124,12 +123,12 @@ std::vector<config_error> validate_at(const server_config& config, std::string_v
                                       const config_positions* at) {
   std::vector<config_error> errors;
   if (config.hosts.empty() && !(at && at->hosts_reported)) {
-    errors.push_back(error_at(file, at ? at->hosts : source_pos{},
-                              "no [[host]] defined; at least one is required"));
+    errors.push_back(
+        error_at(file, at ? at->hosts : source_pos{}, "no [[host]] defined; at least one is required"));
   }
   if (config.listen.empty() && !(at && at->listen_reported)) {
-    errors.push_back(error_at(file, at ? at->listen : source_pos{},
-                              "no Gemini listener: 'listen' in [server] is empty"));
+    errors.push_back(
+        error_at(file, at ? at->listen : source_pos{}, "no Gemini listener: 'listen' in [server] is empty"));
   }
   // parse_config stores only valid numbers, so these fire for code-built configs.
   if (config.workers < 1) errors.push_back(error_at(file, {}, "'workers' must be at least 1"));

@@ -10,9 +10,8 @@
 #include <system_error>
 #include <vector>
 
-#include "twinstar/config.hpp"
-
 #include "config_cgi.hpp"
+#include "twinstar/config.hpp"
 
 namespace twinstar {
 namespace {
@@ -34,12 +33,15 @@ std::string find_account(const std::string& name, Lookup lookup) {
   return std::strerror(rc);
 }
 
-void check_accounts(const server_config& config, std::string_view file_name, std::vector<config_error>& errors) {
+void check_accounts(const server_config& config, std::string_view file_name,
+                    std::vector<config_error>& errors) {
   auto check = [&](const std::string& name, config_location at, const char* kind, std::string why) {
     if (!why.empty())
-      errors.push_back({std::string(file_name), at.line, at.column, std::string(kind) + " '" + name + "': " + why});
+      errors.push_back(
+          {std::string(file_name), at.line, at.column, std::string(kind) + " '" + name + "': " + why});
   };
-  if (!config.user.empty()) check(config.user, config.user_at, "user", find_account<passwd>(config.user, getpwnam_r));
+  if (!config.user.empty())
+    check(config.user, config.user_at, "user", find_account<passwd>(config.user, getpwnam_r));
   if (!config.group.empty())
     check(config.group, config.group_at, "group", find_account<group>(config.group, getgrnam_r));
 }
@@ -52,7 +54,8 @@ std::vector<config_error> check_on_disk(const server_config& config, std::string
   for (const auto& host : config.hosts) {
     auto fail = [&](const std::string& why) {
       std::string message = "host '" + host.name + "': root " + host.root.string() + ": " + why;
-      if (host.root.filename().string().starts_with("~") || host.root.string().find("/~") != std::string::npos)
+      if (host.root.filename().string().starts_with("~") ||
+          host.root.string().find("/~") != std::string::npos)
         message += " (a '~' is not expanded: write the full path)";
       errors.push_back({std::string(file_name), host.root_at.line, host.root_at.column, std::move(message)});
     };

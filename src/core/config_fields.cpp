@@ -20,19 +20,16 @@ void field_reader::error(const toml::node& node, std::string message) {
   error(pos_of(node.source()), std::move(message));
 }
 
-void field_reader::check_keys(const toml::table& table,
-                              std::initializer_list<std::string_view> known,
+void field_reader::check_keys(const toml::table& table, std::initializer_list<std::string_view> known,
                               std::string_view where) {
   for (auto&& [key, value] : table) {
     if (std::find(known.begin(), known.end(), key.str()) != known.end()) continue;
-    error(pos_of(key.source()),
-          "unknown key " + quoted(key.str()) +
-              (where.empty() ? " at the top level" : " in " + std::string(where)));
+    error(pos_of(key.source()), "unknown key " + quoted(key.str()) +
+                                    (where.empty() ? " at the top level" : " in " + std::string(where)));
   }
 }
 
-std::optional<std::string> field_reader::read_string(const toml::table& table,
-                                                     std::string_view key) {
+std::optional<std::string> field_reader::read_string(const toml::table& table, std::string_view key) {
   const toml::node* node = table.get(key);
   if (node == nullptr) return std::nullopt;
   if (const auto* text = node->as_string()) return text->get();
@@ -48,9 +45,8 @@ std::optional<bool> field_reader::read_bool(const toml::table& table, std::strin
   return std::nullopt;
 }
 
-std::optional<std::int64_t> field_reader::read_integer(const toml::table& table,
-                                                       std::string_view key, std::int64_t low,
-                                                       std::int64_t high) {
+std::optional<std::int64_t> field_reader::read_integer(const toml::table& table, std::string_view key,
+                                                       std::int64_t low, std::int64_t high) {
   const toml::node* node = table.get(key);
   if (node == nullptr) return std::nullopt;
   const auto* number = node->as_integer();
@@ -59,8 +55,7 @@ std::optional<std::int64_t> field_reader::read_integer(const toml::table& table,
     return std::nullopt;
   }
   if (number->get() < low || number->get() > high) {
-    error(*node,
-          quoted(key) + " must be between " + std::to_string(low) + " and " + std::to_string(high));
+    error(*node, quoted(key) + " must be between " + std::to_string(low) + " and " + std::to_string(high));
     return std::nullopt;
   }
   return number->get();
@@ -81,8 +76,8 @@ std::optional<std::chrono::milliseconds> field_reader::read_seconds(const toml::
   }
   // The cap keeps the conversion to milliseconds far from overflow.
   if (seconds > max_timeout_seconds) {
-    error(*node, quoted(key) + " must be at most " +
-                     std::to_string(static_cast<int>(max_timeout_seconds)) + " seconds");
+    error(*node, quoted(key) + " must be at most " + std::to_string(static_cast<int>(max_timeout_seconds)) +
+                     " seconds");
     return std::nullopt;
   }
   return std::chrono::milliseconds(static_cast<std::int64_t>(std::ceil(seconds * 1000)));
@@ -116,8 +111,7 @@ std::filesystem::path field_reader::resolve(const std::filesystem::path& path) c
   return path.is_relative() ? (base_ / path).lexically_normal() : path;
 }
 
-std::optional<std::filesystem::path> field_reader::read_path(const toml::table& table,
-                                                             std::string_view key) {
+std::optional<std::filesystem::path> field_reader::read_path(const toml::table& table, std::string_view key) {
   auto text = read_string(table, key);
   if (!text) return std::nullopt;
   if (text->empty()) {
@@ -131,7 +125,8 @@ bool is_valid_rule_path(std::string_view path, bool directory) {
   if (path.empty() || path.front() != '/') return false;
   if (directory && path.back() != '/') return false;
   const auto control = [](char c) { return static_cast<unsigned char>(c) < 0x20 || c == 0x7f; };
-  if (std::any_of(path.begin(), path.end(), control) || path.find('\\') != std::string_view::npos) return false;
+  if (std::any_of(path.begin(), path.end(), control) || path.find('\\') != std::string_view::npos)
+    return false;
   if (path == "/") return true;
   auto rest = path.substr(1);
   if (rest.ends_with('/')) rest.remove_suffix(1);

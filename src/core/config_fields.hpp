@@ -34,8 +34,7 @@ struct string_item {
 
 class field_reader {
  public:
-  field_reader(std::string_view file, const std::filesystem::path& base_dir)
-      : file_(file), base_(base_dir) {}
+  field_reader(std::string_view file, const std::filesystem::path& base_dir) : file_(file), base_(base_dir) {}
 
   std::vector<config_error>& errors() { return errors_; }
   void error(source_pos at, std::string message);
@@ -66,14 +65,12 @@ class field_reader {
   std::optional<std::string> read_string(const toml::table& table, std::string_view key);
   std::optional<bool> read_bool(const toml::table& table, std::string_view key);
   // An integer within [low, high].
-  std::optional<std::int64_t> read_integer(const toml::table& table, std::string_view key,
-                                           std::int64_t low, std::int64_t high);
+  std::optional<std::int64_t> read_integer(const toml::table& table, std::string_view key, std::int64_t low,
+                                           std::int64_t high);
   // A number of seconds, fractions allowed, in (0, max_timeout_seconds].
-  std::optional<std::chrono::milliseconds> read_seconds(const toml::table& table,
-                                                        std::string_view key);
+  std::optional<std::chrono::milliseconds> read_seconds(const toml::table& table, std::string_view key);
   // All or nothing: one element that is not a string drops the whole array.
-  std::optional<std::vector<string_item>> read_strings(const toml::table& table,
-                                                       std::string_view key);
+  std::optional<std::vector<string_item>> read_strings(const toml::table& table, std::string_view key);
   // A non-empty string, resolved against base_dir when relative.
   std::optional<std::filesystem::path> read_path(const toml::table& table, std::string_view key);
   std::filesystem::path resolve(const std::filesystem::path& path) const;

@@ -10,8 +10,8 @@
 #include "config_feed.hpp"
 #include "config_fields.hpp"
 #include "config_titan.hpp"
-#include "twinstar/config.hpp"
 #include "twinstar/ascii.hpp"
+#include "twinstar/config.hpp"
 
 namespace twinstar {
 namespace {
@@ -22,7 +22,6 @@ using detail::quoted;
 using detail::source_pos;
 using detail::string_item;
 
-
 bool has_control(std::string_view text) {
   return std::any_of(text.begin(), text.end(),
                      [](char c) { return static_cast<unsigned char>(c) < 0x20 || c == 0x7f; });
@@ -30,8 +29,7 @@ bool has_control(std::string_view text) {
 
 bool is_valid_lang(std::string_view lang) {
   return std::all_of(lang.begin(), lang.end(), [](char c) {
-    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '-' ||
-           c == ',';
+    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '-' || c == ',';
   });
 }
 
@@ -140,8 +138,7 @@ class config_reader : detail::field_reader {
   }
 
   // Returns false when `key` was present but invalid.
-  bool read_listeners(const toml::table& table, std::string_view key,
-                      std::vector<listen_address>& out) {
+  bool read_listeners(const toml::table& table, std::string_view key, std::vector<listen_address>& out) {
     const toml::node* node = table.get(key);
     if (node == nullptr) return true;
     const toml::array* array = node->as_array();
@@ -167,12 +164,12 @@ class config_reader : detail::field_reader {
   }
 
   void read_server(const toml::table& table, server_config& out) {
-    check_keys(table,
-               {"listen", "gopher_listen", "cert_dir", "access_log", "request_timeout",
-                "shutdown_grace", "workers", "handshake_timeout", "write_timeout", "min_write_rate",
-                "max_connections", "max_connections_per_ip", "rate_limit", "access_log_style", "log_ip",
-                "user", "group", "allow_root"},
-               "[server]");
+    check_keys(
+        table,
+        {"listen", "gopher_listen", "cert_dir", "access_log", "request_timeout", "shutdown_grace", "workers",
+         "handshake_timeout", "write_timeout", "min_write_rate", "max_connections", "max_connections_per_ip",
+         "rate_limit", "access_log_style", "log_ip", "user", "group", "allow_root"},
+        "[server]");
     const toml::node* listen = table.get("listen");
     at_.listen = pos_of(listen ? listen->source() : table.source());
     if (!read_listeners(table, "listen", out.listen)) at_.listen_reported = true;
@@ -188,9 +185,10 @@ class config_reader : detail::field_reader {
       }
     }
     if (auto style = read_string(table, "access_log_style")) {
-      static const std::pair<const char*, log_style> styles[] = {
-          {"twinstar", log_style::twinstar}, {"common", log_style::common},
-          {"combined", log_style::combined}, {"json", log_style::json}};
+      static const std::pair<const char*, log_style> styles[] = {{"twinstar", log_style::twinstar},
+                                                                 {"common", log_style::common},
+                                                                 {"combined", log_style::combined},
+                                                                 {"json", log_style::json}};
       if (!pick(styles, *style, out.access_log_style))
         error(*table.get("access_log_style"),
               "'access_log_style' must be \"twinstar\", \"common\", \"combined\" or \"json\"");
@@ -213,13 +211,14 @@ class config_reader : detail::field_reader {
   // [server] user, group, allow_root. Whether the accounts exist is asked of
   // the system by check_on_disk, not here.
   void read_account(const toml::table& table, server_config& out) {
-    for (auto [key, value, at] : {std::tuple{"user", &out.user, &out.user_at},
-                                  std::tuple{"group", &out.group, &out.group_at}}) {
+    for (auto [key, value, at] :
+         {std::tuple{"user", &out.user, &out.user_at}, std::tuple{"group", &out.group, &out.group_at}}) {
       auto name = read_string(table, key);
       if (!name) continue;
       const toml::node& node = *table.get(key);
       if (!is_account_name(*name)) {
-        error(node, quoted(key) + " must be an account name (letters, digits, '.', '_', '-'): '" + *name + "'");
+        error(node,
+              quoted(key) + " must be an account name (letters, digits, '.', '_', '-'): '" + *name + "'");
         continue;
       }
       *value = *name;
@@ -236,7 +235,8 @@ class config_reader : detail::field_reader {
     if (auto t = read_seconds(table, "write_timeout")) out.write_timeout = *t;
     if (auto rate = read_integer(table, "min_write_rate", 0, std::int64_t{1} << 40))
       out.min_write_rate = static_cast<std::size_t>(*rate);
-    if (auto n = read_integer(table, "max_connections", 0, 1'000'000)) out.max_connections = static_cast<std::size_t>(*n);
+    if (auto n = read_integer(table, "max_connections", 0, 1'000'000))
+      out.max_connections = static_cast<std::size_t>(*n);
     if (auto n = read_integer(table, "max_connections_per_ip", 0, 1'000'000))
       out.max_connections_per_ip = static_cast<std::size_t>(*n);
     const toml::node* node = table.get("rate_limit");
@@ -256,7 +256,8 @@ class config_reader : detail::field_reader {
     };
     if (auto v = number("requests_per_second", 0)) out.rate_limit.per_second = *v;
     if (auto v = number("burst", 1)) out.rate_limit.burst = *v;
-    if (auto n = read_integer(*limits, "ban_after", 0, 1'000'000)) out.rate_limit.ban_after = static_cast<unsigned>(*n);
+    if (auto n = read_integer(*limits, "ban_after", 0, 1'000'000))
+      out.rate_limit.ban_after = static_cast<unsigned>(*n);
     if (auto t = read_seconds(*limits, "ban_seconds"))
       out.rate_limit.ban_for = std::chrono::duration_cast<std::chrono::seconds>(*t);
   }
@@ -274,12 +275,14 @@ class config_reader : detail::field_reader {
 
   void read_host(const toml::table& table, const fs::path& cert_dir, host_config& out,
                  detail::host_positions& at) {
-    check_keys(
-        table,
-        {"name", "aliases", "root", "cert", "key", "lang", "index", "listing", "max_listing_entries",
-         "gopher", "gopher_host", "gopher_port", "gopher_listen", "gone", "mime", "redirect", "path", "feed",
-         "cgi", "scgi", "titan"},
-        "[[host]]");
+    check_keys(table, {"name",          "aliases",     "root",
+                       "cert",          "key",         "lang",
+                       "index",         "listing",     "max_listing_entries",
+                       "gopher",        "gopher_host", "gopher_port",
+                       "gopher_listen", "gone",        "mime",
+                       "redirect",      "path",        "feed",
+                       "cgi",           "scgi",        "titan"},
+               "[[host]]");
     if (const toml::node* name = table.get("name")) at.name = pos_of(name->source());
     if (const toml::node* root = table.get("root")) at.root = pos_of(root->source());
     if (auto name = read_host_name(table, "name")) out.name = *name;
@@ -366,10 +369,12 @@ class config_reader : detail::field_reader {
                      [&](const toml::table& feed) { detail::read_feed(*this, feed, out); });
     }
     if (const toml::node* cgi = table.get("cgi")) {
-      for_each_table(*cgi, "cgi", "host.cgi", [&](const toml::table& rule) { detail::read_cgi(*this, rule, out); });
+      for_each_table(*cgi, "cgi", "host.cgi",
+                     [&](const toml::table& rule) { detail::read_cgi(*this, rule, out); });
     }
     if (const toml::node* scgi = table.get("scgi")) {
-      for_each_table(*scgi, "scgi", "host.scgi", [&](const toml::table& rule) { detail::read_scgi(*this, rule, out); });
+      for_each_table(*scgi, "scgi", "host.scgi",
+                     [&](const toml::table& rule) { detail::read_scgi(*this, rule, out); });
     }
     if (const toml::node* titan = table.get("titan")) {
       for_each_table(*titan, "titan", "host.titan",
@@ -389,8 +394,7 @@ class config_reader : detail::field_reader {
       }
       const auto* type = value.as_string();
       // The type is sent in the response header: CR/LF would split it.
-      if (type == nullptr || type->get().find('/') == std::string::npos ||
-          has_control(type->get())) {
+      if (type == nullptr || type->get().find('/') == std::string::npos || has_control(type->get())) {
         error(value, "MIME type for '" + ext + "' must be a string like \"text/plain\"");
         continue;
       }
@@ -460,8 +464,7 @@ class config_reader : detail::field_reader {
   }
 
   void read_mirror(const toml::table& table, server_config& out) {
-    check_keys(table, {"url", "into", "interval", "max_items", "include", "exclude"},
-               "[[mirror]]");
+    check_keys(table, {"url", "into", "interval", "max_items", "include", "exclude"}, "[[mirror]]");
     mirror_config feed;
     bool ok = true;
     if (auto url = read_string(table, "url")) {

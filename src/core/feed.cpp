@@ -1,7 +1,6 @@
 // Feed scanning: which files of a directory are articles, and what the head
 // of each says (date, title, first paragraph). Rendering is feed_render.cpp.
 #include "twinstar/feed.hpp"
-#include "twinstar/ascii.hpp"
 
 #include <sys/stat.h>
 
@@ -11,6 +10,7 @@
 #include <fstream>
 #include <system_error>
 
+#include "twinstar/ascii.hpp"
 #include "twinstar/gemtext.hpp"
 
 namespace twinstar::feed {
@@ -52,7 +52,6 @@ std::string_view trim(std::string_view text) {
   while (!text.empty() && (text.back() == ' ' || text.back() == '\t')) text.remove_suffix(1);
   return text;
 }
-
 
 // "2025-09-02 · Source", "Date: 2025-09-02", "Published: 2025-09-02".
 std::optional<std::string> date_line(std::string_view text) {

@@ -40,8 +40,8 @@ std::string slot_key(const fs::path& directory, const feed_config& feed,
 
 // Reuses the entries of `previous` whose stamp is unchanged; reads the rest.
 std::shared_ptr<const built_feed> build(const fs::path& directory, const feed_config& feed,
-                                      std::vector<std::pair<std::string, file_stamp>> listing,
-                                      std::int64_t directory_mtime, const built_feed* previous) {
+                                        std::vector<std::pair<std::string, file_stamp>> listing,
+                                        std::int64_t directory_mtime, const built_feed* previous) {
   std::unordered_map<std::string_view, const entry*> known;
   if (previous != nullptr) {
     known.reserve(previous->entries.size());
@@ -83,7 +83,7 @@ cache::cache(std::chrono::milliseconds recheck, clock_fn now, wall_fn wall)
       wall_(wall ? std::move(wall) : wall_fn(wall_now_ns)) {}
 
 std::shared_ptr<const built_feed> cache::get(const fs::path& directory, const feed_config& feed,
-                                           const std::vector<std::string>& index_files) {
+                                             const std::vector<std::string>& index_files) {
   const auto directory_mtime = mtime_ns(directory);
   if (!directory_mtime) return nullptr;
   const auto now = now_();
@@ -163,7 +163,7 @@ found_feed look_up(const host_config& host, std::string_view url_path, cache& fe
 }  // namespace
 
 std::shared_ptr<const built_feed> built_feed_for(const host_config& host, std::string_view url_path,
-                                             cache& feeds) {
+                                                 cache& feeds) {
   return look_up(host, url_path, feeds).snap;
 }
 
@@ -186,7 +186,8 @@ resolution with_markers(resolution res, const route_path& path, cache& feeds) {
     return render_latest(*found.feed, found.snap->entries, marker.count.value_or(found.feed->latest));
   };
   auto body = expand_markers(page, expand);
-  return serve_generated{"text/gemini", std::move(body), file->file.parent_path(), nullptr, std::move(sources)};
+  return serve_generated{"text/gemini", std::move(body), file->file.parent_path(), nullptr,
+                         std::move(sources)};
 }
 
 // The index file of a directory request, through resolve_on_disk's own checks

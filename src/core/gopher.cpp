@@ -155,8 +155,8 @@ std::string gopher_error_item(const error& e, std::string_view selector) {
       return "Bad selector: " + std::string(describe(e.code));
     }
     case errc::slow_down:
-      return "Slow down: too many requests, retry in " + (e.detail.empty() ? std::string("a few") : e.detail) +
-             " seconds";
+      return "Slow down: too many requests, retry in " +
+             (e.detail.empty() ? std::string("a few") : e.detail) + " seconds";
     case errc::certificate_required:
     case errc::certificate_not_authorised:
     case errc::certificate_not_valid:

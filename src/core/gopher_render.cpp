@@ -177,19 +177,33 @@ std::string url_redirect_page(std::string_view url) {
   std::string safe;
   for (char c : url) {
     switch (c) {
-      case '&': safe += "&amp;"; break;
-      case '<': safe += "&lt;"; break;
-      case '>': safe += "&gt;"; break;
-      case '"': safe += "&quot;"; break;
-      case '\'': safe += "&#39;"; break;
-      default: safe += c;
+      case '&':
+        safe += "&amp;";
+        break;
+      case '<':
+        safe += "&lt;";
+        break;
+      case '>':
+        safe += "&gt;";
+        break;
+      case '"':
+        safe += "&quot;";
+        break;
+      case '\'':
+        safe += "&#39;";
+        break;
+      default:
+        safe += c;
     }
   }
   return "<!DOCTYPE html>\n<html><head><meta charset=\"utf-8\">\n"
-         "<meta http-equiv=\"refresh\" content=\"2;url=" + safe + "\">\n"
+         "<meta http-equiv=\"refresh\" content=\"2;url=" +
+         safe +
+         "\">\n"
          "<title>Leaving Gopherspace</title></head><body>\n"
          "<p>You are following a link from Gopher to another place. You will be taken there shortly;\n"
-         "if not, follow this link:</p>\n<p><a href=\"" + safe + "\">" + safe + "</a></p>\n</body></html>\n";
+         "if not, follow this link:</p>\n<p><a href=\"" +
+         safe + "\">" + safe + "</a></p>\n</body></html>\n";
 }
 
 std::string gopher_url(std::string_view host, std::uint16_t port, char type, std::string_view selector) {

@@ -17,7 +17,9 @@ namespace {
 // Menus and pages are small; a bound keeps a huge index.gmi from being slurped.
 constexpr std::uintmax_t max_rendered_bytes = 4u << 20;
 
-std::string read_small(const std::filesystem::path& p) { return read_file_prefix(p, max_rendered_bytes).value_or(""); }
+std::string read_small(const std::filesystem::path& p) {
+  return read_file_prefix(p, max_rendered_bytes).value_or("");
+}
 
 bool ends_with_gmi(const std::filesystem::path& p) {
   auto ext = p.extension().string();
@@ -63,12 +65,18 @@ bool is_index_file(const host_config& host, const std::filesystem::path& p) {
 
 std::string_view name_of(gopher_kind kind) {
   switch (kind) {
-    case gopher_kind::menu: return "menu";
-    case gopher_kind::text: return "text";
-    case gopher_kind::file: return "file";
-    case gopher_kind::url: return "url";
-    case gopher_kind::error: return "error";
-    case gopher_kind::slow_down: return "slow-down";
+    case gopher_kind::menu:
+      return "menu";
+    case gopher_kind::text:
+      return "text";
+    case gopher_kind::file:
+      return "file";
+    case gopher_kind::url:
+      return "url";
+    case gopher_kind::error:
+      return "error";
+    case gopher_kind::slow_down:
+      return "slow-down";
   }
   return "error";
 }
@@ -90,7 +98,8 @@ gopher_answer gopher_site::answer(std::string_view request_line) const {
 
   // An 'h' item's URL: the client asked us instead of opening it.
   if (selector.starts_with("URL:"))
-    return gopher_answer{.body = gopher::url_redirect_page(std::string_view(selector).substr(4)), .kind = gopher_kind::url};
+    return gopher_answer{.body = gopher::url_redirect_page(std::string_view(selector).substr(4)),
+                         .kind = gopher_kind::url};
 
   // [[host.redirect]] rules hold here too. Gopher has no redirect answer: a
   // rule that points inside the capsule is followed here (up to
@@ -101,7 +110,8 @@ gopher_answer gopher_site::answer(std::string_view request_line) const {
     const auto next = local_target(red->target, followed);
     if (!next) {
       const std::string link = "# Moved\n\nThis item has moved:\n=> " + red->target + "\n";
-      return gopher_answer{.body = gopher::gemtext_to_menu(link, "/", context, {}), .kind = gopher_kind::menu};
+      return gopher_answer{.body = gopher::gemtext_to_menu(link, "/", context, {}),
+                           .kind = gopher_kind::menu};
     }
     if (hop == max_redirect_hops) return failure({errc::not_found, "redirect loop"}, selector);
     followed = *next;
@@ -178,8 +188,11 @@ gopher_answer gopher_site::answer(std::string_view request_line) const {
     sources.insert(sources.end(), gen->sources.begin(), gen->sources.end());
   }
   auto made = [&sources](std::string body, std::filesystem::path file, std::uint64_t size, gopher_kind kind) {
-    return gopher_answer{
-        .body = std::move(body), .file = std::move(file), .file_size = size, .kind = kind, .sources = std::move(sources)};
+    return gopher_answer{.body = std::move(body),
+                         .file = std::move(file),
+                         .file_size = size,
+                         .kind = kind,
+                         .sources = std::move(sources)};
   };
 
   if (directory) {
@@ -205,13 +218,15 @@ gopher_answer gopher_site::answer(std::string_view request_line) const {
           if (absolute.starts_with(page_path) && absolute.size() == page_path.size() + name.size()) {
             auto decoded = percent_decode(name);
             if (decoded && snap->contains(*decoded))
-              return gopher::local_link{'0', std::string(absolute), certificate_protected(host, path.url_path + *decoded)};
+              return gopher::local_link{'0', std::string(absolute),
+                                        certificate_protected(host, path.url_path + *decoded)};
           }
           return classify(absolute);
         };
         // Built once per snapshot and host:port: 10,000 links take milliseconds.
         const auto key = "gopher\n" + context.host + "\n" + std::to_string(context.port);
-        auto menu = snap->derived(key, [&] { return gopher::gemtext_to_menu(gen->text(), page_path, context, known); });
+        auto menu = snap->derived(
+            key, [&] { return gopher::gemtext_to_menu(gen->text(), page_path, context, known); });
         return made(*menu, {}, 0, gopher_kind::menu);
       }
       if (gen->listed) {
@@ -221,13 +236,16 @@ gopher_answer gopher_site::answer(std::string_view request_line) const {
             key, [&] { return gopher::gemtext_to_menu(gen->text(), page_path, context, classify); });
         return made(*menu, {}, 0, gopher_kind::menu);
       }
-      return made(gopher::gemtext_to_menu(gen->text(), page_path, context, classify), {}, 0, gopher_kind::menu);
+      return made(gopher::gemtext_to_menu(gen->text(), page_path, context, classify), {}, 0,
+                  gopher_kind::menu);
     }
     if (auto* f = std::get_if<serve_file>(&res); f && ends_with_gmi(f->file))
-      return made(gopher::gemtext_to_menu(read_small(f->file), page_path, context, classify), {}, 0, gopher_kind::menu);
+      return made(gopher::gemtext_to_menu(read_small(f->file), page_path, context, classify), {}, 0,
+                  gopher_kind::menu);
   }
   // A generated document that is no menu (a feed's atom.xml): sent as is.
-  if (auto* gen = std::get_if<serve_generated>(&res); gen && !directory) return made(gen->text(), {}, 0, gopher_kind::file);
+  if (auto* gen = std::get_if<serve_generated>(&res); gen && !directory)
+    return made(gen->text(), {}, 0, gopher_kind::file);
   if (auto* f = std::get_if<serve_file>(&res)) {
     if (ends_with_gmi(f->file)) {
       // Links into this capsule become gopher:// URLs a Gopher reader can
@@ -239,7 +257,8 @@ gopher_answer gopher_site::answer(std::string_view request_line) const {
         if (!link || link->hidden) return std::nullopt;
         return gopher::gopher_url(context.host, context.port, link->type, link->selector);
       };
-      return made(gopher::gemtext_to_text(read_small(f->file), gemini_base + page_path, to_gopher), {}, 0, gopher_kind::text);
+      return made(gopher::gemtext_to_text(read_small(f->file), gemini_base + page_path, to_gopher), {}, 0,
+                  gopher_kind::text);
     }
     return made({}, f->file, f->size, gopher_kind::file);
   }

@@ -66,8 +66,10 @@ void rate_limiter::prune(limit_clock::time_point now) {
     const bucket& b = it->second;
     std::chrono::duration<double> elapsed = now - b.refreshed;
     bool full = b.tokens + elapsed.count() * config_.per_second >= config_.burst;
-    if (full && b.banned_until <= now) it = buckets_.erase(it);
-    else ++it;
+    if (full && b.banned_until <= now)
+      it = buckets_.erase(it);
+    else
+      ++it;
   }
 }
 

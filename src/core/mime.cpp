@@ -1,9 +1,10 @@
 #include "twinstar/mime.hpp"
-#include "twinstar/ascii.hpp"
 
 #include <algorithm>
 #include <array>
 #include <utility>
+
+#include "twinstar/ascii.hpp"
 
 namespace twinstar {
 namespace {
@@ -119,8 +120,7 @@ bool has_parameter(std::string_view mime, std::string_view name) {
 
 }  // namespace
 
-std::string mime_for_path(std::string_view file_name,
-                          const std::map<std::string, std::string>& overrides) {
+std::string mime_for_path(std::string_view file_name, const std::map<std::string, std::string>& overrides) {
   if (const auto slash = file_name.find_last_of("/\\"); slash != std::string_view::npos) {
     file_name.remove_prefix(slash + 1);
   }
@@ -133,9 +133,9 @@ std::string mime_for_path(std::string_view file_name,
   for (const auto& entry : builtin_names) {
     if (entry.extension == lowered_name) return std::string(entry.mime);
   }
-  const auto it = std::lower_bound(
-      builtin_types.begin(), builtin_types.end(), ext,
-      [](const mime_entry& entry, std::string_view key) { return entry.extension < key; });
+  const auto it =
+      std::lower_bound(builtin_types.begin(), builtin_types.end(), ext,
+                       [](const mime_entry& entry, std::string_view key) { return entry.extension < key; });
   if (it != builtin_types.end() && it->extension == ext && !ext.empty()) {
     return std::string(it->mime);
   }

@@ -1,6 +1,7 @@
 // URI reference resolution, RFC 3986 section 5.2, written after the spec's
 // pseudo-code so each step can be checked against it.
 #include "twinstar/reference.hpp"
+
 #include "twinstar/ascii.hpp"
 
 namespace twinstar {

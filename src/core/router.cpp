@@ -1,5 +1,4 @@
 #include "twinstar/router.hpp"
-#include "twinstar/ascii.hpp"
 
 #include <arpa/inet.h>
 
@@ -8,13 +7,14 @@
 #include <cstring>
 #include <optional>
 
+#include "twinstar/ascii.hpp"
+
 namespace twinstar {
 namespace {
 
-
 bool iequals(std::string_view a, std::string_view b) {
-  return a.size() == b.size() &&
-         std::equal(a.begin(), a.end(), b.begin(), [](char x, char y) { return ascii_lower(x) == ascii_lower(y); });
+  return a.size() == b.size() && std::equal(a.begin(), a.end(), b.begin(),
+                                            [](char x, char y) { return ascii_lower(x) == ascii_lower(y); });
 }
 
 bool starts_with(std::string_view text, std::string_view prefix) {
@@ -68,9 +68,8 @@ std::string_view without_trailing_slash(std::string_view path) {
 
 bool is_gone(const host_config& host, std::string_view url_path) {
   const auto wanted = without_trailing_slash(url_path);
-  return std::any_of(host.gone.begin(), host.gone.end(), [&](const std::string& gone) {
-    return without_trailing_slash(gone) == wanted;
-  });
+  return std::any_of(host.gone.begin(), host.gone.end(),
+                     [&](const std::string& gone) { return without_trailing_slash(gone) == wanted; });
 }
 
 // The part of `url_path` after a prefix rule's `from`, or nullopt when the
@@ -114,8 +113,7 @@ std::optional<route_redirect> find_redirect(const host_config& host, std::string
     }
   }
   if (best == nullptr) return std::nullopt;
-  const auto code = best->permanent ? gemini::status::redirect_permanent
-                                    : gemini::status::redirect_temporary;
+  const auto code = best->permanent ? gemini::status::redirect_permanent : gemini::status::redirect_temporary;
   return route_redirect{code, best->prefix ? join_target(best->to, best_rest) : best->to};
 }
 
@@ -139,8 +137,7 @@ const host_config& router::default_host() const {
   return config_.hosts.empty() ? no_host_ : config_.hosts.front();
 }
 
-route router::resolve_gemini(const url& request, std::uint16_t local_port,
-                             std::string_view local_ip) const {
+route router::resolve_gemini(const url& request, std::uint16_t local_port, std::string_view local_ip) const {
   // Client-visible kinds carry no detail, so the meta is error.cpp's wording.
   if (!iequals(request.scheme, "gemini")) {
     return error{errc::wrong_scheme, {}};

@@ -2,10 +2,11 @@
 // Everything here is string work: the result of split_path is what the router
 // may join under a root, so every traversal spelling is refused here.
 #include "twinstar/url.hpp"
-#include "twinstar/ascii.hpp"
 
 #include <algorithm>
 #include <cstdint>
+
+#include "twinstar/ascii.hpp"
 
 namespace twinstar {
 
@@ -28,11 +29,7 @@ bool is_unreserved(char c) {
   return is_alpha(c) || is_digit(c) || c == '-' || c == '.' || c == '_' || c == '~';
 }
 
-bool is_sub_delim(char c) {
-  return std::string_view("!$&'()*+,;=").find(c) != std::string_view::npos;
-}
-
-
+bool is_sub_delim(char c) { return std::string_view("!$&'()*+,;=").find(c) != std::string_view::npos; }
 
 bool percent_escapes_ok(std::string_view text) {
   for (std::size_t i = 0; i < text.size(); ++i) {
@@ -66,8 +63,7 @@ bool valid_ipv4(std::string_view text) {
   std::size_t start = 0;
   while (true) {
     const std::size_t dot = text.find('.', start);
-    const std::string_view part =
-        text.substr(start, dot == std::string_view::npos ? text.npos : dot - start);
+    const std::string_view part = text.substr(start, dot == std::string_view::npos ? text.npos : dot - start);
     if (part.empty() || part.size() > 3 || (part.size() > 1 && part[0] == '0')) return false;
     int value = 0;
     for (char c : part) {
@@ -95,8 +91,7 @@ int ipv6_pieces(std::string_view text, bool may_end_in_ipv4) {
     if (colon == std::string_view::npos && may_end_in_ipv4 && group.find('.') != group.npos) {
       return valid_ipv4(group) ? pieces + 2 : -1;
     }
-    if (group.empty() || group.size() > 4 || !std::all_of(group.begin(), group.end(), is_hex))
-      return -1;
+    if (group.empty() || group.size() > 4 || !std::all_of(group.begin(), group.end(), is_hex)) return -1;
     ++pieces;
     if (colon == std::string_view::npos) return pieces;
     start = colon + 1;
@@ -298,8 +293,7 @@ namespace {
 // A decoded segment that a file system or a later decoder could read as a
 // step outside its directory.
 bool escapes(std::string_view segment) {
-  return segment == ".." ||
-         segment.find_first_of(std::string_view("/\\\0", 3)) != std::string_view::npos;
+  return segment == ".." || segment.find_first_of(std::string_view("/\\\0", 3)) != std::string_view::npos;
 }
 
 }  // namespace

@@ -67,8 +67,11 @@ result<std::string, import_error> html_to_utf8(std::string_view bytes, std::stri
   }
   if (charset.empty() || charset == "utf-8" || charset == "utf8") {
     if (const text_position bad = find_invalid_utf8(bytes); bad.line != 0) {
-      return fail(
-          import_error{.file = name, .line = bad.line, .column = bad.column, .message = "invalid UTF-8 (or a NUL byte); declare the page's charset with <meta charset>"});
+      return fail(import_error{
+          .file = name,
+          .line = bad.line,
+          .column = bad.column,
+          .message = "invalid UTF-8 (or a NUL byte); declare the page's charset with <meta charset>"});
     }
     return std::string(bytes);
   }
@@ -93,11 +96,15 @@ result<std::string, import_error> html_to_utf8(std::string_view bytes, std::stri
       continue;
     }
     return fail(import_error{
-                     .file = name, .message = "not valid " + charset + " at byte " + std::to_string(input.size() - in_left + 1)});
+        .file = name,
+        .message = "not valid " + charset + " at byte " + std::to_string(input.size() - in_left + 1)});
   }
   out.resize(written);
   if (const text_position bad = find_invalid_utf8(out); bad.line != 0) {
-    return fail(import_error{.file = name, .line = bad.line, .column = bad.column, .message = "a NUL byte after decoding " + charset});
+    return fail(import_error{.file = name,
+                             .line = bad.line,
+                             .column = bad.column,
+                             .message = "a NUL byte after decoding " + charset});
   }
   return out;
 }

@@ -1,13 +1,14 @@
 // Feed dates (RFC 3339 / W3C-DTF and the many spellings of RFC 822) -> a UTC
 // calendar day.
 #include "twinstar/import/dates.hpp"
-#include "twinstar/ascii.hpp"
 
 #include <array>
 #include <cstdio>
 #include <cstdlib>
 #include <utility>
 #include <vector>
+
+#include "twinstar/ascii.hpp"
 
 namespace twinstar::news {
 namespace {
@@ -139,7 +140,6 @@ std::optional<moment> parse_rfc3339(std::string_view text) {
   const std::string_view zone = at < text.size() ? text.substr(at) : std::string_view{};
   return to_utc(d, *hour, *minute, second, parse_offset(zone));
 }
-
 
 // Longer prefixes first where they overlap ("juin" before "jun").
 constexpr std::pair<std::string_view, int> month_prefixes[] = {

@@ -67,9 +67,7 @@ std::string image_source(const GumboNode* img) {
 }
 
 // The mark of a link to its own section ("#", "¶", "§"): no text of its own.
-bool is_anchor_mark(std::string_view text) {
-  return text == "#" || text == "\xC2\xB6" || text == "\xC2\xA7";
-}
+bool is_anchor_mark(std::string_view text) { return text == "#" || text == "\xC2\xB6" || text == "\xC2\xA7"; }
 
 class html_walker {
  public:
@@ -260,7 +258,8 @@ std::vector<std::string> h1_texts(const GumboNode* root) {
 // one-word title is still a title when the page's heading says so.
 std::string title_before_suffix(const std::vector<std::string>& headings, const std::string& document_title) {
   for (const std::string& heading : headings) {
-    if (heading.empty() || heading.size() >= document_title.size() || !document_title.starts_with(heading)) continue;
+    if (heading.empty() || heading.size() >= document_title.size() || !document_title.starts_with(heading))
+      continue;
     const std::string_view rest = std::string_view(document_title).substr(heading.size());
     for (std::string_view sep : {" | ", " - ", " \xE2\x80\x93 ", " \xE2\x80\x94 ", " \xC2\xB7 ", " :: "}) {
       if (rest.starts_with(sep)) return heading;

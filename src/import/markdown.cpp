@@ -223,7 +223,10 @@ std::string take_title(std::vector<gemtext::line>& lines, bool extract) {
 result<converted, import_error> markdown_to_gemtext(std::string_view markdown, std::string_view file_name,
                                                     std::string_view base_url, title_mode mode) {
   if (const text_position bad = find_invalid_utf8(markdown); bad.line != 0) {
-    return fail(import_error{.file = std::string(file_name), .line = bad.line, .column = bad.column, .message = "invalid UTF-8 (or a NUL byte)"});
+    return fail(import_error{.file = std::string(file_name),
+                             .line = bad.line,
+                             .column = bad.column,
+                             .message = "invalid UTF-8 (or a NUL byte)"});
   }
   markdown_walker walker{std::string(base_url)};
   MD_PARSER parser{};
@@ -250,7 +253,8 @@ result<converted, import_error> markdown_to_gemtext(std::string_view markdown, s
   // span. A std::string copy ends in a NUL, which md4c reads as an end.
   const std::string terminated(markdown);
   if (md_parse(terminated.c_str(), static_cast<MD_SIZE>(terminated.size()), &parser, &walker) != 0) {
-    return fail(import_error{.file = std::string(file_name), .message = "the Markdown parser failed (out of memory?)"});
+    return fail(import_error{.file = std::string(file_name),
+                             .message = "the Markdown parser failed (out of memory?)"});
   }
   converted result;
   result.body = walker.finish();

@@ -6,7 +6,6 @@
 #include "html_dom.hpp"
 #include "twinstar/ascii.hpp"
 #include "twinstar/import/convert.hpp"
-
 #include "utf8.hpp"
 
 namespace twinstar::news::detail {

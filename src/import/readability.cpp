@@ -145,8 +145,9 @@ std::vector<const GumboNode*> content_scorer::find_content() const {
   for (const auto& [node, s] : stats_) {
     if (node->type != GUMBO_NODE_ELEMENT || s.text < min_paragraph_chars || s.unlikely) continue;
     const std::string_view tag = tag_of(node);
-    const bool paragraph = is_one_of(tag, {"p", "pre", "td"}) ||
-                           (!s.has_block_child && is_one_of(tag, {"div", "section", "article", "main", "li"}));
+    const bool paragraph =
+        is_one_of(tag, {"p", "pre", "td"}) ||
+        (!s.has_block_child && is_one_of(tag, {"div", "section", "article", "main", "li"}));
     if (!paragraph) continue;
     double score = 1 + s.commas + std::min(3.0, s.text / 100.0);
     // A list item is prose only as far as it is not a link (menus, "more

@@ -6,9 +6,9 @@
 #include "twinstar/ascii.hpp"
 #include "twinstar/import/convert.hpp"
 #include "twinstar/import/dates.hpp"
-#include "twinstar/import/web_feed.hpp"
 #include "twinstar/import/text.hpp"
 #include "twinstar/import/uri.hpp"
+#include "twinstar/import/web_feed.hpp"
 
 namespace twinstar::news {
 namespace {
@@ -50,7 +50,8 @@ std::string title_from_body(const std::vector<gemtext::line>& body) {
 result<std::string, import_error> single_date(std::string_view file_name, const source_options& options) {
   if (!options.date.empty()) return options.date;
   if (auto date = date_prefix(file_name)) return *date;
-  return fail(import_error{.file = std::string(file_name), .message = "no date: pass --date YYYY-MM-DD or name the file YYYY-MM-DD-*"});
+  return fail(import_error{.file = std::string(file_name),
+                           .message = "no date: pass --date YYYY-MM-DD or name the file YYYY-MM-DD-*"});
 }
 
 std::string file_stem(std::string_view file_name) {
@@ -80,7 +81,8 @@ result<std::vector<article>, import_error> import_page(std::string_view content,
     if (a.title == "Untitled") a.title = file_stem(file_name);
     if (warnings != nullptr) {
       warnings->push_back(import_error{
-                     .file = name, .message = "no title in the page (no og:title, <h1> or <title>): using \"" + a.title + "\""});
+          .file = name,
+          .message = "no title in the page (no og:title, <h1> or <title>): using \"" + a.title + "\""});
     }
   }
   a.body = std::move(page.body);

@@ -134,9 +134,12 @@ result<std::vector<existing_file>, import_error> scan_directory(const fs::path& 
   std::error_code ec;
   if (!fs::exists(dir, ec)) return files;
   fs::directory_iterator it(dir, ec);
-  if (ec) return fail(import_error{.file = dir.string(), .message = "cannot list the directory: " + ec.message()});
+  if (ec)
+    return fail(import_error{.file = dir.string(), .message = "cannot list the directory: " + ec.message()});
   for (; it != fs::directory_iterator(); it.increment(ec)) {
-    if (ec) return fail(import_error{.file = dir.string(), .message = "cannot list the directory: " + ec.message()});
+    if (ec)
+      return fail(
+          import_error{.file = dir.string(), .message = "cannot list the directory: " + ec.message()});
     existing_file file;
     file.name = it->path().filename().string();
     if (!is_article_name(file.name)) continue;

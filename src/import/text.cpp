@@ -1,10 +1,10 @@
 // Plain-text articles -> article; the rules are listed in text.hpp.
 #include "twinstar/import/text.hpp"
-#include "twinstar/ascii.hpp"
 
 #include <algorithm>
 #include <array>
 
+#include "twinstar/ascii.hpp"
 #include "twinstar/import/convert.hpp"
 #include "utf8.hpp"
 
@@ -108,13 +108,17 @@ bool is_blank(std::string_view line) { return normalize_space(line).empty(); }
 
 result<article, import_error> parse_plain_text(std::string_view text, std::string_view file_name) {
   if (const text_position bad = find_invalid_utf8(text); bad.line != 0) {
-    return fail(import_error{.file = std::string(file_name), .line = bad.line, .column = bad.column, .message = "invalid UTF-8 (or a NUL byte)"});
+    return fail(import_error{.file = std::string(file_name),
+                             .line = bad.line,
+                             .column = bad.column,
+                             .message = "invalid UTF-8 (or a NUL byte)"});
   }
   if (text.starts_with("\xEF\xBB\xBF")) text.remove_prefix(3);
   std::vector<std::string_view> lines = split_lines(text);
   const auto title_at = std::find_if_not(lines.begin(), lines.end(), is_blank);
   if (title_at == lines.end()) {
-    return fail(import_error{.file = std::string(file_name), .line = 1, .column = 1, .message = "empty document: no title line"});
+    return fail(import_error{
+        .file = std::string(file_name), .line = 1, .column = 1, .message = "empty document: no title line"});
   }
   article a;
   a.title = normalize_space(*title_at);

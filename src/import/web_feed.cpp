@@ -1,12 +1,12 @@
 // RSS and Atom documents -> feed items; see feed.hpp.
 #include "twinstar/import/web_feed.hpp"
 
-#include "web_feed_repair.hpp"
-#include "web_feed_xml.hpp"
 #include "twinstar/ascii.hpp"
 #include "twinstar/import/convert.hpp"
 #include "twinstar/import/dates.hpp"
 #include "twinstar/import/uri.hpp"
+#include "web_feed_repair.hpp"
+#include "web_feed_xml.hpp"
 
 namespace twinstar::news {
 namespace {
@@ -104,7 +104,8 @@ bool is_stub(const xmlNode* content, const xmlNode* description, const std::stri
 
 // The first parseable date among `names`: its day, and its instant when it
 // states a time of day.
-std::string first_date(const xmlNode* item, std::initializer_list<std::pair<vocabulary, std::string_view>> names,
+std::string first_date(const xmlNode* item,
+                       std::initializer_list<std::pair<vocabulary, std::string_view>> names,
                        std::optional<std::int64_t>* instant = nullptr) {
   for (const auto& [v, name] : names) {
     for (const xmlNode* node : detail::children_named(item, v, name)) {
@@ -170,12 +171,13 @@ web_feed_item read_item(const xmlNode* item, const std::string& feed_base, bool 
         title, type == "html" || type == "text/html" || detail::attribute(title, "mode") == "escaped");
     out.link = atom_link(item, base, "alternate");
     out.guid = normalize_space(detail::text_of(first_child(item, vocabulary::atom, "id")));
-    out.date = first_date(item, {{vocabulary::atom, "published"},
-                                 {vocabulary::atom, "issued"},
-                                 {vocabulary::atom, "created"},
-                                 {vocabulary::atom, "updated"},
-                                 {vocabulary::atom, "modified"},
-                                 {vocabulary::dc, "date"}},
+    out.date = first_date(item,
+                          {{vocabulary::atom, "published"},
+                           {vocabulary::atom, "issued"},
+                           {vocabulary::atom, "created"},
+                           {vocabulary::atom, "updated"},
+                           {vocabulary::atom, "modified"},
+                           {vocabulary::dc, "date"}},
                           &out.published);
     if (const xmlNode* author = first_child(item, vocabulary::atom, "author")) {
       out.author = normalize_space(detail::text_of(first_child(author, vocabulary::atom, "name")));
@@ -203,13 +205,14 @@ web_feed_item read_item(const xmlNode* item, const std::string& feed_base, bool 
       out.link = out.guid;
     }
     if (out.link.empty()) out.link = atom_link(item, base, "alternate");
-    out.date = first_date(item, {{vocabulary::rss, "pubDate"},
-                                 {vocabulary::dc, "date"},
-                                 {vocabulary::dcterms, "issued"},
-                                 {vocabulary::dcterms, "created"},
-                                 {vocabulary::dcterms, "modified"},
-                                 {vocabulary::atom, "published"},
-                                 {vocabulary::atom, "updated"}},
+    out.date = first_date(item,
+                          {{vocabulary::rss, "pubDate"},
+                           {vocabulary::dc, "date"},
+                           {vocabulary::dcterms, "issued"},
+                           {vocabulary::dcterms, "created"},
+                           {vocabulary::dcterms, "modified"},
+                           {vocabulary::atom, "published"},
+                           {vocabulary::atom, "updated"}},
                           &out.published);
     if (const xmlNode* author = first_child(item, vocabulary::rss, "author")) {
       out.author = author_name(detail::text_of(author));
@@ -231,13 +234,14 @@ web_feed_item read_item(const xmlNode* item, const std::string& feed_base, bool 
 }  // namespace
 
 result<web_feed, import_error> parse_web_feed(std::string_view bytes, std::string_view file_name,
-                                      std::string_view base_url) {
+                                              std::string_view base_url) {
   std::vector<std::string> entities;
   const std::string repaired = detail::replace_html_entities(bytes, entities);
   auto parsed = detail::parse_xml(repaired, file_name);
   if (!parsed) return fail(parsed.error());
   const xmlNode* root = xmlDocGetRootElement(parsed.value().get());
-  if (root == nullptr) return fail(import_error{.file = std::string(file_name), .message = "no root element"});
+  if (root == nullptr)
+    return fail(import_error{.file = std::string(file_name), .message = "no root element"});
   feed_kind kind;
   const std::string_view root_name = detail::local_name(root);
   if (root_name == "rss" && detail::vocabulary_of(root) == vocabulary::rss) {
@@ -247,11 +251,11 @@ result<web_feed, import_error> parse_web_feed(std::string_view bytes, std::strin
   } else if (root_name == "feed" && detail::vocabulary_of(root) == vocabulary::atom) {
     kind = feed_kind::atom;
   } else {
-    return fail(
-        import_error{.file = std::string(file_name),
-                     .line = static_cast<int>(xmlGetLineNo(root)),
-                     .column = 1,
-                     .message = "not an RSS or Atom feed: the root element is <" + std::string(root_name) + ">"});
+    return fail(import_error{
+        .file = std::string(file_name),
+        .line = static_cast<int>(xmlGetLineNo(root)),
+        .column = 1,
+        .message = "not an RSS or Atom feed: the root element is <" + std::string(root_name) + ">"});
   }
   const bool atom = kind == feed_kind::atom;
   const xmlNode* channel = atom ? root : first_child(root, vocabulary::rss, "channel");
@@ -303,8 +307,8 @@ result<web_feed, import_error> parse_web_feed(std::string_view bytes, std::strin
   if (!entities.empty()) {
     std::string names;
     for (const std::string& e : entities) names += (names.empty() ? "" : " ") + e;
-    out.warnings.push_back(
-        import_error{.file = std::string(file_name), .message = "HTML entities without a DTD, read as HTML: " + names});
+    out.warnings.push_back(import_error{.file = std::string(file_name),
+                                        .message = "HTML entities without a DTD, read as HTML: " + names});
   }
   return out;
 }

@@ -68,7 +68,8 @@ result<fs::path, import_error> write_temporary(const fs::path& file, std::string
     if (fd < 0 && errno != EEXIST) break;
   }
   if (fd < 0) {
-    return fail(import_error{.file = file.string(), .message = "cannot create a temporary file: " + system_error(errno)});
+    return fail(import_error{.file = file.string(),
+                             .message = "cannot create a temporary file: " + system_error(errno)});
   }
   const bool written = write_all(fd, content) && ::fsync(fd) == 0;
   const int write_errno = errno;
@@ -146,8 +147,10 @@ struct staged_write {
 
 // A new file's modification time, when its plan gives one that is not in
 // the future; a file that cannot take it keeps the time it was written.
-void set_mtime(const fs::path& file, std::optional<std::int64_t> seconds, std::chrono::system_clock::time_point now) {
-  if (!seconds || *seconds > std::chrono::duration_cast<std::chrono::seconds>(now.time_since_epoch()).count()) {
+void set_mtime(const fs::path& file, std::optional<std::int64_t> seconds,
+               std::chrono::system_clock::time_point now) {
+  if (!seconds ||
+      *seconds > std::chrono::duration_cast<std::chrono::seconds>(now.time_since_epoch()).count()) {
     return;
   }
   const timespec times[2] = {{0, UTIME_OMIT}, {static_cast<time_t>(*seconds), 0}};
@@ -215,7 +218,8 @@ result<bool, import_error> write_atomically(const fs::path& file, std::string_vi
   if (::rename(temporary->c_str(), file.c_str()) != 0) {
     const int rename_errno = errno;
     ::unlink(temporary->c_str());
-    return fail(import_error{.file = file.string(), .message = "cannot rename into place: " + system_error(rename_errno)});
+    return fail(import_error{.file = file.string(),
+                             .message = "cannot rename into place: " + system_error(rename_errno)});
   }
   return true;
 }
@@ -226,7 +230,8 @@ apply_report apply_writes(const fs::path& dir, const std::vector<planned_write>&
   std::error_code ec;
   fs::create_directories(dir, ec);
   if (ec) {
-    report.errors.push_back(import_error{.file = dir.string(), .message = "cannot create the directory: " + ec.message()});
+    report.errors.push_back(
+        import_error{.file = dir.string(), .message = "cannot create the directory: " + ec.message()});
     return report;
   }
   report.removed_temporaries = remove_stale_temporaries(dir, now);
@@ -243,8 +248,8 @@ apply_report apply_writes(const fs::path& dir, const std::vector<planned_write>&
   }
   for (staged_write& s : staged) {
     if (rename_into_place(s) != 0) {
-      report.errors.push_back(
-          import_error{.file = s.file.string(), .message = "cannot rename into place: " + system_error(errno)});
+      report.errors.push_back(import_error{.file = s.file.string(),
+                                           .message = "cannot rename into place: " + system_error(errno)});
       roll_back(staged, report);
       remove_leftovers(staged);
       return report;

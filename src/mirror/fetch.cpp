@@ -5,8 +5,8 @@
 #include <memory>
 #include <mutex>
 
-#include "twinstar/import/mirror.hpp"
 #include "twinstar/ascii.hpp"
+#include "twinstar/import/mirror.hpp"
 
 namespace twinstar::news {
 namespace {

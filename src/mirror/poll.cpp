@@ -6,9 +6,9 @@
 
 #include "twinstar/ascii.hpp"
 #include "twinstar/import/dates.hpp"
-#include "twinstar/import/web_feed.hpp"
 #include "twinstar/import/mirror.hpp"
 #include "twinstar/import/store.hpp"
+#include "twinstar/import/web_feed.hpp"
 
 namespace twinstar::news {
 namespace {

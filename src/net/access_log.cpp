@@ -5,9 +5,8 @@
 #include <algorithm>
 #include <asio/ip/address.hpp>
 #include <cctype>
-#include <cstdio>
-
 #include <cerrno>
+#include <cstdio>
 #include <cstring>
 #include <ctime>
 #include <utility>
@@ -97,7 +96,9 @@ std::string json_string(std::string_view text) {
 }
 
 // "[04/Dec/2026:15:03:00 +0000]" (%b is locale-bound; the server never calls setlocale)
-std::string clf_time(std::chrono::system_clock::time_point t) { return utc_time(t, "[%d/%b/%Y:%H:%M:%S +0000]"); }
+std::string clf_time(std::chrono::system_clock::time_point t) {
+  return utc_time(t, "[%d/%b/%Y:%H:%M:%S +0000]");
+}
 
 // A numeric status for log analysers: Gemini's own; a Gopher answer 20, a
 // Gopher error item 51, a Gopher rate-limit refusal 44 (Gemini's slow down).
@@ -131,7 +132,8 @@ std::string shown_address(std::string_view client, ip_logging mode) {
     return asio::ip::address_v4(bytes).to_string();
   }
   auto v6 = parsed.to_v6();
-  if (v6.is_v4_mapped()) return shown_address(asio::ip::make_address_v4(asio::ip::v4_mapped, v6).to_string(), mode);
+  if (v6.is_v4_mapped())
+    return shown_address(asio::ip::make_address_v4(asio::ip::v4_mapped, v6).to_string(), mode);
   auto bytes = v6.to_bytes();
   std::fill(bytes.begin() + 6, bytes.end(), 0);  // keep the /48
   return asio::ip::address_v6(bytes).to_string();
@@ -147,8 +149,8 @@ std::string format_access_line(const access_entry& e, log_style style, ip_loggin
   std::string line;
   switch (style) {
     case log_style::twinstar:
-      line = iso8601(now) + ' ' + client + ' ' + std::string(protocol_name) + ' ' + or_dash(e.host) + ' ' + path + ' ' +
-             or_dash(e.status) + ' ' + bytes + ' ' + micros + "us";
+      line = iso8601(now) + ' ' + client + ' ' + std::string(protocol_name) + ' ' + or_dash(e.host) + ' ' +
+             path + ' ' + or_dash(e.status) + ' ' + bytes + ' ' + micros + "us";
       break;
     case log_style::common:
     case log_style::combined: {
@@ -162,8 +164,8 @@ std::string format_access_line(const access_entry& e, log_style style, ip_loggin
     case log_style::json:
       line = "{\"time\":" + json_string(iso8601(now)) + ",\"client\":" + json_string(client) +
              ",\"protocol\":" + json_string(protocol_name) + ",\"host\":" + json_string(e.host) +
-             ",\"path\":" + json_string(path) + ",\"status\":" + json_string(e.status) + ",\"bytes\":" + bytes +
-             ",\"duration_us\":" + micros + "}";
+             ",\"path\":" + json_string(path) + ",\"status\":" + json_string(e.status) +
+             ",\"bytes\":" + bytes + ",\"duration_us\":" + micros + "}";
       break;
   }
   return line + '\n';
@@ -171,8 +173,8 @@ std::string format_access_line(const access_entry& e, log_style style, ip_loggin
 
 void access_log::write(const access_entry& e) {
   if (!on_) return;
-  sink_->write(format_access_line(e, style_.load(std::memory_order_relaxed), ip_.load(std::memory_order_relaxed),
-                                  std::chrono::system_clock::now()));
+  sink_->write(format_access_line(e, style_.load(std::memory_order_relaxed),
+                                  ip_.load(std::memory_order_relaxed), std::chrono::system_clock::now()));
 }
 
 void access_log::set_format(log_style style, ip_logging ip) {

@@ -45,7 +45,8 @@ client::gemini_result send(const gemini_target& target, std::string_view request
 std::vector<client::gemini_result> send_all(const gemini_target& target,
                                             const std::vector<std::string>& requests,
                                             const client::options& options) {
-  auto handle = tls::make_client_context(options.min_tls, options.max_tls, options.cert_file, options.key_file);
+  auto handle =
+      tls::make_client_context(options.min_tls, options.max_tls, options.cert_file, options.key_file);
   if (!handle) return std::vector<client::gemini_result>(requests.size(), fail(handle.error()));
   asio::ssl::context ctx(handle->release());
   asio::io_context io;

@@ -41,7 +41,9 @@ asio::awaitable<void> expire(clock::duration after, tcp::socket& socket) {
 template <class T>
 T run_sync(asio::io_context& io, asio::awaitable<T> work) {
   std::optional<T> out;
-  auto store = [](asio::awaitable<T> w, std::optional<T>& o) -> asio::awaitable<void> { o.emplace(co_await std::move(w)); };
+  auto store = [](asio::awaitable<T> w, std::optional<T>& o) -> asio::awaitable<void> {
+    o.emplace(co_await std::move(w));
+  };
   asio::co_spawn(io, store(std::move(work), out), [](std::exception_ptr e) {
     if (e) std::rethrow_exception(e);
   });
@@ -116,8 +118,8 @@ struct target {
   std::uint16_t port;
 };
 
-result<target, std::string> target_of(std::string_view url_text, std::uint16_t default_port, const options& opt,
-                                      std::string& url_host) {
+result<target, std::string> target_of(std::string_view url_text, std::uint16_t default_port,
+                                      const options& opt, std::string& url_host) {
   auto parsed = parse_url(url_text);
   if (!parsed) return fail(std::string("invalid URL: ") + std::string(describe(parsed.error().code)));
   url_host = parsed->host;
@@ -149,12 +151,14 @@ void parse_header(gemini_reply& reply) {
   }
 }
 
-asio::awaitable<gemini_result> async_send_gemini(asio::ssl::context& ctx, std::string host, std::uint16_t port,
-                                                 std::string request, const options& opt, SSL_SESSION** session) {
+asio::awaitable<gemini_result> async_send_gemini(asio::ssl::context& ctx, std::string host,
+                                                 std::uint16_t port, std::string request, const options& opt,
+                                                 SSL_SESSION** session) {
   asio::ssl::stream<tcp::socket> stream(co_await asio::this_coro::executor, ctx);
   auto outcome = co_await (exchange(stream, host, port, request, opt, session, false) ||
                            expire(opt.timeout, stream.next_layer()));
-  if (outcome.index() == 1) co_return fail(std::string("timed out after ") + std::to_string(opt.timeout.count()) + " ms");
+  if (outcome.index() == 1)
+    co_return fail(std::string("timed out after ") + std::to_string(opt.timeout.count()) + " ms");
   co_return std::get<0>(std::move(outcome));
 }
 
@@ -180,7 +184,8 @@ asio::awaitable<gopher_result> async_send_gopher(std::string host, std::uint16_t
     co_return reply;
   };
   auto outcome = co_await (work() || expire(opt.timeout, socket));
-  if (outcome.index() == 1) co_return fail(std::string("timed out after ") + std::to_string(opt.timeout.count()) + " ms");
+  if (outcome.index() == 1)
+    co_return fail(std::string("timed out after ") + std::to_string(opt.timeout.count()) + " ms");
   co_return std::get<0>(std::move(outcome));
 }
 

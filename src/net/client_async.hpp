@@ -10,8 +10,8 @@ namespace twinstar::client {
 
 // `ctx` must outlive the call; `session` (may be null) is offered for
 // resumption and replaced by the new session when `keep_session` is set.
-asio::awaitable<gemini_result> async_send_gemini(asio::ssl::context& ctx, std::string host, std::uint16_t port,
-                                                 std::string request, const options& opt,
+asio::awaitable<gemini_result> async_send_gemini(asio::ssl::context& ctx, std::string host,
+                                                 std::uint16_t port, std::string request, const options& opt,
                                                  SSL_SESSION** session = nullptr);
 
 asio::awaitable<gopher_result> async_send_gopher(std::string host, std::uint16_t port, std::string request,

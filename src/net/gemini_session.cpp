@@ -72,8 +72,8 @@ asio::awaitable<gemini_response> decide(const gemini_request& request, const sna
   co_return site.finish(request, lookup.where, *answer);
 }
 
-asio::awaitable<void> exchange(tls_stream& stream, const peer& client, const snapshot& site, shared_state& state,
-                               session_deadline& deadline, outcome& out) {
+asio::awaitable<void> exchange(tls_stream& stream, const peer& client, const snapshot& site,
+                               shared_state& state, session_deadline& deadline, outcome& out) {
   const server_config& config = *site.config;
   // Failed handshakes (TLS 1.1, a pinned certificate...) are the client's
   // business, but an operator wants to see them (rate-limited).
@@ -123,8 +123,9 @@ asio::awaitable<void> exchange(tls_stream& stream, const peer& client, const sna
                                  .local_ip = local_ip,
                                  .client_ip = client.address,
                                  .cert = cert ? &*cert : nullptr};
-        auto up = co_await receive_titan(stream, frame.line, std::string_view(buf.get() + body_at, have - body_at),
-                                         site, state, deadline, tctx);
+        auto up =
+            co_await receive_titan(stream, frame.line, std::string_view(buf.get() + body_at, have - body_at),
+                                   site, state, deadline, tctx);
         out.host = std::move(up.host);
         out.path = std::move(up.path);
         if (up.cut) {
@@ -182,8 +183,8 @@ asio::awaitable<void> exchange(tls_stream& stream, const peer& client, const sna
     head += body;
     body = {};
   }
-  const sent done = co_await send_response(stream, deadline, config,
-                                           {.head = head, .body = body, .file = resp.file.get()});
+  const sent done =
+      co_await send_response(stream, deadline, config, {.head = head, .body = body, .file = resp.file.get()});
   out.bytes += done.bytes;
   if (done.end == send_end::file_shrank) {
     // A file that shrank (or failed to read) ends without close_notify,

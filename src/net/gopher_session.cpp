@@ -38,7 +38,8 @@ const host_config* gopher_host_for(const snapshot& site, const std::string& host
 }
 
 gopher::menu_context context_of(const host_config& host, std::uint16_t local_port) {
-  return {host.gopher_host.empty() ? host.name : host.gopher_host, host.gopher_port ? host.gopher_port : local_port};
+  return {host.gopher_host.empty() ? host.name : host.gopher_host,
+          host.gopher_port ? host.gopher_port : local_port};
 }
 
 // What a cache miss builds, on the builder pool: the answer to `line` (a
@@ -77,16 +78,22 @@ std::shared_ptr<const gopher_answer> decide(gopher::frame frame, const request_b
     start.selector = std::string(buf.bytes, std::min<std::size_t>(buf.have, 64)) + "...";
     kept = std::make_shared<const gopher_answer>(gopher_answer{
         gopher::error_menu(
-            gopher::gopher_error_item({errc::request_too_long, "selector longer than 255 bytes"}, {}), context),
-        {}, 0, gopher_kind::error});
+            gopher::gopher_error_item({errc::request_too_long, "selector longer than 255 bytes"}, {}),
+            context),
+        {},
+        0,
+        gopher_kind::error});
   } else if (!verdict.allowed) {
     log_rate_limit(verdict, client_ip, snap.config->log_ip);
     start.selector = std::string(frame.line);
-    kept = std::make_shared<const gopher_answer>(gopher_answer{
-        gopher::error_menu(
-            gopher::gopher_error_item({errc::slow_down, std::to_string(verdict.retry_after.count())}, start.selector),
-            context),
-        {}, 0, gopher_kind::slow_down});
+    kept = std::make_shared<const gopher_answer>(
+        gopher_answer{gopher::error_menu(
+                          gopher::gopher_error_item(
+                              {errc::slow_down, std::to_string(verdict.retry_after.count())}, start.selector),
+                          context),
+                      {},
+                      0,
+                      gopher_kind::slow_down});
   } else {
     start.selector = std::string(frame.line);
     // Served from memory while nothing it was built from has changed.
@@ -114,13 +121,14 @@ std::optional<gopher::frame> frame_of(const request_buffer& buf, bool ended) {
 void log_exchange(shared_state& state, const peer& client, const host_config& host, const gopher_start& start,
                   clock::time_point answered) {
   if (!start.kind) return;  // nothing was asked
-  state.log->write({client.text, protocol::gopher, host.name, start.selector, name_of(*start.kind), start.sent,
+  state.log->write({client.text, protocol::gopher, host.name, start.selector, name_of(*start.kind),
+                    start.sent,
                     std::chrono::duration_cast<std::chrono::microseconds>(answered - start.started)});
 }
 
-asio::awaitable<void> exchange(tcp::socket& socket, const peer& client, const snapshot& snap, const host_config& host,
-                               shared_state& state, std::uint16_t local_port, session_deadline& deadline,
-                               gopher_start& start) {
+asio::awaitable<void> exchange(tcp::socket& socket, const peer& client, const snapshot& snap,
+                               const host_config& host, shared_state& state, std::uint16_t local_port,
+                               session_deadline& deadline, gopher_start& start) {
   const server_config& config = *snap.config;
   if (!start.answer && !start.missed) {
     request_buffer buf;
@@ -128,8 +136,8 @@ asio::awaitable<void> exchange(tcp::socket& socket, const peer& client, const sn
     std::copy_n(start.received.data(), buf.have, buf.bytes);
     std::optional<gopher::frame> frame = frame_of(buf, false);
     while (!frame) {
-      auto [ec, n] =
-          co_await socket.async_read_some(asio::buffer(buf.bytes + buf.have, buf.capacity - buf.have), nothrow);
+      auto [ec, n] = co_await socket.async_read_some(
+          asio::buffer(buf.bytes + buf.have, buf.capacity - buf.have), nothrow);
       buf.have += n;
       if (ec == asio::error::operation_aborted || !socket.is_open()) {
         // The deadline closed it: nothing can be answered, nothing is logged as answered.
@@ -143,8 +151,9 @@ asio::awaitable<void> exchange(tcp::socket& socket, const peer& client, const sn
     start.answer = decide(*frame, buf, client, snap, host, local_port, start);
   }
   if (!start.answer) {
-    start.answer = co_await build_off_loop(
-        state, "gopher\n" + answer_key(host.name, local_port, start.selector), [&] { return build_answer(start.selector, snap, host, state, local_port); });
+    start.answer =
+        co_await build_off_loop(state, "gopher\n" + answer_key(host.name, local_port, start.selector),
+                                [&] { return build_answer(start.selector, snap, host, state, local_port); });
     start.kind = start.answer->kind;
   }
   const gopher_answer& answer = *start.answer;
@@ -175,8 +184,9 @@ asio::awaitable<void> exchange(tcp::socket& socket, const peer& client, const sn
 
 }  // namespace
 
-std::optional<gopher_start> serve_gopher_now(int fd, const peer& client, const snapshot& site, shared_state& state,
-                                             std::uint16_t local_port, const std::string& host_name) {
+std::optional<gopher_start> serve_gopher_now(int fd, const peer& client, const snapshot& site,
+                                             shared_state& state, std::uint16_t local_port,
+                                             const std::string& host_name) {
   gopher_start start;
   start.started = clock::now();
   const host_config* host = gopher_host_for(site, host_name);

@@ -118,7 +118,8 @@ void line_sink::run() {
       std::unique_lock lock(mutex_);
       wake_.wait(lock, [this] { return closing_ || replacing_ || !pending_.empty(); });
       // Let lines gather for a moment: one wake-up and one write per batch.
-      if (batch_delay_.count() > 0 && !replacing_) wake_.wait_for(lock, batch_delay_, [this] { return closing_; });
+      if (batch_delay_.count() > 0 && !replacing_)
+        wake_.wait_for(lock, batch_delay_, [this] { return closing_; });
       batch.swap(pending_);
       if (replacing_) {
         // Lines queued before the reopen still belong to the old file.

@@ -9,9 +9,9 @@
 
 #include <cerrno>
 #include <csignal>
+#include <cstdio>
 #include <cstring>
 #include <filesystem>
-#include <cstdio>
 #include <thread>
 #include <utility>
 
@@ -137,7 +137,8 @@ struct server::impl {
         refused = true;
         why = "Slow down: too many connections, retry later";
         if (verdict.log)
-          log_event("connection rate limit: " + shown_address(client, site->config->log_ip) + (verdict.banned ? " banned for " : " dropped at accept, ") +
+          log_event("connection rate limit: " + shown_address(client, site->config->log_ip) +
+                    (verdict.banned ? " banned for " : " dropped at accept, ") +
                     std::to_string(verdict.retry_after.count()) + (verdict.banned ? " s" : " s to wait"));
       }
     }
@@ -205,7 +206,8 @@ struct server::impl {
     proxy_read header;
     {
       const auto site = state.current();
-      const clock::duration timeout = std::min<clock::duration>(proxy_header_timeout, site->config->handshake_timeout);
+      const clock::duration timeout =
+          std::min<clock::duration>(proxy_header_timeout, site->config->handshake_timeout);
       session_deadline deadline(sweeper, socket, clock::now() + timeout);
       header = co_await read_proxy_header(socket, expected, from);
     }
@@ -229,9 +231,9 @@ struct server::impl {
   std::atomic<unsigned> starved_loops{0};
   void starving(bool begins, int error) {
     if (begins && starved_loops.fetch_add(1) == 0)
-      log_event("accept failed: " + std::error_code(error, std::system_category()).message() +
-                    "; backing off",
-                log_level::error);
+      log_event(
+          "accept failed: " + std::error_code(error, std::system_category()).message() + "; backing off",
+          log_level::error);
     if (!begins && starved_loops.fetch_sub(1) == 1) log_event("accepting again", log_level::info);
   }
 
@@ -347,7 +349,8 @@ struct server::impl {
         // Port 0 picked a port: the other workers' acceptors join that one.
         auto bound = acceptor->local_endpoint(ec);
         endpoint.port(bound.port());
-        endpoints.push_back({gopher ? protocol::gopher : protocol::gemini, bound.address().to_string(), bound.port(), host});
+        endpoints.push_back(
+            {gopher ? protocol::gopher : protocol::gemini, bound.address().to_string(), bound.port(), host});
         endpoint_proxy.push_back(where.proxy_protocol);
       }
       acceptors.push_back(std::move(acceptor));
@@ -376,7 +379,8 @@ std::unique_ptr<server> server::create(std::shared_ptr<const server_config> conf
     return nullptr;
   }
   p->state.log->set_format(config->access_log_style, config->log_ip);
-  p->state.connections = std::make_shared<connection_limits>(config->max_connections, config->max_connections_per_ip);
+  p->state.connections =
+      std::make_shared<connection_limits>(config->max_connections, config->max_connections_per_ip);
   // A listener that cannot be bound is an error at its place in the config.
   auto bind = [&](const listen_address& where, bool gopher, const std::string& host = {}) {
     if (p->bind(where, gopher, error, host)) return true;
@@ -421,7 +425,8 @@ std::vector<config_error> check_runtime(const server_config& config, void (*note
     std::error_code ec;
     const auto address = asio::ip::make_address(where->host, ec);
     if (ec) {
-      errors.push_back(error_in(config, where->at, "cannot use address " + where->to_string() + ": " + ec.message()));
+      errors.push_back(
+          error_in(config, where->at, "cannot use address " + where->to_string() + ": " + ec.message()));
       continue;
     }
     // A plain bind, closed at once: what start-up will do, without listening.
@@ -458,7 +463,8 @@ std::vector<config_error> check_runtime(const server_config& config, void (*note
       if (::access(dir.c_str(), W_OK | X_OK) != 0) why = dir.string() + ": " + std::strerror(errno);
     }
     if (!why.empty())
-      errors.push_back(error_in(config, config.access_log_at, "cannot open access log " + config.access_log + ": " + why));
+      errors.push_back(
+          error_in(config, config.access_log_at, "cannot open access log " + config.access_log + ": " + why));
   }
   return errors;
 }
@@ -469,7 +475,8 @@ std::string addresses(const std::vector<listen_address>& list) {
   std::string out;
   for (const auto& a : list) {
     out += (out.empty() ? "" : " ") + a.to_string();
-    if (a.proxy_protocol != proxy_version::none) out += " (PROXY " + std::string(to_string(a.proxy_protocol)) + ")";
+    if (a.proxy_protocol != proxy_version::none)
+      out += " (PROXY " + std::string(to_string(a.proxy_protocol)) + ")";
   }
   return out.empty() ? "none" : out;
 }
@@ -537,12 +544,14 @@ void server::run() {
   auto& p = *impl_;
   for (std::size_t i = 0; i < p.acceptors.size(); ++i) {
     const endpoint_info& ep = p.endpoints[p.acceptor_endpoint[i]];
-    asio::co_spawn(p.acceptors[i]->get_executor(),
-                   p.accept_loop(*p.acceptors[i], *p.sweepers[p.acceptor_worker[i]], ep.protocol == protocol::gopher, ep.host,
-                                 p.endpoint_proxy[p.acceptor_endpoint[i]]),
-                   asio::detached);
+    asio::co_spawn(
+        p.acceptors[i]->get_executor(),
+        p.accept_loop(*p.acceptors[i], *p.sweepers[p.acceptor_worker[i]], ep.protocol == protocol::gopher,
+                      ep.host, p.endpoint_proxy[p.acceptor_endpoint[i]]),
+        asio::detached);
   }
-  for (unsigned w = 0; w < p.workers; ++w) asio::co_spawn(p.worker_io(w), p.sweepers[w]->run(), asio::detached);
+  for (unsigned w = 0; w < p.workers; ++w)
+    asio::co_spawn(p.worker_io(w), p.sweepers[w]->run(), asio::detached);
   p.schedule_prune();
   auto guard = asio::make_work_guard(p.io);  // keep run() alive until stop
   std::vector<std::thread> extra;

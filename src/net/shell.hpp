@@ -46,14 +46,16 @@ struct snapshot {
   std::shared_ptr<const server_config> config;
   std::unique_ptr<router> routes;
   std::unique_ptr<tls::server_contexts> contexts;
-  const host_config* gopher_host = nullptr;         // the host [server] gopher_listen serves
-  std::uint16_t gemini_port = 0;                    // for Gopher text references to gemini:// URLs
+  const host_config* gopher_host = nullptr;       // the host [server] gopher_listen serves
+  std::uint16_t gemini_port = 0;                  // for Gopher text references to gemini:// URLs
   std::shared_ptr<rate_limiter> limiter;          // requests
   std::shared_ptr<rate_limiter> connection_rate;  // accepts, checked before any TLS work
   // Answers of this configuration, per host, port and path (Gemini) or
   // request line (Gopher); a reload starts with empty ones.
-  std::unique_ptr<answer_cache<gemini_answer>> gemini_answers = std::make_unique<answer_cache<gemini_answer>>();
-  std::unique_ptr<answer_cache<gopher_answer>> gopher_answers = std::make_unique<answer_cache<gopher_answer>>();
+  std::unique_ptr<answer_cache<gemini_answer>> gemini_answers =
+      std::make_unique<answer_cache<gemini_answer>>();
+  std::unique_ptr<answer_cache<gopher_answer>> gopher_answers =
+      std::make_unique<answer_cache<gopher_answer>>();
   // Generated directory listings, shared by both protocols.
   std::unique_ptr<listing_cache> listings;
 
@@ -62,7 +64,8 @@ struct snapshot {
   // limiters' memory (tokens, bans) over to the new ones.
   static std::shared_ptr<const snapshot> build(std::shared_ptr<const server_config> config,
                                                std::uint16_t gemini_port, std::string& error,
-                                               const snapshot* previous = nullptr, const server_hooks& hooks = {});
+                                               const snapshot* previous = nullptr,
+                                               const server_hooks& hooks = {});
 };
 
 // Threads that build answers missing from the answer caches (file reads,
@@ -194,8 +197,9 @@ struct gopher_start {
 // is still open and the result goes to serve_gopher with it.
 // `host_name` is the host this listener serves (looked up in the snapshot,
 // so a reload that changes the host takes effect).
-std::optional<gopher_start> serve_gopher_now(int fd, const peer& client, const snapshot& site, shared_state& state,
-                                             std::uint16_t local_port, const std::string& host_name);
+std::optional<gopher_start> serve_gopher_now(int fd, const peer& client, const snapshot& site,
+                                             shared_state& state, std::uint16_t local_port,
+                                             const std::string& host_name);
 asio::awaitable<void> serve_gopher(tcp::socket socket, peer client, std::shared_ptr<const snapshot> site,
                                    shared_state& state, deadline_sweeper& sweeper, std::uint16_t local_port,
                                    std::string host_name, gopher_start start);

@@ -1,26 +1,26 @@
 #include "twinstar/tls.hpp"
 
-#include "twinstar/capsule.hpp"
-
 #include <arpa/inet.h>
 #include <fcntl.h>
+#include <openssl/core_names.h>
 #include <openssl/err.h>
 #include <openssl/evp.h>
 #include <openssl/pem.h>
 #include <openssl/rand.h>
-#include <openssl/core_names.h>
 #include <openssl/x509v3.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
 #include <algorithm>
 #include <array>
+#include <cerrno>
 #include <chrono>
 #include <cstdio>
-#include <cerrno>
 #include <cstring>
 #include <mutex>
 #include <system_error>
+
+#include "twinstar/capsule.hpp"
 
 namespace twinstar::tls {
 namespace {
@@ -166,7 +166,8 @@ int accept_any_certificate(int, X509_STORE_CTX*) { return 1; }
 // CPU per byte than AES-256-GCM (OpenSSL's first choice) for a large file.
 // A client that puts ChaCha20 first (no AES hardware) gets ChaCha20
 // (SSL_OP_PRIORITIZE_CHACHA). TLS 1.2: Mozilla's "intermediate" list.
-constexpr const char* tls13_suites = "TLS_AES_128_GCM_SHA256:TLS_CHACHA20_POLY1305_SHA256:TLS_AES_256_GCM_SHA384";
+constexpr const char* tls13_suites =
+    "TLS_AES_128_GCM_SHA256:TLS_CHACHA20_POLY1305_SHA256:TLS_AES_256_GCM_SHA384";
 constexpr const char* tls12_ciphers =
     "ECDHE-ECDSA-AES128-GCM-SHA256:ECDHE-RSA-AES128-GCM-SHA256:ECDHE-ECDSA-CHACHA20-POLY1305:"
     "ECDHE-RSA-CHACHA20-POLY1305:ECDHE-ECDSA-AES256-GCM-SHA384:ECDHE-RSA-AES256-GCM-SHA384";
@@ -176,8 +177,10 @@ bool configure_common(SSL_CTX* ctx) {
   // Needed for session resumption once client certificates may be requested.
   static const unsigned char sid_context[] = "twinstar";
   SSL_CTX_set_session_id_context(ctx, sid_context, sizeof sid_context - 1);
-  SSL_CTX_set_options(ctx, SSL_OP_NO_RENEGOTIATION | SSL_OP_CIPHER_SERVER_PREFERENCE | SSL_OP_PRIORITIZE_CHACHA);
-  if (SSL_CTX_set_ciphersuites(ctx, tls13_suites) != 1 || SSL_CTX_set_cipher_list(ctx, tls12_ciphers) != 1) return false;
+  SSL_CTX_set_options(ctx,
+                      SSL_OP_NO_RENEGOTIATION | SSL_OP_CIPHER_SERVER_PREFERENCE | SSL_OP_PRIORITIZE_CHACHA);
+  if (SSL_CTX_set_ciphersuites(ctx, tls13_suites) != 1 || SSL_CTX_set_cipher_list(ctx, tls12_ciphers) != 1)
+    return false;
   SSL_CTX_set_mode(ctx, SSL_MODE_RELEASE_BUFFERS);
   // Read whole TCP segments, not a record header and then its body.
   SSL_CTX_set_read_ahead(ctx, 1);
@@ -252,7 +255,8 @@ result<void, std::string> generate_self_signed(const std::filesystem::path& cert
   std::filesystem::create_directories(key_file.parent_path(), ec);
   std::filesystem::create_directories(cert_file.parent_path(), ec);
   int fd = ::open(key_file.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0600);
-  if (fd < 0) return fail("cannot write " + key_file.string() + ": " + std::generic_category().message(errno));
+  if (fd < 0)
+    return fail("cannot write " + key_file.string() + ": " + std::generic_category().message(errno));
   ::fchmod(fd, 0600);  // also when the file already existed with wider rights
   file_ptr kf(fdopen(fd, "w"));
   if (!kf || PEM_write_PrivateKey(kf.get(), key.get(), nullptr, nullptr, 0, nullptr, nullptr) != 1)
@@ -295,7 +299,9 @@ std::vector<config_error> prepare_certificates(const server_config& config, void
     bool have_key = std::filesystem::exists(host.key, ec);
     if (!have_cert && !have_key) {
       if (!generate) {
-        if (note) note("host '" + host.name + "': no certificate yet; one will be generated at " + host.cert.string());
+        if (note)
+          note("host '" + host.name + "': no certificate yet; one will be generated at " +
+               host.cert.string());
         continue;
       }
       std::vector<std::string> names{host.name};
@@ -320,7 +326,8 @@ std::vector<config_error> prepare_certificates(const server_config& config, void
       }
     }
     if (!readable) continue;
-    if (auto checked = check_pair(host.cert, host.key, host.name); !checked) problem(host.cert_at, checked.error());
+    if (auto checked = check_pair(host.cert, host.key, host.name); !checked)
+      problem(host.cert_at, checked.error());
   }
   return problems;
 }

@@ -22,8 +22,7 @@ std::error_code failure(int ssl_error, int saved_errno) {
     case SSL_ERROR_ZERO_RETURN:
       return asio::error::eof;
     case SSL_ERROR_SYSCALL:
-      if (unsigned long e = ERR_get_error())
-        return {static_cast<int>(e), asio::error::get_ssl_category()};
+      if (unsigned long e = ERR_get_error()) return {static_cast<int>(e), asio::error::get_ssl_category()};
       // errno 0: the peer closed TCP without close_notify.
       return saved_errno != 0 ? std::error_code(saved_errno, asio::error::get_system_category())
                               : std::error_code(asio::error::eof);

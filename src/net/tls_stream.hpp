@@ -19,9 +19,9 @@
 // socket's executor (a strand when the io_context has several threads).
 // Closing the socket (the deadline sweeper does) aborts a pending wait; the stream
 // then never touches the descriptor number again, which may have been reused.
-#include <asio.hpp>
 #include <openssl/ssl.h>
 
+#include <asio.hpp>
 #include <memory>
 #include <string>
 #include <system_error>

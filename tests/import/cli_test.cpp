@@ -95,7 +95,8 @@ TEST_CASE("cli: a malformed source is file:line:column / exit 1 / nothing writte
 TEST_CASE("cli: an HTML entity in a feed without a DTD is a warning, not an error") {
   twinstar::test::temp_dir scratch;
   const auto feed = twinstar::test::data_dir() / "feeds" / "illformed" / "hellip.xml";
-  const run_result r = run({"import", feed.string(), "--into", (scratch.path() / "news").string()}, scratch.path());
+  const run_result r =
+      run({"import", feed.string(), "--into", (scratch.path() / "news").string()}, scratch.path());
   CHECK(r.status == 0);
   CHECK(r.err == "warning: " + feed.string() + ": HTML entities without a DTD, read as HTML: &hellip;\n");
 }

@@ -218,13 +218,15 @@ TEST_CASE("reader: author and date") {
 }
 
 TEST_CASE("reader: a stated time of publication is kept as an instant") {
-  const converted timed = html_to_gemtext(
-      "<meta property=article:published_time content=2024-03-05T23:30:00-05:00>" + prose("Text") + prose("Text"),
-      "", title_mode::extract);
+  const converted timed =
+      html_to_gemtext("<meta property=article:published_time content=2024-03-05T23:30:00-05:00>" +
+                          prose("Text") + prose("Text"),
+                      "", title_mode::extract);
   CHECK(timed.date == "2024-03-06");
   CHECK(timed.published == std::optional<std::int64_t>(1'709'699'400));  // 2024-03-06T04:30:00Z
-  const converted day_only = html_to_gemtext(
-      "<article><time datetime=2021-07-04>July 4</time>" + prose("Text") + prose("Text"), "", title_mode::extract);
+  const converted day_only =
+      html_to_gemtext("<article><time datetime=2021-07-04>July 4</time>" + prose("Text") + prose("Text"), "",
+                      title_mode::extract);
   CHECK(day_only.date == "2021-07-04");
   CHECK_FALSE(day_only.published.has_value());
 }

@@ -2,9 +2,9 @@
 // their intervals. A SIGHUP that leaves them as they were is no re-poll; one
 // that changes them starts over; --no-mirror turns polling off.
 #include <doctest/doctest.h>
+#include <signal.h>
 
 #include <atomic>
-#include <signal.h>
 
 #include "../integration/process.hpp"
 #include "http_fixture.hpp"
@@ -29,7 +29,8 @@ struct mirrored_server {
     test::write_file(dir / "twinstar.toml",
                      "[server]\nlisten = [\"127.0.0.1:0\"]\ngopher_listen = []\naccess_log = \"off\"\n"
                      "cert_dir = \"certs\"\n[[host]]\nname = \"localhost\"\nroot = \"root\"\n"
-                     "[[mirror]]\nurl = \"" + url + "\"\ninto = \"root/news\"\ninterval = 3600\n" + mirror_extra);
+                     "[[mirror]]\nurl = \"" +
+                         url + "\"\ninto = \"root/news\"\ninterval = 3600\n" + mirror_extra);
   }
   mirrored_server() {
     std::filesystem::create_directories(dir / "root" / "news");
@@ -41,7 +42,8 @@ struct mirrored_server {
 
 TEST_CASE("serve: [[mirror]] feeds are polled at start / a SIGHUP without changes is no re-poll") {
   mirrored_server m;
-  test::child_process proc({TWINSTAR_BINARY, "serve", "--config", (m.dir / "twinstar.toml").string(), "--allow-root"});
+  test::child_process proc(
+      {TWINSTAR_BINARY, "serve", "--config", (m.dir / "twinstar.toml").string(), "--allow-root"});
   REQUIRE(proc.wait_for("listening on gemini://"));
   REQUIRE(proc.wait_for(m.url));  // the first poll's line
   CHECK(m.polls == 1);
@@ -62,8 +64,8 @@ TEST_CASE("serve: [[mirror]] feeds are polled at start / a SIGHUP without change
 
 TEST_CASE("serve: --no-mirror polls nothing") {
   mirrored_server m;
-  test::child_process proc(
-      {TWINSTAR_BINARY, "serve", "--no-mirror", "--config", (m.dir / "twinstar.toml").string(), "--allow-root"});
+  test::child_process proc({TWINSTAR_BINARY, "serve", "--no-mirror", "--config",
+                            (m.dir / "twinstar.toml").string(), "--allow-root"});
   REQUIRE(proc.wait_for("listening on gemini://"));
   proc.signal(SIGHUP);
   REQUIRE(proc.wait_for("reloaded configuration"));

@@ -372,9 +372,9 @@ TEST_CASE("store: a new file takes its source's publication time and a rewrite t
   const auto plan = plan_in(dir.path(), {timed, future, make("Untimed", "https://e.com/u")});
   REQUIRE(plan.size() == 3);
   CHECK(plan[0].mtime == timed.published);
-  const auto before = std::chrono::duration_cast<std::chrono::seconds>(
-                          std::chrono::system_clock::now().time_since_epoch())
-                          .count();
+  const auto before =
+      std::chrono::duration_cast<std::chrono::seconds>(std::chrono::system_clock::now().time_since_epoch())
+          .count();
   apply_in(dir.path(), plan);
   CHECK(mtime_of(dir.path() / "2024-01-02-story.gmi") == 1'704'191'472);
   CHECK(mtime_of(dir.path() / "2024-01-02-later.gmi") >= before - 1);  // never in the future

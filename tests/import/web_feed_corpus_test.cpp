@@ -8,8 +8,8 @@
 #include <map>
 
 #include "support.hpp"
-#include "twinstar/import/web_feed.hpp"
 #include "twinstar/import/source.hpp"
+#include "twinstar/import/web_feed.hpp"
 
 using namespace twinstar;
 using namespace twinstar::news;
@@ -18,8 +18,7 @@ namespace {
 
 std::vector<std::filesystem::path> corpus(std::string_view set) {
   std::vector<std::filesystem::path> files;
-  for (const auto& entry :
-       std::filesystem::directory_iterator(test::data_dir() / "feeds" / set)) {
+  for (const auto& entry : std::filesystem::directory_iterator(test::data_dir() / "feeds" / set)) {
     if (entry.path().extension() == ".xml") files.push_back(entry.path());
   }
   std::sort(files.begin(), files.end());

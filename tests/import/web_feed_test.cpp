@@ -243,10 +243,11 @@ TEST_CASE("web_feed: a stub content:encoded does not win over a fuller descripti
   for (const stub_case& c : cases) {
     const std::string name = c.name;
     CAPTURE(name);
-    const web_feed f = parse_inline(std::string(rss_head) +
-                                "<item><title>Story title</title><description>The full description of the "
-                                "story.</description><content:encoded>" +
-                                c.encoded + "</content:encoded></item></channel></rss>");
+    const web_feed f =
+        parse_inline(std::string(rss_head) +
+                     "<item><title>Story title</title><description>The full description of the "
+                     "story.</description><content:encoded>" +
+                     c.encoded + "</content:encoded></item></channel></rss>");
     REQUIRE(f.items.size() == 1);
     CHECK(body_of(f.items[0]) == c.body);
   }
@@ -254,9 +255,9 @@ TEST_CASE("web_feed: a stub content:encoded does not win over a fuller descripti
 
 TEST_CASE("web_feed: HTML named entities without a DTD are read, with a warning") {
   const web_feed f = parse_inline(std::string(rss_head) +
-                              "<item><title>Wait&hellip; caf&eacute;&nbsp;now &amp; then</title>"
-                              "<description><![CDATA[<p>&copy; kept for HTML</p>]]></description></item>"
-                              "</channel></rss>");
+                                  "<item><title>Wait&hellip; caf&eacute;&nbsp;now &amp; then</title>"
+                                  "<description><![CDATA[<p>&copy; kept for HTML</p>]]></description></item>"
+                                  "</channel></rss>");
   REQUIRE(f.items.size() == 1);
   CHECK(f.items[0].title == "Wait\u2026 caf\u00E9 now & then");
   CHECK(body_of(f.items[0]) == "\u00A9 kept for HTML\n");

@@ -1,20 +1,20 @@
 // The access log never blocks serving: a destination that stops taking
 // lines (here a FIFO nobody reads) leaves requests answered at full speed.
+#include "twinstar/access_log.hpp"
+
 #include <doctest/doctest.h>
 #include <fcntl.h>
 #include <sys/ioctl.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include <thread>
-
 #include <asio.hpp>
 #include <asio/ssl.hpp>
+#include <thread>
 
 #include "fixture.hpp"
-#include "twinstar/access_log.hpp"
-#include "twinstar/gopher_site.hpp"
 #include "process.hpp"
+#include "twinstar/gopher_site.hpp"
 
 using namespace twinstar;
 using namespace std::chrono_literals;
@@ -65,7 +65,8 @@ TEST_CASE("access log: a stalled stdout never holds up serving or SIGTERM") {
                    "access_log = \"-\"\ncert_dir = \"certs\"\n"
                    "[server.rate_limit]\nrequests_per_second = 0\n"
                    "[[host]]\nname = \"localhost\"\nroot = \"root\"\n");
-  test::child_process proc({TWINSTAR_BINARY, "serve", "--config", (dir / "twinstar.toml").string(), "--allow-root"});
+  test::child_process proc(
+      {TWINSTAR_BINARY, "serve", "--config", (dir / "twinstar.toml").string(), "--allow-root"});
   std::uint16_t gopher_port = 0;
   while (auto line = proc.read_line()) {
     if (line->find("listening on gopher://") != std::string::npos) gopher_port = test::port_of(*line);
@@ -95,9 +96,11 @@ TEST_CASE("access log: a stalled stdout never holds up serving or SIGTERM") {
   // The pipe held a few lines; the rest of the 300 were dropped, not waited for.
   std::string out;
   char buf[4096];
-  for (ssize_t n; (n = ::read(proc.stdout_fd(), buf, sizeof buf)) > 0;) out.append(buf, static_cast<std::size_t>(n));
+  for (ssize_t n; (n = ::read(proc.stdout_fd(), buf, sizeof buf)) > 0;)
+    out.append(buf, static_cast<std::size_t>(n));
   std::size_t lines = 0;
-  for (std::size_t at = 0; (at = out.find(" gopher localhost /page.gmi ", at)) != std::string::npos; ++at) ++lines;
+  for (std::size_t at = 0; (at = out.find(" gopher localhost /page.gmi ", at)) != std::string::npos; ++at)
+    ++lines;
   CHECK(lines > 0);
   CHECK(lines < 300);
   std::filesystem::remove_all(dir);
@@ -109,7 +112,8 @@ TEST_CASE("access log: a FIFO without a reader is a start-up error, not a hang")
   REQUIRE(::mkfifo(fifo.c_str(), 0600) == 0);
   std::string message;
   try {
-    auto srv = test::start_test_server("log-noreader-server", [&](server_config& c) { c.access_log = fifo.string(); });
+    auto srv = test::start_test_server("log-noreader-server",
+                                       [&](server_config& c) { c.access_log = fifo.string(); });
   } catch (const std::exception& e) {
     message = e.what();
   }
@@ -141,7 +145,8 @@ TEST_CASE("access log: each style lays out the same request") {
       {log_style::combined, ip_logging::none,
        "- - - [04/Dec/2026:15:03:00 +0000] \"GET /a%20b%22c GEMINI\" 20 1234 \"-\" \"-\" example.org 567\n"},
       {log_style::json, ip_logging::truncated,
-       "{\"time\":\"2026-12-04T15:03:00Z\",\"client\":\"2001:db8:aa::\",\"protocol\":\"gemini\",\"host\":\"example.org\","
+       "{\"time\":\"2026-12-04T15:03:00Z\",\"client\":\"2001:db8:aa::\",\"protocol\":\"gemini\",\"host\":"
+       "\"example.org\","
        "\"path\":\"/a%20b%22c\",\"status\":\"20\",\"bytes\":1234,\"duration_us\":567}\n"},
   };
   for (const auto& r : rows) {

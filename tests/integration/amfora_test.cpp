@@ -1,9 +1,6 @@
 // A real Gemini client: Amfora (Debian package) in a tmux pane, reading the
 // bundled capsule from a real twinstar server. Skipped, visibly, when amfora
 // or tmux is not installed (scripts/test.sh installs both).
-#include "fixture.hpp"
-#include "process.hpp"
-
 #include <doctest/doctest.h>
 
 #include <chrono>
@@ -11,13 +8,12 @@
 #include <cstdlib>
 #include <thread>  // sleep_for between polls of the pane (it has no event to wait on)
 
+#include "fixture.hpp"
+#include "process.hpp"
+
 using namespace twinstar;
 
-namespace {
-
-
-
-}  // namespace
+namespace {}  // namespace
 
 TEST_CASE("amfora reads the bundled capsule: home / news index / article") {
   if (!test::tools_present({"amfora", "tmux"})) return;
@@ -28,9 +24,11 @@ TEST_CASE("amfora reads the bundled capsule: home / news index / article") {
   std::filesystem::create_directories(home);
   std::string session = "twinstar-amfora-" + std::to_string(s->gemini_port);
   std::string url = "gemini://localhost:" + std::to_string(s->gemini_port) + "/";
-  test::run_command("HOME=" + home + " tmux -L " + session + " new-session -d -s " + session + " -x 120 -y 40 'amfora " + url +
-      "' 2>&1");
-  auto tmux = [&](const std::string& args) { return test::run_command("tmux -L " + session + " " + args + " 2>&1"); };
+  test::run_command("HOME=" + home + " tmux -L " + session + " new-session -d -s " + session +
+                    " -x 120 -y 40 'amfora " + url + "' 2>&1");
+  auto tmux = [&](const std::string& args) {
+    return test::run_command("tmux -L " + session + " " + args + " 2>&1");
+  };
   auto shows = [&](const std::string& needle) {
     auto until = std::chrono::steady_clock::now() + std::chrono::seconds(20);
     while (std::chrono::steady_clock::now() < until) {

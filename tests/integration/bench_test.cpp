@@ -51,10 +51,10 @@ void check_clean_run(const bench::stats& s, std::uint64_t reply_bytes) {
 
 // Like start_test_server, with a Gopher listener as well.
 std::unique_ptr<running_server> start_gopher_server() {
-  return test::start_one_host_server("bench-gopher",
-                                     {{"index.gmi", "# Bench capsule\n\n=> page.gmi A page\n=> plain.txt Plain\n"},
-                                      {"page.gmi", "# A page\nText.\n"},
-                                      {"plain.txt", "plain text\n"}});
+  return test::start_one_host_server(
+      "bench-gopher", {{"index.gmi", "# Bench capsule\n\n=> page.gmi A page\n=> plain.txt Plain\n"},
+                       {"page.gmi", "# A page\nText.\n"},
+                       {"plain.txt", "plain text\n"}});
 }
 
 // "bench: a=1 b=x" -> {a: 1, b: x}
@@ -115,7 +115,8 @@ TEST_CASE("bench: Gemini with full handshakes counts every byte and the server's
   CHECK(*s->server_cpu_us_per_req > 0);
   const double tick_us = 1e6 / static_cast<double>(::sysconf(_SC_CLK_TCK));
   const double cores = std::max(1u, std::thread::hardware_concurrency());
-  CHECK(*s->server_cpu_us_per_req * static_cast<double>(s->requests) <= (s->elapsed_s * 1e6 + 2 * tick_us) * cores);
+  CHECK(*s->server_cpu_us_per_req * static_cast<double>(s->requests) <=
+        (s->elapsed_s * 1e6 + 2 * tick_us) * cores);
   REQUIRE(s->server_peak_rss_kb.has_value());
   CHECK(*s->server_peak_rss_kb > 0);
 }
@@ -237,7 +238,8 @@ TEST_CASE("bench CLI: the final line parses / as key=value and as JSON") {
       CHECK(std::isfinite(value));
       return value;
     };
-    for (const char* key : {"rps", "p50_ms", "p90_ms", "p99_ms", "max_ms", "bytes_per_s", "server_peak_rss_kb"})
+    for (const char* key :
+         {"rps", "p50_ms", "p90_ms", "p99_ms", "max_ms", "bytes_per_s", "server_peak_rss_kb"})
       CHECK(number(key) > 0);
     for (const char* key : {"client_cpu_us_per_req", "server_cpu_us_per_req"}) CHECK(number(key) >= 0);
     CHECK(std::stod(f["p50_ms"]) <= std::stod(f["max_ms"]));

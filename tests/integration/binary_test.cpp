@@ -1,11 +1,11 @@
 // End to end: the built `twinstar` executable, started as a user would.
-#include "fixture.hpp"
-#include "process.hpp"
-
 #include <doctest/doctest.h>
 #include <sys/stat.h>
 
 #include <asio.hpp>
+
+#include "fixture.hpp"
+#include "process.hpp"
 
 using namespace twinstar;
 using namespace twinstar::test;
@@ -13,9 +13,10 @@ using namespace twinstar::test;
 namespace {
 
 std::vector<std::string> serve_args(const std::filesystem::path& dir, std::vector<std::string> extra = {}) {
-  std::vector<std::string> args = {TWINSTAR_BINARY, "serve", "--root", (dir / "root").string(),
-                                   "--listen", "127.0.0.1:0", "--gopher-listen", "off",
-                                   "--cert-dir", (dir / "certs").string(), "--access-log", "off", "--allow-root"};
+  std::vector<std::string> args = {
+      TWINSTAR_BINARY,   "serve", "--root",     (dir / "root").string(),  "--listen",     "127.0.0.1:0",
+      "--gopher-listen", "off",   "--cert-dir", (dir / "certs").string(), "--access-log", "off",
+      "--allow-root"};
   args.insert(args.end(), extra.begin(), extra.end());
   return args;
 }
@@ -37,8 +38,10 @@ TEST_CASE("quick serve: generated certificate / fetch / reuse / SIGTERM exits 0"
     REQUIRE(reply.ok());
     CHECK(reply->status == 20);
     CHECK(reply->body == "# Quick\n");
-    if (run == 0) first_fingerprint = reply->peer_fingerprint;
-    else CHECK(reply->peer_fingerprint == first_fingerprint);  // reused, not regenerated
+    if (run == 0)
+      first_fingerprint = reply->peer_fingerprint;
+    else
+      CHECK(reply->peer_fingerprint == first_fingerprint);  // reused, not regenerated
     proc.signal(SIGTERM);
     CHECK(proc.wait() == 0);
   }
@@ -70,7 +73,8 @@ TEST_CASE("config errors are reported as file:line:column and nothing is served"
 }
 
 TEST_CASE("--check-config accepts the bundled twinstar.toml") {
-  child_process proc({TWINSTAR_BINARY, "serve", "--config", TWINSTAR_SOURCE_DIR "/twinstar.toml", "--check-config"});
+  child_process proc(
+      {TWINSTAR_BINARY, "serve", "--config", TWINSTAR_SOURCE_DIR "/twinstar.toml", "--check-config"});
   CHECK(proc.wait() == 0);
   CHECK(proc.pending_stdout().find("configuration OK") != std::string::npos);
 }
@@ -84,7 +88,8 @@ TEST_CASE("a cert/key pair that does not match is a start-up error") {
   struct row {
     std::string cert, key, expect;
   };
-  for (const auto& r : {row{"a.crt", "b.key", "does not match"}, row{"c.crt", "c.key", "does not name host"}}) {
+  for (const auto& r :
+       {row{"a.crt", "b.key", "does not match"}, row{"c.crt", "c.key", "does not name host"}}) {
     CAPTURE(r.expect);
     child_process proc(serve_args(dir, {"--cert", (dir / r.cert).string(), "--key", (dir / r.key).string()}));
     CHECK(proc.wait() == 1);
@@ -96,7 +101,8 @@ TEST_CASE("a cert/key pair that does not match is a start-up error") {
 TEST_CASE("--help describes the flags") {
   child_process proc({TWINSTAR_BINARY, "serve", "--help"});
   CHECK(proc.wait() == 0);
-  for (const char* flag : {"--root", "--hostname", "--listen", "--cert", "--key", "--cert-dir", "--check-config"}) {
+  for (const char* flag :
+       {"--root", "--hostname", "--listen", "--cert", "--key", "--cert-dir", "--check-config"}) {
     CAPTURE(flag);
     CHECK(proc.pending_stdout().find(flag) != std::string::npos);
   }
@@ -109,10 +115,12 @@ TEST_CASE("SIGHUP reloads a good config and keeps the old one on a bad config") 
   auto config = [&](const std::string& extra) {
     write_file(dir / "twinstar.toml",
                "[server]\nlisten = [\"127.0.0.1:0\"]\ngopher_listen = []\naccess_log = \"off\"\n"
-               "[[host]]\nname = \"localhost\"\nroot = \"root\"\n" + extra);
+               "[[host]]\nname = \"localhost\"\nroot = \"root\"\n" +
+                   extra);
   };
   config("");
-  child_process proc({TWINSTAR_BINARY, "serve", "--config", (dir / "twinstar.toml").string(), "--allow-root"});
+  child_process proc(
+      {TWINSTAR_BINARY, "serve", "--config", (dir / "twinstar.toml").string(), "--allow-root"});
   auto line = proc.wait_for("listening on gemini://127.0.0.1:");
   REQUIRE(line);
   std::uint16_t port = port_of(*line);
@@ -171,7 +179,8 @@ TEST_CASE("running out of file descriptors does not stop the accept loop") {
     }
     // The server is now out of descriptors (stderr says it backs off).
     auto until = std::chrono::steady_clock::now() + std::chrono::seconds(20);
-    while (proc.stderr_text().find("backing off") == std::string::npos && std::chrono::steady_clock::now() < until)
+    while (proc.stderr_text().find("backing off") == std::string::npos &&
+           std::chrono::steady_clock::now() < until)
       proc.wait(std::chrono::milliseconds(100));
     CHECK(proc.stderr_text().find("backing off") != std::string::npos);
   }  // the flood closes
@@ -206,7 +215,8 @@ TEST_CASE("twinstar get --cert/--key passes a certificate-protected path") {
              "[server]\nlisten = [\"127.0.0.1:0\"]\ngopher_listen = []\naccess_log = \"off\"\n"
              "[[host]]\nname = \"localhost\"\nroot = \"root\"\n"
              "[[host.path]]\nprefix = \"/members/\"\nrequire_certificate = true\n");
-  child_process server({TWINSTAR_BINARY, "serve", "--config", (dir / "twinstar.toml").string(), "--allow-root"});
+  child_process server(
+      {TWINSTAR_BINARY, "serve", "--config", (dir / "twinstar.toml").string(), "--allow-root"});
   auto line = server.wait_for("listening on gemini://127.0.0.1:");
   REQUIRE(line);
   std::string url = "gemini://localhost:" + std::to_string(port_of(*line)) + "/members/";
@@ -233,10 +243,12 @@ TEST_CASE("SIGUSR1 reopens the access log after a rename / SIGHUP applies a new 
   auto dir = fresh_temp_dir("reopen");
   write_file(dir / "root" / "index.gmi", "# Home\n");
   auto config = [&](const std::string& log) {
-    write_one_host_config(dir, "listen = [\"127.0.0.1:0\"]\ngopher_listen = []\naccess_log = \"" + log + "\"\n");
+    write_one_host_config(dir,
+                          "listen = [\"127.0.0.1:0\"]\ngopher_listen = []\naccess_log = \"" + log + "\"\n");
   };
   config("access.log");
-  child_process proc({TWINSTAR_BINARY, "serve", "--config", (dir / "twinstar.toml").string(), "--allow-root"});
+  child_process proc(
+      {TWINSTAR_BINARY, "serve", "--config", (dir / "twinstar.toml").string(), "--allow-root"});
   auto line = proc.wait_for("listening on gemini://127.0.0.1:");
   REQUIRE(line);
   const auto port = port_of(*line);
@@ -278,11 +290,13 @@ TEST_CASE("SIGHUP names each key that needs a restart and keeps serving on the r
   auto dir = fresh_temp_dir("reload-listen");
   write_file(dir / "root" / "index.gmi", "# Home\n");
   auto config = [&](const std::string& listen, int workers) {
-    write_one_host_config(dir, "listen = [\"" + listen + "\"]\ngopher_listen = []\naccess_log = \"off\"\nworkers = " +
+    write_one_host_config(dir, "listen = [\"" + listen +
+                                   "\"]\ngopher_listen = []\naccess_log = \"off\"\nworkers = " +
                                    std::to_string(workers) + "\n");
   };
   config("127.0.0.1:0", 1);
-  child_process proc({TWINSTAR_BINARY, "serve", "--config", (dir / "twinstar.toml").string(), "--allow-root"});
+  child_process proc(
+      {TWINSTAR_BINARY, "serve", "--config", (dir / "twinstar.toml").string(), "--allow-root"});
   auto line = proc.wait_for("listening on gemini://127.0.0.1:");
   REQUIRE(line);
   const auto port = port_of(*line);
@@ -290,7 +304,8 @@ TEST_CASE("SIGHUP names each key that needs a restart and keeps serving on the r
   proc.signal(SIGHUP);
   REQUIRE(proc.wait_for("reloaded configuration"));
   CHECK(proc.wait_for_stderr("workers (running 1; configured 2)"));
-  CHECK(proc.stderr_text().find("reload: listen (listening on 127.0.0.1:0; configured [::1]:0) changed: needs a restart") !=
+  CHECK(proc.stderr_text().find(
+            "reload: listen (listening on 127.0.0.1:0; configured [::1]:0) changed: needs a restart") !=
         std::string::npos);
   CHECK(proc.stderr_text().find("reload: workers (running 1; configured 2) changed: needs a restart") !=
         std::string::npos);
@@ -319,21 +334,32 @@ TEST_CASE("--check-config and start-up report the same problems at their place i
     std::string expect;  // "LINE:COLUMN: text"
   };
   const row rows[] = {
-      {.root = "nowhere", .expect = "7:8: host 'localhost': root " + (dir / "nowhere").string() + ": does not exist"},
-      {.root = "afile", .expect = "7:8: host 'localhost': root " + (dir / "afile").string() + ": is not a directory"},
-      {.host_extra = "cert = \"a.crt\"\nkey = \"b.key\"\n", .expect = "8:8: host 'localhost': " + (dir / "b.key").string() + ": key does not match"},
-      {.host_extra = "cert = \"c.crt\"\nkey = \"c.key\"\n", .expect = "8:8: host 'localhost': " + (dir / "c.crt").string() + ": certificate does not name host 'localhost'"},
-      {.host_extra = "cert = \"a.crt\"\nkey = \"gone.key\"\n", .expect = "9:7: host 'localhost': " + (dir / "gone.key").string() + " is missing"},
-      {.log = "no/such/dir/access.log", .expect = "3:14: cannot open access log " + (dir / "no/such/dir/access.log").string()},
+      {.root = "nowhere",
+       .expect = "7:8: host 'localhost': root " + (dir / "nowhere").string() + ": does not exist"},
+      {.root = "afile",
+       .expect = "7:8: host 'localhost': root " + (dir / "afile").string() + ": is not a directory"},
+      {.host_extra = "cert = \"a.crt\"\nkey = \"b.key\"\n",
+       .expect = "8:8: host 'localhost': " + (dir / "b.key").string() + ": key does not match"},
+      {.host_extra = "cert = \"c.crt\"\nkey = \"c.key\"\n",
+       .expect = "8:8: host 'localhost': " + (dir / "c.crt").string() +
+                 ": certificate does not name host 'localhost'"},
+      {.host_extra = "cert = \"a.crt\"\nkey = \"gone.key\"\n",
+       .expect = "9:7: host 'localhost': " + (dir / "gone.key").string() + " is missing"},
+      {.log = "no/such/dir/access.log",
+       .expect = "3:14: cannot open access log " + (dir / "no/such/dir/access.log").string()},
       // Documentation address (RFC 5737): bound, never reached.
-      {.listen = "192.0.2.1:1965", .expect = "2:11: cannot listen on 192.0.2.1:1965: Cannot assign requested address"},
-      {.host_extra = "[[host.feed]]\npath = \"/missing/\"\ntitle = \"M\"\n", .expect = "9:8: host 'localhost': feed directory " + (dir / "root" / "missing").string() + ": does not exist"},
+      {.listen = "192.0.2.1:1965",
+       .expect = "2:11: cannot listen on 192.0.2.1:1965: Cannot assign requested address"},
+      {.host_extra = "[[host.feed]]\npath = \"/missing/\"\ntitle = \"M\"\n",
+       .expect = "9:8: host 'localhost': feed directory " + (dir / "root" / "missing").string() +
+                 ": does not exist"},
   };
   for (const auto& r : rows) {
     CAPTURE(r.expect);
     const auto file = dir / "twinstar.toml";
-    write_file(file, "[server]\nlisten = [\"" + r.listen + "\"]\naccess_log = \"" + r.log + "\"\ncert_dir = \"certs\"\n" +
-                         "[[host]]\nname = \"localhost\"\nroot = \"" + r.root + "\"\n" + r.host_extra);
+    write_file(file, "[server]\nlisten = [\"" + r.listen + "\"]\naccess_log = \"" + r.log +
+                         "\"\ncert_dir = \"certs\"\n" + "[[host]]\nname = \"localhost\"\nroot = \"" + r.root +
+                         "\"\n" + r.host_extra);
     for (const bool check : {true, false}) {
       CAPTURE(check);
       std::vector<std::string> args{TWINSTAR_BINARY, "serve", "--config", file.string(), "--allow-root"};
@@ -345,9 +371,11 @@ TEST_CASE("--check-config and start-up report the same problems at their place i
     }
   }
   // Nothing was written by --check-config: the certificates are generated at start only.
-  write_file(dir / "twinstar.toml", "[server]\nlisten = [\"127.0.0.1:0\"]\naccess_log = \"off\"\ncert_dir = \"fresh\"\n"
-                                    "[[host]]\nname = \"localhost\"\nroot = \"root\"\n");
-  child_process proc({TWINSTAR_BINARY, "serve", "--config", (dir / "twinstar.toml").string(), "--check-config"});
+  write_file(dir / "twinstar.toml",
+             "[server]\nlisten = [\"127.0.0.1:0\"]\naccess_log = \"off\"\ncert_dir = \"fresh\"\n"
+             "[[host]]\nname = \"localhost\"\nroot = \"root\"\n");
+  child_process proc(
+      {TWINSTAR_BINARY, "serve", "--config", (dir / "twinstar.toml").string(), "--check-config"});
   CHECK(proc.wait() == 0);
   CHECK(proc.pending_stdout().find("one will be generated") != std::string::npos);
   CHECK_FALSE(std::filesystem::exists(dir / "fresh"));
@@ -358,8 +386,9 @@ TEST_CASE("failed handshakes and timeouts are logged with a time and a level / a
   auto dir = fresh_temp_dir("handshake-log");
   write_file(dir / "root" / "index.gmi", "# Home\n");
   const auto file = write_one_host_config(
-      dir, "listen = [\"127.0.0.1:0\"]\ngopher_listen = []\naccess_log = \"off\"\nhandshake_timeout = 0.3\n"
-           "log_ip = \"truncated\"\n");
+      dir,
+      "listen = [\"127.0.0.1:0\"]\ngopher_listen = []\naccess_log = \"off\"\nhandshake_timeout = 0.3\n"
+      "log_ip = \"truncated\"\n");
   child_process proc({TWINSTAR_BINARY, "serve", "--config", file.string(), "--allow-root"});
   auto line = proc.wait_for("listening on gemini://127.0.0.1:");
   REQUIRE(line);
@@ -402,7 +431,8 @@ TEST_CASE("a failure on the server's side is logged with its reason") {
   auto r = client::send_gemini("127.0.0.1", port_of(*line), "gemini://localhost/\r\n", o);
   REQUIRE(r.ok());
   CHECK(r->status / 10 == 4);
-  CHECK(proc.wait_for_stderr("gemini localhost/: internal error: capsule root unavailable: " + (dir / "root").string()));
+  CHECK(proc.wait_for_stderr("gemini localhost/: internal error: capsule root unavailable: " +
+                             (dir / "root").string()));
   proc.signal(SIGTERM);
   CHECK(proc.wait() == 0);
   std::filesystem::remove_all(dir);

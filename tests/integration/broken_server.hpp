@@ -65,7 +65,8 @@ class broken_server {
  public:
   explicit broken_server(flaw f) : flaw_(f), dir_(fresh_temp_dir("broken")) {
     auto cert = dir_ / "localhost.crt", key = dir_ / "localhost.key";
-    if (auto made = tls::generate_self_signed(cert, key, {"localhost"}); !made) throw std::runtime_error(made.error());
+    if (auto made = tls::generate_self_signed(cert, key, {"localhost"}); !made)
+      throw std::runtime_error(made.error());
     SSL_CTX* native = ctx_.native_handle();
     int min = f == flaw::accepts_tls_1_1 ? TLS1_1_VERSION : TLS1_2_VERSION;
     if (f == flaw::accepts_tls_1_1) {

@@ -17,16 +17,17 @@ namespace {
 // Like start_test_server, plus a Gopher listener and a home page that links
 // to a directory, so no check has a reason to skip.
 std::unique_ptr<running_server> start_check_server() {
-  return test::start_one_host_server("check",
-                                     {{"index.gmi", "# Check capsule\n\n=> docs/ Documents\n=> page.gmi A page\n"},
-                                      {"page.gmi", "# A page\n"},
-                                      {"docs/index.gmi", "# Documents\n"}},
-                                     [](server_config& c) {
-                                       c.request_timeout = std::chrono::milliseconds(1500);
-                                       // bounds the silent-client check
-                                       c.handshake_timeout = std::chrono::milliseconds(1500);
-                                       c.shutdown_grace = std::chrono::milliseconds(2000);
-                                     });
+  return test::start_one_host_server(
+      "check",
+      {{"index.gmi", "# Check capsule\n\n=> docs/ Documents\n=> page.gmi A page\n"},
+       {"page.gmi", "# A page\n"},
+       {"docs/index.gmi", "# Documents\n"}},
+      [](server_config& c) {
+        c.request_timeout = std::chrono::milliseconds(1500);
+        // bounds the silent-client check
+        c.handshake_timeout = std::chrono::milliseconds(1500);
+        c.shutdown_grace = std::chrono::milliseconds(2000);
+      });
 }
 
 check::suite_options options_for(std::uint16_t port, bool slow = false) {

@@ -57,7 +57,8 @@ TEST_CASE("deadline sweeper: a waiting session ends with operation_aborted soon 
   auto session = [&]() -> asio::awaitable<void> {
     session_deadline deadline(sweeper, p.server, clock::now() + 200ms);  // wakes the idle sweeper
     char byte;
-    auto [ec, n] = co_await p.server.async_read_some(asio::buffer(&byte, 1), nothrow);  // the client never writes
+    auto [ec, n] =
+        co_await p.server.async_read_some(asio::buffer(&byte, 1), nothrow);  // the client never writes
     result = ec;
     ended = clock::now();
     io.stop();  // the sweeper runs as long as its io_context
@@ -117,7 +118,8 @@ TEST_CASE("deadline lifetime: a deadline ended anywhere in the list leaves the o
   CHECK_FALSE(c.server.is_open());
 }
 
-TEST_CASE("deadline lifetime: a session frame destroyed with its io_context takes its deadline off the sweeper") {
+TEST_CASE(
+    "deadline lifetime: a session frame destroyed with its io_context takes its deadline off the sweeper") {
   deadline_sweeper sweeper;  // declared first: outlives the io_context, as in server::impl
   bool started = false;
   {

@@ -56,7 +56,8 @@ std::vector<std::string> text_items(const std::string& menu) {
     if (line.starts_with('0')) {
       const auto tab = line.find('\t');
       auto selector = line.substr(tab + 1, line.find('\t', tab + 1) - tab - 1);
-      if (!selector.ends_with("/atom.xml")) selectors.push_back(std::move(selector));  // the feed, not an article
+      if (!selector.ends_with("/atom.xml"))
+        selectors.push_back(std::move(selector));  // the feed, not an article
     }
     at = end + 2;
   }
@@ -89,9 +90,9 @@ TEST_CASE("feed over Gemini: /news/atom.xml is valid Atom with absolute gemini l
   const auto at = [](std::int64_t seconds) {
     return std::chrono::file_clock::from_sys(std::chrono::sys_seconds(std::chrono::seconds(seconds)));
   };
-  std::filesystem::last_write_time(news / putin, at(1'756'807'872));                       // 2025-09-02T10:11:12Z
-  std::filesystem::last_write_time(news / "2025-08-30-older.gmi", at(1'756'540'800));      // 2025-08-30T08:00:00Z
-  std::filesystem::last_write_time(news / "undated.gmi", at(1'751'328'000));              // 2025-07-01T00:00:00Z
+  std::filesystem::last_write_time(news / putin, at(1'756'807'872));                   // 2025-09-02T10:11:12Z
+  std::filesystem::last_write_time(news / "2025-08-30-older.gmi", at(1'756'540'800));  // 2025-08-30T08:00:00Z
+  std::filesystem::last_write_time(news / "undated.gmi", at(1'751'328'000));           // 2025-07-01T00:00:00Z
   auto reply = srv->get(srv->base() + "/news/atom.xml\r\n");
   REQUIRE(reply.status == 20);
   CHECK(reply.meta == "application/atom+xml");

@@ -2,14 +2,14 @@
 // A real twinstar server on loopback port 0, in process, over a capsule built
 // in a fresh temporary directory, with certificates generated for the test.
 #include <filesystem>
-#include <functional>
-#include <utility>
-#include <vector>
 #include <fstream>
+#include <functional>
 #include <memory>
 #include <random>
 #include <string>
 #include <thread>
+#include <utility>
+#include <vector>
 
 #include "twinstar/client.hpp"
 #include "twinstar/config.hpp"
@@ -124,8 +124,8 @@ struct running_server {
 // Two hosts (localhost, the default, and example.test), each with its own
 // certificate, and a capsule exercising every routing case.
 // `tweak` may change the configuration before the server starts.
-inline std::unique_ptr<running_server> start_test_server(const std::string& tag = "srv",
-                                                         const std::function<void(server_config&)>& tweak = {}) {
+inline std::unique_ptr<running_server> start_test_server(
+    const std::string& tag = "srv", const std::function<void(server_config&)>& tweak = {}) {
   auto s = std::make_unique<running_server>();
   s->dir = fresh_temp_dir(tag);
   auto root = s->dir / "root";

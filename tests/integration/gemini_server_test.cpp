@@ -1,10 +1,10 @@
-#include "fixture.hpp"
-
 #include <doctest/doctest.h>
 
 #include <algorithm>
 #include <atomic>
 #include <vector>
+
+#include "fixture.hpp"
 
 using namespace twinstar;
 using twinstar::test::start_test_server;
@@ -95,10 +95,11 @@ TEST_CASE("1024-byte URI is legal / 1025 is 59") {
 
 TEST_CASE("traversal spellings never leave the root") {
   auto srv = start_test_server("traversal");
-  const char* paths[] = {"/../outside/secret.txt", "/%2e%2e/outside/secret.txt", "/%2E%2e/outside/secret.txt",
-                         "/.%2e/outside/secret.txt", "/..%2foutside%2fsecret.txt", "/%2e%2e%2foutside/secret.txt",
-                         "/..%5coutside%5csecret.txt", "/%252e%252e/outside/secret.txt", "/listed/../../outside/secret.txt",
-                         "/escape/secret.txt", "/%00/../outside/secret.txt", "/..\\outside\\secret.txt"};
+  const char* paths[] = {
+      "/../outside/secret.txt",     "/%2e%2e/outside/secret.txt",     "/%2E%2e/outside/secret.txt",
+      "/.%2e/outside/secret.txt",   "/..%2foutside%2fsecret.txt",     "/%2e%2e%2foutside/secret.txt",
+      "/..%5coutside%5csecret.txt", "/%252e%252e/outside/secret.txt", "/listed/../../outside/secret.txt",
+      "/escape/secret.txt",         "/%00/../outside/secret.txt",     "/..\\outside\\secret.txt"};
   for (const char* p : paths) {
     CAPTURE(p);
     auto reply = srv->get(srv->base() + p + "\r\n");

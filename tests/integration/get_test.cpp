@@ -145,7 +145,8 @@ TEST_CASE("get: trust on first use pins the fingerprint and refuses a change") {
 
 TEST_CASE("get: gopher:// URLs") {
   auto srv = start_test_server("get-gopher");
-  auto r = get({"--connect", "127.0.0.1:" + std::to_string(srv->gopher_port), "gopher://localhost/0/page.gmi"});
+  auto r =
+      get({"--connect", "127.0.0.1:" + std::to_string(srv->gopher_port), "gopher://localhost/0/page.gmi"});
   CHECK(r.exit_code == 0);
   CHECK(r.out == "A page\r\n======\r\nText.\r\n.\r\n");
 }

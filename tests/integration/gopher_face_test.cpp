@@ -15,10 +15,12 @@ std::unique_ptr<test::running_server> start_face_server() {
       "gopher-face",
       {{"index.gmi", "# Home\n\n=> https://example.org/a?b=1&c=2 The web\n=> news/ News\n"},
        {"news/index.gmi", "# News\n\n=> today.gmi Today\n"},
-       {"news/today.gmi", "# Today\n\n=> ../index.gmi Home\n=> /news/ All news\n=> gemini://elsewhere.example/x Away\n"},
+       {"news/today.gmi",
+        "# Today\n\n=> ../index.gmi Home\n=> /news/ All news\n=> gemini://elsewhere.example/x Away\n"},
        {"caps-free/x.txt", "x\n"}},
       [](server_config& c) {
-        c.hosts[0].redirects = {{"/blog/", "/news/", true, true}, {"/old.gmi", "/news/today.gmi", false, true},
+        c.hosts[0].redirects = {{"/blog/", "/news/", true, true},
+                                {"/old.gmi", "/news/today.gmi", false, true},
                                 {"/away/", "https://example.org/", true, true},
                                 {"/loop/", "/loop/", true, false}};
       });
@@ -42,8 +44,9 @@ TEST_CASE("gopher face: an h item's URL: selector answers an HTML page that send
     CHECK(dumped.find("https://example.org/a") != std::string::npos);
   }
   if (test::tools_present({"curl"})) {
-    const auto raw = test::run_command("curl -s --max-time 10 'gopher://127.0.0.1:" +
-                                       std::to_string(srv->gopher_port) + "/hURL:https://example.org/a'");
+    const auto raw =
+        test::run_command("curl -s --max-time 10 'gopher://127.0.0.1:" + std::to_string(srv->gopher_port) +
+                          "/hURL:https://example.org/a'");
     CHECK(raw.starts_with("<!DOCTYPE html>"));
   }
 }
@@ -53,13 +56,14 @@ TEST_CASE("gopher face: links to the capsule in a text page are gopher:// URLs /
   const std::string me = "gopher://localhost:" + std::to_string(srv->gopher_port);
   const auto text = srv->gopher("/news/today.gmi\r\n");
   CAPTURE(text);
-  CHECK(text.find("[1] " + me + "/0/index.gmi") == std::string::npos);  // an index page is its directory's menu
+  CHECK(text.find("[1] " + me + "/0/index.gmi") ==
+        std::string::npos);  // an index page is its directory's menu
   CHECK(text.find("[1] " + me + "/1/") != std::string::npos);
   CHECK(text.find("[2] " + me + "/1/news/") != std::string::npos);
   CHECK(text.find("[3] gemini://elsewhere.example/x") != std::string::npos);
   if (test::tools_present({"curl"})) {
-    const auto fetched = test::run_command("curl -s --max-time 10 gopher://127.0.0.1:" +
-                                           std::to_string(srv->gopher_port) + "/0/news/today.gmi");
+    const auto fetched = test::run_command(
+        "curl -s --max-time 10 gopher://127.0.0.1:" + std::to_string(srv->gopher_port) + "/0/news/today.gmi");
     CHECK(fetched.find(me + "/1/news/") != std::string::npos);
   }
 }
@@ -75,8 +79,8 @@ TEST_CASE("gopher face: [[host.redirect]] rules hold over Gopher") {
   // A rule that points at itself ends, as an error item.
   CHECK(srv->gopher("/loop/\r\n").starts_with("3"));
   if (test::tools_present({"curl"})) {
-    const auto menu = test::run_command("curl -s --max-time 10 gopher://127.0.0.1:" +
-                                        std::to_string(srv->gopher_port) + "/1/blog/");
+    const auto menu = test::run_command(
+        "curl -s --max-time 10 gopher://127.0.0.1:" + std::to_string(srv->gopher_port) + "/1/blog/");
     CHECK(menu.find("0Today\t/news/today.gmi\t") != std::string::npos);
   }
 }

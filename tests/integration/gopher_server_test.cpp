@@ -1,16 +1,15 @@
-#include "fixture.hpp"
-#include "process.hpp"
-
 #include <doctest/doctest.h>
 
-#include <asio.hpp>
-
 #include <algorithm>
+#include <asio.hpp>
 #include <atomic>
-#include <cstring>
 #include <cstdio>
+#include <cstring>
 #include <thread>
 #include <vector>
+
+#include "fixture.hpp"
+#include "process.hpp"
 
 using namespace twinstar;
 using twinstar::test::start_test_server;
@@ -53,8 +52,6 @@ void check_menu_format(const std::string& body, std::uint16_t port) {
     CHECK(l.substr(last_tab + 1) == std::to_string(port));
   }
 }
-
-
 
 }  // namespace
 
@@ -146,7 +143,8 @@ TEST_CASE("gopher: the answer is whole however the request arrives and however s
     REQUIRE(lines.size() == 40'001);
     CHECK(lines.back() == ".");
     bool in_order = true;
-    for (int i = 0; i < 40'000 && in_order; ++i) in_order = lines[i] == "line " + std::to_string(1'000'001 + i);
+    for (int i = 0; i < 40'000 && in_order; ++i)
+      in_order = lines[i] == "line " + std::to_string(1'000'001 + i);
     CHECK(in_order);
     CHECK(body == srv->gopher("/big.gmi\r\n"));
   }

@@ -1,12 +1,12 @@
 // Limits on loopback: slow clients closed on time, connection caps, rate
 // limiting, client certificates, reload with open connections.
-#include "fixture.hpp"
-
 #include <doctest/doctest.h>
 
 #include <asio.hpp>
 #include <asio/ssl.hpp>
 #include <vector>
+
+#include "fixture.hpp"
 
 using namespace twinstar;
 using namespace std::chrono_literals;
@@ -21,7 +21,6 @@ client::options patient() {
   return o;
 }
 
-
 }  // namespace
 
 TEST_CASE("slow clients are closed within the configured time / Gemini and Gopher") {
@@ -31,7 +30,7 @@ TEST_CASE("slow clients are closed within the configured time / Gemini and Gophe
   });
   struct row {
     const char* name;
-    bool gemini_tls;   // through TLS (handshake done) or raw TCP
+    bool gemini_tls;  // through TLS (handshake done) or raw TCP
     std::uint16_t port;
     std::string sent;
     std::chrono::milliseconds at_least, below;  // when the server closes
@@ -162,8 +161,8 @@ TEST_CASE("client certificates: 60 without / 61 unknown / 62 expired / 20 allowe
     int status;
   };
   const row rows[] = {
-      {"/page.gmi", nullptr, 20},         {"/listed/a.txt", nullptr, 60},
-      {"/listed/a.txt", "other", 20},     {"/listed/a.txt", "old", 62},
+      {"/page.gmi", nullptr, 20},           {"/listed/a.txt", nullptr, 60},
+      {"/listed/a.txt", "other", 20},       {"/listed/a.txt", "old", 62},
       {"/listed/inner/x.txt", "other", 61}, {"/listed/inner/x.txt", "good", 20},
       {"/listed/inner/x.txt", nullptr, 60},
   };

@@ -2,6 +2,7 @@
 // Run the built twinstar binary as a child process, reading its output line
 // by line (with a bound on the wait), so tests wait for the "listening" line
 // instead of sleeping.
+#include <doctest/doctest.h>
 #include <fcntl.h>
 #include <poll.h>
 #include <signal.h>
@@ -9,14 +10,12 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include <doctest/doctest.h>
-
 #include <chrono>
-#include <initializer_list>
 #include <cstdio>
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
+#include <initializer_list>
 #include <optional>
 #include <string>
 #include <vector>
@@ -57,7 +56,8 @@ class child_process {
         buffer_.erase(0, nl + 1);
         return line;
       }
-      auto left = std::chrono::duration_cast<std::chrono::milliseconds>(until - std::chrono::steady_clock::now());
+      auto left =
+          std::chrono::duration_cast<std::chrono::milliseconds>(until - std::chrono::steady_clock::now());
       if (left.count() <= 0) return std::nullopt;
       pollfd p{out_, POLLIN, 0};
       if (::poll(&p, 1, static_cast<int>(left.count())) <= 0) return std::nullopt;
@@ -105,7 +105,8 @@ class child_process {
   }
 
   // Waits (at most `limit`) until stderr holds `needle`, draining both pipes.
-  bool wait_for_stderr(const std::string& needle, std::chrono::milliseconds limit = std::chrono::seconds(20)) {
+  bool wait_for_stderr(const std::string& needle,
+                       std::chrono::milliseconds limit = std::chrono::seconds(20)) {
     const auto until = std::chrono::steady_clock::now() + limit;
     while (errors_.find(needle) == std::string::npos && std::chrono::steady_clock::now() < until)
       if (wait(std::chrono::milliseconds(50)) != -1) break;  // exited
@@ -163,9 +164,11 @@ inline run_result run_to_end(std::vector<std::string> args) {
 
 // A one-host config file (host "localhost", root `dir`/root, certificates in
 // `dir`/certs) with `server_keys` in its [server] table; returns its path.
-inline std::filesystem::path write_one_host_config(const std::filesystem::path& dir, const std::string& server_keys) {
+inline std::filesystem::path write_one_host_config(const std::filesystem::path& dir,
+                                                   const std::string& server_keys) {
   const auto file = dir / "twinstar.toml";
-  std::ofstream(file, std::ios::binary) << "[server]\n" << server_keys << "cert_dir = \"certs\"\n"
+  std::ofstream(file, std::ios::binary) << "[server]\n"
+                                        << server_keys << "cert_dir = \"certs\"\n"
                                         << "[[host]]\nname = \"localhost\"\nroot = \"root\"\n";
   return file;
 }

@@ -43,9 +43,8 @@ TEST_CASE("protected paths: Gemini asks for a certificate, also through symlinks
     int status;
   };
   const row rows[] = {
-      {"/members/secret.gmi", 60}, {"/members/", 60},        {"/open/club/x.txt", 60},
-      {"/open/door.gmi", 60},      {"/side/secret.gmi", 60}, {"/side/", 60},
-      {"/open/a.txt", 20},         {"/page.gmi", 20},
+      {"/members/secret.gmi", 60}, {"/members/", 60}, {"/open/club/x.txt", 60}, {"/open/door.gmi", 60},
+      {"/side/secret.gmi", 60},    {"/side/", 60},    {"/open/a.txt", 20},      {"/page.gmi", 20},
   };
   for (int round = 0; round < 2; ++round) {  // the second round is served from the answer cache
     for (const auto& r : rows) {

@@ -42,10 +42,12 @@ TEST_CASE("reload: a root typo on SIGHUP is reported at its line and the site st
   auto config = [&](const std::string& root) {
     test::write_file(dir / "twinstar.toml",
                      "[server]\nlisten = [\"127.0.0.1:0\"]\ngopher_listen = []\naccess_log = \"off\"\n"
-                     "cert_dir = \"certs\"\n[[host]]\nname = \"localhost\"\nroot = \"" + root + "\"\n");
+                     "cert_dir = \"certs\"\n[[host]]\nname = \"localhost\"\nroot = \"" +
+                         root + "\"\n");
   };  // by hand: the root is what changes
   config("root");
-  test::child_process proc({TWINSTAR_BINARY, "serve", "--config", (dir / "twinstar.toml").string(), "--allow-root"});
+  test::child_process proc(
+      {TWINSTAR_BINARY, "serve", "--config", (dir / "twinstar.toml").string(), "--allow-root"});
   auto line = proc.wait_for("listening on gemini://127.0.0.1:");
   REQUIRE(line);
   const auto port = test::port_of(*line);

@@ -5,7 +5,6 @@
 #include "slow_reader.hpp"
 
 #include <doctest/doctest.h>
-
 #include <fcntl.h>
 #include <unistd.h>
 

@@ -36,7 +36,8 @@ struct fetched {
 fetched fetch(const test::running_server& srv, SSL_SESSION* reuse) {
   asio::io_context io;
   asio::ssl::context ctx(asio::ssl::context::tls_client);
-  SSL_CTX_set_session_cache_mode(ctx.native_handle(), SSL_SESS_CACHE_CLIENT | SSL_SESS_CACHE_NO_INTERNAL_STORE);
+  SSL_CTX_set_session_cache_mode(ctx.native_handle(),
+                                 SSL_SESS_CACHE_CLIENT | SSL_SESS_CACHE_NO_INTERNAL_STORE);
   SSL_CTX_sess_set_new_cb(ctx.native_handle(), count_ticket);
   asio::ssl::stream<tcp::socket> stream(io, ctx);
   stream.next_layer().connect({asio::ip::make_address("127.0.0.1"), srv.gemini_port});
@@ -118,8 +119,10 @@ TEST_CASE("tls: the server's suite preference") {
     asio::ssl::context ctx(asio::ssl::context::tls_client);
     SSL_CTX_set_min_proto_version(ctx.native_handle(), r.version);
     SSL_CTX_set_max_proto_version(ctx.native_handle(), r.version);
-    if (r.offered && r.version == TLS1_3_VERSION) REQUIRE(SSL_CTX_set_ciphersuites(ctx.native_handle(), r.offered) == 1);
-    if (r.offered && r.version == TLS1_2_VERSION) REQUIRE(SSL_CTX_set_cipher_list(ctx.native_handle(), r.offered) == 1);
+    if (r.offered && r.version == TLS1_3_VERSION)
+      REQUIRE(SSL_CTX_set_ciphersuites(ctx.native_handle(), r.offered) == 1);
+    if (r.offered && r.version == TLS1_2_VERSION)
+      REQUIRE(SSL_CTX_set_cipher_list(ctx.native_handle(), r.offered) == 1);
     asio::ssl::stream<tcp::socket> stream(io, ctx);
     stream.next_layer().connect({asio::ip::make_address("127.0.0.1"), srv->gemini_port});
     SSL_set_tlsext_host_name(stream.native_handle(), "localhost");

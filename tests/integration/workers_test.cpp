@@ -32,7 +32,8 @@ TEST_CASE("workers: three io_contexts serve concurrent clients on both protocols
       for (int i = 0; i < each; ++i) {
         bool ok = false;
         if ((t + i) % 2 == 0) {
-          auto r = client::send_gemini("127.0.0.1", srv->gemini_port, srv->base() + "/page.gmi\r\n", srv->opts());
+          auto r =
+              client::send_gemini("127.0.0.1", srv->gemini_port, srv->base() + "/page.gmi\r\n", srv->opts());
           ok = r.ok() && r->status == 20 && r->body == page.body;
         } else {
           auto r = client::send_gopher("127.0.0.1", srv->gopher_port, "/\r\n", o);

@@ -55,20 +55,24 @@ TEST_CASE("answer_cache: an entry lives while its watched paths are unchanged / 
       void (*apply)(const fs::path& file, const fs::path& dir);
     };
     for (const change& ch : {
-             change{"rewritten with the same size", [](const fs::path& f, const fs::path&) {
+             change{"rewritten with the same size",
+                    [](const fs::path&f, const fs::path&) {
                       // Same size, so only the times tell; force a later mtime.
                       write(f, "two");
                       fs::last_write_time(f, fs::last_write_time(f) + 1s);
                     }},
-             change{"rewritten longer", [](const fs::path& f, const fs::path&) { write(f, "three"); }},
-             change{"replaced by rename", [](const fs::path& f, const fs::path& d) {
+             change{"rewritten longer", [](const fs::path&f, const fs::path&) { write(f, "three"); }},
+             change{"replaced by rename",
+                    [](const fs::path&f, const fs::path&d) {
                       write(d / "new.tmp", "four");
                       fs::rename(d / "new.tmp", f);
                     }},
-             change{"a new file in the watched directory", [](const fs::path&, const fs::path& d) {
-                      write(d / ("extra" + std::to_string(cache::clock::now().time_since_epoch().count())), "x");
+             change{"a new file in the watched directory",
+                    [](const fs::path&, const fs::path&d) {
+                      write(d / ("extra" + std::to_string(cache::clock::now().time_since_epoch().count())),
+                            "x");
                     }},
-             change{"deleted", [](const fs::path& f, const fs::path&) { fs::remove(f); }},
+             change{"deleted", [](const fs::path&f, const fs::path&) { fs::remove(f); }},
          }) {
       CAPTURE(ch.what);
       if (!fs::exists(file)) write(file, "again");
@@ -195,17 +199,17 @@ TEST_CASE("change_watch: a directory's own change count") {
   };
   for (const change& ch : {
            change{"a file written in another directory", false,
-                  [](const fs::path&, const fs::path& o) { write(o / "x.txt", "x"); }},
+                  [](const fs::path&, const fs::path&o) { write(o / "x.txt", "x"); }},
            change{"a file read", false,
-                  [](const fs::path& b, const fs::path&) { std::ifstream(b / "a.gmi").get(); }},
+                  [](const fs::path&b, const fs::path&) { std::ifstream(b / "a.gmi").get(); }},
            change{"a file edited in place", true,
-                  [](const fs::path& b, const fs::path&) { write(b / "a.gmi", "# B\n"); }},
+                  [](const fs::path&b, const fs::path&) { write(b / "a.gmi", "# B\n"); }},
            change{"an entry added", true,
-                  [](const fs::path& b, const fs::path&) { write(b / "new.txt", "n"); }},
+                  [](const fs::path&b, const fs::path&) { write(b / "new.txt", "n"); }},
            change{"an entry renamed", true,
-                  [](const fs::path& b, const fs::path&) { fs::rename(b / "new.txt", b / "renamed.txt"); }},
+                  [](const fs::path&b, const fs::path&) { fs::rename(b / "new.txt", b / "renamed.txt"); }},
            change{"an entry removed", true,
-                  [](const fs::path& b, const fs::path&) { fs::remove(b / "renamed.txt"); }},
+                  [](const fs::path&b, const fs::path&) { fs::remove(b / "renamed.txt"); }},
        }) {
     CAPTURE(ch.what);
     const auto before = changes.directory_generation(big);

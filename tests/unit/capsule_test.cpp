@@ -28,9 +28,8 @@ std::string read_file(const fs::path& file) {
 
 fs::path fresh_temp_dir(std::string_view tag) {
   const auto stamp = std::chrono::steady_clock::now().time_since_epoch().count();
-  auto dir = fs::temp_directory_path() /
-             ("twinstar-" + std::string(tag) + "-" + std::to_string(::getpid()) + "-" +
-              std::to_string(stamp));
+  auto dir = fs::temp_directory_path() / ("twinstar-" + std::string(tag) + "-" + std::to_string(::getpid()) +
+                                          "-" + std::to_string(stamp));
   fs::create_directories(dir);
   return fs::canonical(dir);
 }
@@ -115,9 +114,7 @@ struct capsule_fixture {
   }
 };
 
-std::string golden(const char* name) {
-  return read_file(fs::path(TWINSTAR_TEST_DATA) / "golden" / name);
-}
+std::string golden(const char* name) { return read_file(fs::path(TWINSTAR_TEST_DATA) / "golden" / name); }
 
 }  // namespace
 
@@ -286,8 +283,7 @@ TEST_CASE("generate_index: golden pages") {
   const auto evil = generate_index(fx.root / "sub", "/sub/", fx.host());
   CAPTURE(evil);
   CHECK(evil.find("\n=> gemini:evil.test") == std::string::npos);
-  CHECK(evil.find("\n=> evil%0A%3D%3E%20gemini%3Aevil.test evil?=> gemini:evil.test\n") !=
-        std::string::npos);
+  CHECK(evil.find("\n=> evil%0A%3D%3E%20gemini%3Aevil.test evil?=> gemini:evil.test\n") != std::string::npos);
 }
 
 TEST_CASE("resolve_on_disk: unreadable files") {

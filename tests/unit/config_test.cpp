@@ -108,8 +108,8 @@ TEST_CASE("config: a full valid config parses to the expected values") {
   CHECK(h.gopher_host == "gopher.example.org");
   CHECK(h.gopher_port == 70);
   CHECK(h.gone == std::vector<std::string>{"/old-page.gmi"});
-  CHECK(h.mime_overrides == std::map<std::string, std::string>{
-                                {"gmi", "text/gemini; charset=utf-8"}, {"txt", "text/plain"}});
+  CHECK(h.mime_overrides ==
+        std::map<std::string, std::string>{{"gmi", "text/gemini; charset=utf-8"}, {"txt", "text/plain"}});
   REQUIRE(h.redirects.size() == 2);
   CHECK(h.redirects[0].from == "/old/");
   CHECK(h.redirects[0].to == "/news/");
@@ -177,11 +177,10 @@ TEST_CASE("config: relative paths resolve against base_dir") {
   const std::vector<row> rows = {
       {"/srv/gem", "", "", "/srv/gem/r", "/srv/gem/certs/a.crt", "/srv/gem/certs/a.key", "-"},
       {".", "", "", "r", "certs/a.crt", "certs/a.key", "-"},
-      {"conf", "cert_dir = \"../tls\"\naccess_log = \"logs/access.log\"\n", "", "conf/r",
-       "tls/a.crt", "tls/a.key", "conf/logs/access.log"},
-      {"/srv/gem", "cert_dir = \"/etc/tls/\"\naccess_log = \"/var/log/ts.log\"\n",
-       "cert = \"mine.crt\"\n", "/srv/gem/r", "/srv/gem/mine.crt", "/etc/tls/a.key",
-       "/var/log/ts.log"},
+      {"conf", "cert_dir = \"../tls\"\naccess_log = \"logs/access.log\"\n", "", "conf/r", "tls/a.crt",
+       "tls/a.key", "conf/logs/access.log"},
+      {"/srv/gem", "cert_dir = \"/etc/tls/\"\naccess_log = \"/var/log/ts.log\"\n", "cert = \"mine.crt\"\n",
+       "/srv/gem/r", "/srv/gem/mine.crt", "/etc/tls/a.key", "/var/log/ts.log"},
       {"/srv/gem", "", "root = \"/var/gemini\"\nkey = \"k/../a.key\"\n", "/var/gemini",
        "/srv/gem/certs/a.crt", "/srv/gem/a.key", "-"},
   };
@@ -217,9 +216,11 @@ TEST_CASE("config: each error kind is reported alone at its line and column") {
       {S + "request_timeout = nan\n" + H, 3, 19, "'request_timeout' must be greater than 0"},
       {S + "request_timeout = 1e9\n" + H, 3, 19, "'request_timeout' must be at most 86400 seconds"},
       {"[server]\nlisten = \"127.0.0.1:1965\"\n" + H, 2, 10,
-       "'listen' must be an array of \"IP:PORT\" strings or { address = \"IP:PORT\", proxy_protocol = \"v1\" | \"v2\" } tables"},
+       "'listen' must be an array of \"IP:PORT\" strings or { address = \"IP:PORT\", proxy_protocol = \"v1\" "
+       "| \"v2\" } tables"},
       {"[server]\nlisten = [\"127.0.0.1:1965\", 7]\n" + H, 2, 29,
-       "'listen' must be an array of \"IP:PORT\" strings or { address = \"IP:PORT\", proxy_protocol = \"v1\" | \"v2\" } tables"},
+       "'listen' must be an array of \"IP:PORT\" strings or { address = \"IP:PORT\", proxy_protocol = \"v1\" "
+       "| \"v2\" } tables"},
       {"[server]\nlisten = [\"127.0.0.1:1965\", \"::1:1965\"]\n" + H, 2, 29,
        "malformed listen address '::1:1965' (expected IPv4:PORT or [IPv6]:PORT, port 0-65535)"},
       {"[server]\nlisten = [\"localhost:1965\"]\n" + H, 2, 11,
@@ -322,8 +323,7 @@ TEST_CASE("config: three different mistakes are all reported / each at its posit
   auto errors = errors_of(text);
   REQUIRE(errors.size() == 3);
   CHECK(errors[0].to_string() == "t.toml:3:11: 'workers' must be between 1 and 1024");
-  CHECK(errors[1].to_string() ==
-        "t.toml:7:8: 'lang' may contain only letters, digits, '-' and ','");
+  CHECK(errors[1].to_string() == "t.toml:7:8: 'lang' may contain only letters, digits, '-' and ','");
   CHECK(errors[2].to_string() == "t.toml:9:8: redirect 'from' must start with '/'");
 }
 
@@ -441,8 +441,7 @@ TEST_CASE("config: load_config reports an unreadable file at 0:0") {
 
 TEST_CASE("config: load_config resolves paths against the file's directory") {
   std::random_device random;
-  const fs::path dir =
-      fs::temp_directory_path() / ("twinstar_config_test_" + std::to_string(random()));
+  const fs::path dir = fs::temp_directory_path() / ("twinstar_config_test_" + std::to_string(random()));
   fs::create_directories(dir);
   const fs::path file = dir / "site.toml";
   std::ofstream(file) << server_block << host_block;
@@ -525,12 +524,16 @@ TEST_CASE("config: [[host.feed]] errors are each reported at their line and colu
       {"[[host.feed]]\npath = 5\ntitle = \"N\"\n", 7, 8, "'path' must be a string"},
       {"[[host.feed]]\ntitle = \"N\"\n", 6, 1, "[[host.feed]] needs 'path'"},
       {"[[host.feed]]\npath = \"/n/\"\n", 6, 1, "[[host.feed]] needs 'title'"},
-      {"[[host.feed]]\npath = \"/n/\"\ntitle = \"\"\n", 8, 9, "feed 'title' must be a non-empty line of text"},
-      {"[[host.feed]]\npath = \"/n/\"\ntitle = \"a\\nb\"\n", 8, 9, "feed 'title' must be a non-empty line of text"},
-      {"[[host.feed]]\npath = \"/n/\"\ntitle = \"N\"\nlatest = 0\n", 9, 10, "'latest' must be between 1 and 100"},
+      {"[[host.feed]]\npath = \"/n/\"\ntitle = \"\"\n", 8, 9,
+       "feed 'title' must be a non-empty line of text"},
+      {"[[host.feed]]\npath = \"/n/\"\ntitle = \"a\\nb\"\n", 8, 9,
+       "feed 'title' must be a non-empty line of text"},
+      {"[[host.feed]]\npath = \"/n/\"\ntitle = \"N\"\nlatest = 0\n", 9, 10,
+       "'latest' must be between 1 and 100"},
       {"[[host.feed]]\npath = \"/n/\"\ntitle = \"N\"\nsummary_chars = 5000\n", 9, 17,
        "'summary_chars' must be between 0 and 4096"},
-      {"[[host.feed]]\npath = \"/n/\"\ntitle = \"N\"\ntitel = \"x\"\n", 9, 1, "unknown key 'titel' in [[host.feed]]"},
+      {"[[host.feed]]\npath = \"/n/\"\ntitle = \"N\"\ntitel = \"x\"\n", 9, 1,
+       "unknown key 'titel' in [[host.feed]]"},
       {"[[host.feed]]\npath = \"/n/\"\ntitle = \"N\"\n[[host.feed]]\npath = \"/n/\"\ntitle = \"M\"\n", 10, 8,
        "feed path '/n/' is used twice"},
       {"feed = 1\n", 6, 8, "'feed' must be an array of tables (write [[host.feed]])"},
@@ -623,14 +626,16 @@ TEST_CASE("config: [[mirror]] errors / all reported / each at its line and colum
 }
 
 TEST_CASE("config: hardening keys / per-host gopher_listen / certificate rules") {
-  auto parsed = parse(server_block +
-                      "handshake_timeout = 3\nwrite_timeout = 4.5\nmin_write_rate = 1000\n"
-                      "max_connections = 50\nmax_connections_per_ip = 5\n"
-                      "[server.rate_limit]\nrequests_per_second = 2.5\nburst = 10\nban_after = 4\nban_seconds = 60\n" +
-                      host_block +
-                      "gopher_listen = [\"127.0.0.1:7071\"]\n"
-                      "[[host.path]]\nprefix = \"/members/\"\n"
-                      "allowed_fingerprints = [\"AB:CD" + std::string(60, 'e') + "\"]\n");
+  auto parsed =
+      parse(server_block +
+            "handshake_timeout = 3\nwrite_timeout = 4.5\nmin_write_rate = 1000\n"
+            "max_connections = 50\nmax_connections_per_ip = 5\n"
+            "[server.rate_limit]\nrequests_per_second = 2.5\nburst = 10\nban_after = 4\nban_seconds = 60\n" +
+            host_block +
+            "gopher_listen = [\"127.0.0.1:7071\"]\n"
+            "[[host.path]]\nprefix = \"/members/\"\n"
+            "allowed_fingerprints = [\"AB:CD" +
+            std::string(60, 'e') + "\"]\n");
   REQUIRE(parsed.ok());
   const auto& c = parsed.value();
   CHECK(c.handshake_timeout == std::chrono::milliseconds(3000));
@@ -670,14 +675,16 @@ TEST_CASE("config: bad hardening values are reported with their position") {
     CHECK(errors[0].line == r.line);
     CHECK(errors[0].message.find(r.message_part) != std::string::npos);
   }
-  auto bad_print = errors_of(server_block + host_block + "[[host.path]]\nprefix = \"/m/\"\nallowed_fingerprints = [\"xyz\"]\n");
+  auto bad_print = errors_of(server_block + host_block +
+                             "[[host.path]]\nprefix = \"/m/\"\nallowed_fingerprints = [\"xyz\"]\n");
   REQUIRE(bad_print.size() == 1);
   CHECK(bad_print[0].line == 8);
 }
 
 TEST_CASE("config: access_log_style and log_ip by name") {
-  for (const auto& [text, style] : {std::pair{"twinstar", log_style::twinstar}, std::pair{"common", log_style::common},
-                                    std::pair{"combined", log_style::combined}, std::pair{"json", log_style::json}}) {
+  for (const auto& [text, style] :
+       {std::pair{"twinstar", log_style::twinstar}, std::pair{"common", log_style::common},
+        std::pair{"combined", log_style::combined}, std::pair{"json", log_style::json}}) {
     CAPTURE(text);
     auto parsed = parse("[server]\nlisten = [\"127.0.0.1:1965\"]\naccess_log_style = \"" + std::string(text) +
                         "\"\nlog_ip = \"truncated\"\n" + host_block);
@@ -691,7 +698,8 @@ TEST_CASE("config: a listener may be a table that asks for the PROXY protocol") 
   const std::string text =
       "[server]\n"
       "listen = [\"127.0.0.1:1965\", { address = \"[::1]:1966\", proxy_protocol = \"v2\" }]\n"
-      "gopher_listen = [{ address = \"127.0.0.1:70\", proxy_protocol = \"v1\" }, { address = \"127.0.0.1:71\" }]\n" +
+      "gopher_listen = [{ address = \"127.0.0.1:70\", proxy_protocol = \"v1\" }, { address = "
+      "\"127.0.0.1:71\" }]\n" +
       host_block + "gopher_listen = [{ address = \"127.0.0.1:72\", proxy_protocol = \"v2\" }]\n";
   auto parsed = parse(text);
   REQUIRE(parsed.ok());

@@ -1,7 +1,5 @@
 // [server] user, group and allow_root: parsing with positions, the account
 // checks of check_on_disk, and the service example config (dist/).
-#include "twinstar/config.hpp"
-
 #include <doctest/doctest.h>
 
 #include <filesystem>
@@ -9,6 +7,7 @@
 #include <vector>
 
 #include "temp_files.hpp"
+#include "twinstar/config.hpp"
 
 using namespace twinstar;
 namespace fs = std::filesystem;

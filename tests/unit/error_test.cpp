@@ -27,11 +27,9 @@ const mapping_case mappings[] = {
     {errc::empty_request, status::bad_request, "Bad request: empty request"},
     {errc::request_too_long, status::bad_request, "Bad request: request longer than 1024 bytes"},
     {errc::missing_crlf, status::bad_request, "Bad request: request line not ended by CRLF"},
-    {errc::byte_order_mark, status::bad_request,
-     "Bad request: request starts with a byte order mark"},
+    {errc::byte_order_mark, status::bad_request, "Bad request: request starts with a byte order mark"},
     {errc::not_utf8, status::bad_request, "Bad request: request is not valid UTF-8"},
-    {errc::control_character, status::bad_request,
-     "Bad request: control character or space in request"},
+    {errc::control_character, status::bad_request, "Bad request: control character or space in request"},
     {errc::relative_uri, status::bad_request, "Bad request: absolute URI required"},
     {errc::userinfo, status::bad_request, "Bad request: userinfo not allowed"},
     {errc::fragment, status::bad_request, "Bad request: fragment not allowed"},
@@ -72,8 +70,7 @@ TEST_CASE("to_gemini uses the detail unless it could reveal server facts") {
     const char* expected_meta;
   };
   const row cases[] = {
-      {errc::bad_port, "Bad request: port 99999 out of range",
-       "Bad request: port 99999 out of range"},
+      {errc::bad_port, "Bad request: port 99999 out of range", "Bad request: port 99999 out of range"},
       {errc::unknown_host, "Proxy request refused: example.com is not served here",
        "Proxy request refused: example.com is not served here"},
       {errc::not_found, "No such page", "No such page"},
@@ -88,8 +85,7 @@ TEST_CASE("to_gemini uses the detail unless it could reveal server facts") {
     CAPTURE(c.kind);
     CHECK(to_gemini(error{c.kind, c.detail}).meta == c.expected_meta);
   }
-  CHECK(to_gemini(error{errc::forbidden_path, "x"}).code ==
-        to_gemini(error{errc::not_found, {}}).code);
+  CHECK(to_gemini(error{errc::forbidden_path, "x"}).code == to_gemini(error{errc::not_found, {}}).code);
 }
 
 TEST_CASE("describe names every kind distinctly") {

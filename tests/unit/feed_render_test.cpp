@@ -138,10 +138,9 @@ TEST_CASE("feed: an entry's updated keeps its time of day and moves when the art
     entry e = make_entry("2025-09-02-a.gmi", "2025-09-02", "A");
     e.source = r.source;
     e.stamp.mtime_ns = r.mtime_ns;
-    const auto report =
-        test::check_atom(render_atom(news, {make_entry("2025-08-01-b.gmi", "2025-08-01", "B"), e},
-                                     {"gemini://h", "h", 0, ""}),
-                         schema);
+    const auto report = test::check_atom(
+        render_atom(news, {make_entry("2025-08-01-b.gmi", "2025-08-01", "B"), e}, {"gemini://h", "h", 0, ""}),
+        schema);
     CHECK(report.problems.empty());
     REQUIRE(report.entries.size() == 2);
     CHECK(report.entries[1].updated == r.updated);

@@ -68,14 +68,13 @@ TEST_CASE("format_header") {
       {"leading BOM dropped", status::not_found, "\xEF\xBB\xBFhi", "51 hi\r\n"},
       {"exactly 1024 bytes", status::not_found, std::string(1024, 'x'),
        "51 " + std::string(1024, 'x') + "\r\n"},
-      {"1025 bytes cut", status::not_found, std::string(1025, 'x'),
-       "51 " + std::string(1024, 'x') + "\r\n"},
+      {"1025 bytes cut", status::not_found, std::string(1025, 'x'), "51 " + std::string(1024, 'x') + "\r\n"},
       {"cut on a UTF-8 boundary", status::not_found, std::string(1023, 'x') + e_acute,
        "51 " + std::string(1023, 'x') + "\r\n"},
       {"whole character at the end fits", status::not_found, std::string(1022, 'x') + e_acute,
        "51 " + std::string(1022, 'x') + e_acute + "\r\n"},
-      {"4-byte character straddling", status::not_found,
-       std::string(1021, 'x') + "\xF0\x9F\x98\x80", "51 " + std::string(1021, 'x') + "\r\n"},
+      {"4-byte character straddling", status::not_found, std::string(1021, 'x') + "\xF0\x9F\x98\x80",
+       "51 " + std::string(1021, 'x') + "\r\n"},
   };
   for (const auto& c : cases) {
     CAPTURE(c.name);

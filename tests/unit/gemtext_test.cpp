@@ -20,15 +20,24 @@ struct line_case {
 
 const char* name_of(line_kind kind) {
   switch (kind) {
-    case line_kind::text: return "text";
-    case line_kind::link: return "link";
-    case line_kind::preformat_toggle: return "preformat_toggle";
-    case line_kind::preformatted: return "preformatted";
-    case line_kind::heading1: return "heading1";
-    case line_kind::heading2: return "heading2";
-    case line_kind::heading3: return "heading3";
-    case line_kind::list_item: return "list_item";
-    case line_kind::quote: return "quote";
+    case line_kind::text:
+      return "text";
+    case line_kind::link:
+      return "link";
+    case line_kind::preformat_toggle:
+      return "preformat_toggle";
+    case line_kind::preformatted:
+      return "preformatted";
+    case line_kind::heading1:
+      return "heading1";
+    case line_kind::heading2:
+      return "heading2";
+    case line_kind::heading3:
+      return "heading3";
+    case line_kind::list_item:
+      return "list_item";
+    case line_kind::quote:
+      return "quote";
   }
   return "?";
 }
@@ -45,8 +54,7 @@ TEST_CASE("parse: one line of each kind") {
       {"=> /relative", line_kind::link, "", "/relative"},
       {"=>\tpage.gmi\tA label\t", line_kind::link, "A label", "page.gmi"},
       {"=>   a.gmi    spaced   label  ", line_kind::link, "spaced   label", "a.gmi"},
-      {"=> 2025-09-02-post.gmi 2025-09-02 Title", line_kind::link, "2025-09-02 Title",
-       "2025-09-02-post.gmi"},
+      {"=> 2025-09-02-post.gmi 2025-09-02 Title", line_kind::link, "2025-09-02 Title", "2025-09-02-post.gmi"},
       {"=>", line_kind::text, "=>", ""},
       {"=>   ", line_kind::text, "=>   ", ""},
       {"= > not a link", line_kind::text, "= > not a link", ""},

@@ -37,7 +37,8 @@ TEST_CASE("known_hosts: parse skips comments and counts malformed lines") {
     CHECK(k.bad_lines() == r.bad);
     auto again = known_hosts::parse(k.serialize());
     CHECK(again.bad_lines() == 0);
-    int found = (again.pinned("host:1965") ? 1 : 0) + (again.pinned("a:1") ? 1 : 0) + (again.pinned("b:2") ? 1 : 0);
+    int found =
+        (again.pinned("host:1965") ? 1 : 0) + (again.pinned("a:1") ? 1 : 0) + (again.pinned("b:2") ? 1 : 0);
     CHECK(found == r.pins_found);
   }
 }

@@ -13,8 +13,8 @@ TEST_CASE("rate_limiter: burst / refill / retry time") {
   CHECK_FALSE(refused.allowed);
   CHECK(refused.retry_after == 1s);  // 1 token at 2/s: 0.5 s, rounded up
   CHECK(refused.log);
-  CHECK_FALSE(limiter.admit("a", t0).log);  // logged once per offence
-  CHECK(limiter.admit("b", t0).allowed);    // another client has its own bucket
+  CHECK_FALSE(limiter.admit("a", t0).log);        // logged once per offence
+  CHECK(limiter.admit("b", t0).allowed);          // another client has its own bucket
   CHECK(limiter.admit("a", t0 + 500ms).allowed);  // refilled one token
   CHECK_FALSE(limiter.admit("a", t0 + 500ms).allowed);
   CHECK(limiter.admit("a", t0 + 10s).allowed);
@@ -126,7 +126,8 @@ TEST_CASE("rate_limiter: the connection limit goes with the request limit") {
   };
   for (auto r : {row{0, 20, 0, 50}, row{1, 20, 2, 50}, row{0.5, 2, 1, 14}}) {
     CAPTURE(r.per_second);
-    const auto c = rate_limiter::for_connections({.per_second = r.per_second, .burst = r.burst, .ban_after = 3, .ban_for = 60s});
+    const auto c = rate_limiter::for_connections(
+        {.per_second = r.per_second, .burst = r.burst, .ban_after = 3, .ban_for = 60s});
     CHECK(c.per_second == doctest::Approx(r.expect_rate));
     CHECK(c.burst == doctest::Approx(r.expect_burst));
     CHECK(c.ban_after == 3u);

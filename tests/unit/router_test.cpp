@@ -128,23 +128,19 @@ TEST_CASE("resolve_gemini: redirects") {
       {"gemini://example.org/./old", gemini::status::redirect_permanent, "/new"},
       {"gemini://example.org/%6fld", gemini::status::redirect_permanent, "/new"},
       {"gemini://example.org/temp", gemini::status::redirect_temporary, "/elsewhere"},
-      {"gemini://example.org/moved/", gemini::status::redirect_permanent,
-       "gemini://elsewhere.test/"},
+      {"gemini://example.org/moved/", gemini::status::redirect_permanent, "gemini://elsewhere.test/"},
       {"gemini://example.org/moved/a/b.gmi", gemini::status::redirect_permanent,
        "gemini://elsewhere.test/a/b.gmi"},
       {"gemini://example.org/moved/with%20space/", gemini::status::redirect_permanent,
        "gemini://elsewhere.test/with%20space/"},
       // An exact rule beats a prefix rule.
-      {"gemini://example.org/moved/special", gemini::status::redirect_permanent,
-       "/special-target"},
+      {"gemini://example.org/moved/special", gemini::status::redirect_permanent, "/special-target"},
       // A prefix without trailing slash matches whole components.
       {"gemini://example.org/docs", gemini::status::redirect_temporary, "/manual"},
       {"gemini://example.org/docs/", gemini::status::redirect_temporary, "/manual/"},
-      {"gemini://example.org/docs/intro.gmi", gemini::status::redirect_temporary,
-       "/manual/intro.gmi"},
+      {"gemini://example.org/docs/intro.gmi", gemini::status::redirect_temporary, "/manual/intro.gmi"},
       // The longest prefix wins.
-      {"gemini://example.org/docs/v2/api.gmi", gemini::status::redirect_permanent,
-       "/manual2/api.gmi"},
+      {"gemini://example.org/docs/v2/api.gmi", gemini::status::redirect_permanent, "/manual2/api.gmi"},
   };
   for (const auto& c : cases) {
     CAPTURE(c.request);
@@ -160,9 +156,8 @@ TEST_CASE("resolve_gemini: paths near a redirect are not redirected") {
   const auto config = make_config();
   const router r(config);
   const char* cases[] = {
-      "gemini://example.org/old/",   "gemini://example.org/older",
-      "gemini://example.org/docsx",  "gemini://example.org/moved",
-      "gemini://example.org/temp/x", "gemini://other.test/docs/a",
+      "gemini://example.org/old/",  "gemini://example.org/older",  "gemini://example.org/docsx",
+      "gemini://example.org/moved", "gemini://example.org/temp/x", "gemini://other.test/docs/a",
   };
   for (const char* request : cases) {
     CAPTURE(request);
@@ -179,7 +174,8 @@ TEST_CASE("resolve_gemini and resolve_path: gone paths are 52") {
   };
   for (const char* path : gone) {
     CAPTURE(path);
-    const auto via_gemini = r.resolve_gemini(parse(("gemini://example.org" + std::string(path)).c_str()), 1965);
+    const auto via_gemini =
+        r.resolve_gemini(parse(("gemini://example.org" + std::string(path)).c_str()), 1965);
     const auto* e = as_error(via_gemini);
     REQUIRE(e != nullptr);
     CHECK(e->code == errc::gone);

@@ -19,8 +19,9 @@ inline void write_file(const std::filesystem::path& file, std::string_view conte
 // A new, empty directory under the system's temp directory (canonical path).
 inline std::filesystem::path fresh_temp_dir(std::string_view tag) {
   const auto stamp = std::chrono::steady_clock::now().time_since_epoch().count();
-  auto dir = std::filesystem::temp_directory_path() /
-             ("twinstar-" + std::string(tag) + "-" + std::to_string(::getpid()) + "-" + std::to_string(stamp));
+  auto dir =
+      std::filesystem::temp_directory_path() /
+      ("twinstar-" + std::string(tag) + "-" + std::to_string(::getpid()) + "-" + std::to_string(stamp));
   std::filesystem::create_directories(dir);
   return std::filesystem::canonical(dir);
 }

@@ -2,8 +2,8 @@
 // The article model every importer produces (plain text, Markdown, HTML, feed
 // items), its gemtext form, its file-name slug and its identity for
 // update-in-place.
-#include <cstdint>
 #include <cstddef>
+#include <cstdint>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -24,8 +24,8 @@ struct import_error {
 };
 
 struct article {
-  std::string title;        // one line, whitespace normalised
-  std::string date;         // YYYY-MM-DD
+  std::string title;  // one line, whitespace normalised
+  std::string date;   // YYYY-MM-DD
   // The source's publication instant (seconds since the epoch) when it
   // states a time of day; a new file is given it as its modification time.
   std::optional<std::int64_t> published;

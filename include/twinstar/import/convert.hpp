@@ -36,10 +36,10 @@ struct converted {
   std::string title;                // "" unless asked for / when none
   std::vector<gemtext::line> body;  // see article::body
   // Pages only (title_mode::extract), "" when the page does not say:
-  std::string author;         // "A One, B Two"
-  std::string date;           // YYYY-MM-DD (UTC) of publication
+  std::string author;                     // "A One, B Two"
+  std::string date;                       // YYYY-MM-DD (UTC) of publication
   std::optional<std::int64_t> published;  // its instant, when a time of day is stated
-  std::string canonical_url;  // <link rel=canonical>, else og:url; absolute
+  std::string canonical_url;              // <link rel=canonical>, else og:url; absolute
 };
 
 enum class title_mode {

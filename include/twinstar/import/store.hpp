@@ -4,8 +4,8 @@
 //
 // Names are "DATE-SLUG.gmi"; a new article whose name is taken gets "-2",
 // "-3", ... Only "*.gmi" names not starting with '.' and other than
-// index.gmi are considered; of those, regular files are read as articles. An article rewrites the file it is recognised in
-// (identify / identify_gemtext), whatever its name:
+// index.gmi are considered; of those, regular files are read as articles. An article rewrites the file it is
+// recognised in (identify / identify_gemtext), whatever its name:
 // - by its own URL, when exactly one file has that source URL;
 // - without one (no URL, a site's front page, a feed's link shared by its
 //   items, a URL that differently titled articles of one batch share), by
@@ -15,8 +15,8 @@
 // Anything less certain is a new file: two articles are never merged on a
 // guess, and no article of the batch is dropped, so an edited item that
 // shares its title and day with another link-less item is written anew.
-#include <cstdint>
 #include <chrono>
+#include <cstdint>
 #include <filesystem>
 #include <optional>
 #include <string>

@@ -19,10 +19,10 @@
 namespace twinstar::news {
 
 struct web_feed_item {
-  std::string title;   // plain text ("" when the item has none)
-  std::string link;    // absolute when a base was known; "" when none
-  std::string guid;    // <guid> / <id>; "" when none
-  std::string date;    // YYYY-MM-DD, "" when missing or unparseable
+  std::string title;  // plain text ("" when the item has none)
+  std::string link;   // absolute when a base was known; "" when none
+  std::string guid;   // <guid> / <id>; "" when none
+  std::string date;   // YYYY-MM-DD, "" when missing or unparseable
   // The same date as an instant (seconds since the epoch) when it states a
   // time of day.
   std::optional<std::int64_t> published;
@@ -34,7 +34,7 @@ struct web_feed {
   std::string title;                   // plain text
   std::string link;                    // the site
   std::string date;                    // YYYY-MM-DD of the channel/feed, "" when none
-  std::vector<web_feed_item> items;        // document order
+  std::vector<web_feed_item> items;    // document order
   std::vector<import_error> warnings;  // repairs made (HTML entities without a DTD)
 };
 
@@ -56,7 +56,7 @@ struct web_feed {
 // Errors: not well-formed XML; a root element that is not rss, rdf:RDF or
 // feed.
 result<web_feed, import_error> parse_web_feed(std::string_view bytes, std::string_view file_name,
-                                      std::string_view base_url);
+                                              std::string_view base_url);
 
 // Whether `bytes` looks like a feed: its first element is rss, RDF or feed.
 bool looks_like_web_feed(std::string_view bytes);
