@@ -30,14 +30,12 @@ struct access_entry {
 
 class access_log {
  public:
-  explicit access_log(const std::string& destination);
+  // Opens `destination` ("" or "-": see config.hpp); fails with the reason.
+  static result<std::unique_ptr<access_log>, std::string> open(const std::string& destination);
   ~access_log();
   access_log(const access_log&) = delete;
   access_log& operator=(const access_log&) = delete;
 
-  bool ok() const { return ok_; }
-  // Why the destination could not be opened (when !ok()).
-  const std::string& error() const { return error_; }
   void write(const access_entry& e);
   // Lines dropped because the destination stalled.
   std::uint64_t dropped() const { return sink_->dropped(); }
@@ -56,8 +54,7 @@ class access_log {
   std::atomic<bool> on_{false};  // not "off"
   std::atomic<log_style> style_{log_style::twinstar};
   std::atomic<ip_logging> ip_{ip_logging::full};
-  bool ok_ = true;
-  std::string error_;
+  access_log(int fd, bool owned);
 };
 
 // One access log line (ending in '\n') in `style`, the client shown as `ip` says.

@@ -24,6 +24,7 @@
 #include "twinstar/config.hpp"
 #include "twinstar/gemini.hpp"
 #include "twinstar/limits.hpp"
+#include "twinstar/result.hpp"
 #include "twinstar/router.hpp"
 #include "twinstar/url.hpp"
 
@@ -55,8 +56,8 @@ class open_file {
   open_file(open_file&& other) noexcept : fd_(std::exchange(other.fd_, -1)), size_(other.size_) {}
   open_file& operator=(open_file&& other) noexcept;
   ~open_file();
-  // nullopt, with the reason in `why` (strerror), when it cannot be opened.
-  static std::optional<open_file> open(const std::filesystem::path& path, std::string& why);
+  // Fails with the reason (strerror) when it cannot be opened.
+  static result<open_file, std::string> open(const std::filesystem::path& path);
   int fd() const { return fd_; }
   std::uint64_t size() const { return size_; }
   explicit operator bool() const { return fd_ >= 0; }

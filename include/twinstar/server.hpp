@@ -41,9 +41,9 @@ struct server_hooks {
 class server {
  public:
   // Binds every listener (certificates must exist: see tls::prepare_certificates).
-  // On failure returns nullptr and sets `error`.
-  static std::unique_ptr<server> create(std::shared_ptr<const server_config> config, std::string& error,
-                                        server_hooks hooks = {});
+  // Fails with the reason (a listener's at its place in the config).
+  static result<std::unique_ptr<server>, std::string> create(std::shared_ptr<const server_config> config,
+                                                             server_hooks hooks = {});
   ~server();
 
   const std::vector<endpoint_info>& endpoints() const;
@@ -54,9 +54,9 @@ class server {
   // change at once. Listener addresses and the number of workers cannot
   // change while running: each such key that changed is named in
   // `restart_needed` (and logged), and the running ones stay. On failure
-  // nothing changes and `error` says why.
-  bool reload(std::shared_ptr<const server_config> config, std::string& error,
-              std::vector<std::string>* restart_needed = nullptr);
+  // nothing changes and the error says why.
+  result<void, std::string> reload(std::shared_ptr<const server_config> config,
+                                   std::vector<std::string>* restart_needed = nullptr);
 
   // Reopens the access log at its configured path (log rotation: SIGUSR1).
   // Fails with the path and the reason; the old destination then stays.

@@ -171,9 +171,12 @@ void reload(const serve_flags& flags, server& srv, std::unique_ptr<news::mirror_
   auto config = std::make_shared<const server_config>(std::move(built.value()));
   auto problems = tls::prepare_certificates(*config, announce);
   for (const auto& p : problems) report(p.to_string());
-  std::string error;
-  if (!problems.empty() || !srv.reload(config, error)) {
-    if (!error.empty()) report("error: " + error);
+  if (!problems.empty()) {
+    report("reload failed: keeping the running configuration");
+    return;
+  }
+  if (auto reloaded = srv.reload(config); !reloaded) {
+    report("error: " + reloaded.error());
     report("reload failed: keeping the running configuration");
     return;
   }
@@ -227,12 +230,12 @@ int serve(const serve_flags& flags) {
   sigaddset(&signals, SIGUSR1);
   pthread_sigmask(SIG_BLOCK, &signals, nullptr);
 
-  std::string error;
-  auto srv = server::create(config, error);
-  if (!srv) {
-    std::fprintf(stderr, "error: %s\n", error.c_str());
+  auto created = server::create(config);
+  if (!created) {
+    std::fprintf(stderr, "error: %s\n", created.error().c_str());
     return 1;
   }
+  std::unique_ptr<server> srv = std::move(*created);
   // Bound and certified: root is no longer needed.
   if (auto dropped = drop->apply(*config, report); !dropped) {
     std::fprintf(stderr, "error: %s\n", dropped.error().c_str());

@@ -39,14 +39,11 @@ open_file::~open_file() {
   if (fd_ >= 0) ::close(fd_);
 }
 
-std::optional<open_file> open_file::open(const std::filesystem::path& path, std::string& why) {
+result<open_file, std::string> open_file::open(const std::filesystem::path& path) {
   open_file f;
   f.fd_ = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
   struct stat st {};
-  if (f.fd_ < 0 || ::fstat(f.fd_, &st) != 0) {
-    why = std::strerror(errno);
-    return std::nullopt;
-  }
+  if (f.fd_ < 0 || ::fstat(f.fd_, &st) != 0) return fail(std::string(std::strerror(errno)));
   f.size_ = static_cast<std::uint64_t>(st.st_size);
   return f;
 }
@@ -150,9 +147,8 @@ gemini_response gemini_site::finish(const gemini_request& request, const route_p
     return gemini_failure(*refused);
   if (answer.body)
     return gemini_response{.code = gemini::status::success, .meta = answer.meta, .body = answer.body};
-  std::string why;
-  auto file = open_file::open(answer.file, why);
-  if (!file) return gemini_failure({errc::unreadable, "cannot open " + answer.file + ": " + why});
+  auto file = open_file::open(answer.file);
+  if (!file) return gemini_failure({errc::unreadable, "cannot open " + answer.file + ": " + file.error()});
   return gemini_response{.code = gemini::status::success,
                          .meta = answer.meta,
                          .file = std::make_shared<const open_file>(std::move(*file))};

@@ -48,13 +48,13 @@ result<destination_fd, std::string> open_destination(const std::string& destinat
 
 }  // namespace
 
-access_log::access_log(const std::string& destination) {
+access_log::access_log(int fd, bool owned)
+    : sink_(std::make_unique<line_sink>(fd, owned, batch_delay)), on_(fd >= 0) {}
+
+result<std::unique_ptr<access_log>, std::string> access_log::open(const std::string& destination) {
   auto opened = open_destination(destination);
-  ok_ = opened.ok();
-  if (!ok_) error_ = opened.error();
-  const destination_fd d = ok_ ? *opened : destination_fd{};
-  on_ = d.fd >= 0;
-  sink_ = std::make_unique<line_sink>(d.fd, d.owned, batch_delay);
+  if (!opened) return fail(opened.error());
+  return std::unique_ptr<access_log>(new access_log(opened->fd, opened->owned));
 }
 
 access_log::~access_log() = default;

@@ -165,8 +165,7 @@ asio::awaitable<void> exchange(tcp::socket& socket, const peer& client, const sn
     start.sent += done.bytes;
     co_return;
   }
-  std::string why;
-  const auto file = open_file::open(answer.file, why);
+  const auto file = open_file::open(answer.file);
   if (!file) {
     const std::string body = gopher::error_menu(
         gopher::gopher_error_item({errc::unreadable, {}}, start.selector), context_of(host, local_port));

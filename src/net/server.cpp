@@ -300,13 +300,10 @@ struct server::impl {
     });
   }
 
-  bool bind(const listen_address& where, bool gopher, std::string& error, const std::string& host = {}) {
+  result<void, std::string> bind(const listen_address& where, bool gopher, const std::string& host = {}) {
     std::error_code ec;
     auto address = asio::ip::make_address(where.host, ec);
-    if (ec) {
-      error = "cannot use address " + where.to_string() + ": " + ec.message();
-      return false;
-    }
+    if (ec) return fail("cannot use address " + where.to_string() + ": " + ec.message());
     tcp::endpoint endpoint(address, where.port);
     using reuse_port = asio::detail::socket_option::boolean<SOL_SOCKET, SO_REUSEPORT>;
     if (workers > 1 && where.port != 0) {
@@ -318,10 +315,7 @@ struct server::impl {
       if (!ec && address.is_v6()) probe.set_option(asio::ip::v6_only(true), ec);
       if (!ec) probe.set_option(tcp::acceptor::reuse_address(true), ec);
       if (!ec) probe.bind(endpoint, ec);
-      if (ec) {
-        error = "cannot listen on " + where.to_string() + ": " + ec.message();
-        return false;
-      }
+      if (ec) return fail("cannot listen on " + where.to_string() + ": " + ec.message());
     }
     for (unsigned w = 0; w < workers; ++w) {
       auto acceptor = std::make_unique<tcp::acceptor>(worker_io(w));
@@ -341,10 +335,7 @@ struct server::impl {
         ::setsockopt(acceptor->native_handle(), IPPROTO_TCP, TCP_DEFER_ACCEPT, &seconds, sizeof seconds);
       }
       if (!ec) acceptor->listen(asio::socket_base::max_listen_connections, ec);
-      if (ec) {
-        error = "cannot listen on " + where.to_string() + ": " + ec.message();
-        return false;
-      }
+      if (ec) return fail("cannot listen on " + where.to_string() + ": " + ec.message());
       if (w == 0) {
         // Port 0 picked a port: the other workers' acceptors join that one.
         auto bound = acceptor->local_endpoint(ec);
@@ -357,58 +348,54 @@ struct server::impl {
       acceptor_endpoint.push_back(endpoints.size() - 1);
       acceptor_worker.push_back(w);
     }
-    return true;
+    return {};
   }
 };
 
 server::server(std::unique_ptr<impl> p) : impl_(std::move(p)) {}
 server::~server() = default;
 
-std::unique_ptr<server> server::create(std::shared_ptr<const server_config> config, std::string& error,
-                                       server_hooks hooks) {
+result<std::unique_ptr<server>, std::string> server::create(std::shared_ptr<const server_config> config,
+                                                            server_hooks hooks) {
   auto p = std::make_unique<impl>();
   p->hooks = std::move(hooks);
   p->workers = config->workers;
   for (unsigned i = 1; i < p->workers; ++i) p->more_io.push_back(std::make_unique<asio::io_context>(1));
   for (unsigned i = 0; i < p->workers; ++i) p->sweepers.push_back(std::make_unique<deadline_sweeper>());
-  p->state.log = std::make_unique<access_log>(config->access_log);
-  if (!p->state.log->ok()) {
-    error = error_in(*config, config->access_log_at,
-                     "cannot open access log " + config->access_log + ": " + p->state.log->error())
-                .to_string();
-    return nullptr;
-  }
+  auto log = access_log::open(config->access_log);
+  if (!log)
+    return fail(error_in(*config, config->access_log_at,
+                         "cannot open access log " + config->access_log + ": " + log.error())
+                    .to_string());
+  p->state.log = std::move(*log);
   p->state.log->set_format(config->access_log_style, config->log_ip);
   p->state.connections =
       std::make_shared<connection_limits>(config->max_connections, config->max_connections_per_ip);
   // A listener that cannot be bound is an error at its place in the config.
-  auto bind = [&](const listen_address& where, bool gopher, const std::string& host = {}) {
-    if (p->bind(where, gopher, error, host)) return true;
-    error = error_in(*config, where.at, error).to_string();
-    return false;
+  auto bind = [&](const listen_address& where, bool gopher,
+                  const std::string& host = {}) -> result<void, std::string> {
+    if (auto bound = p->bind(where, gopher, host); !bound)
+      return fail(error_in(*config, where.at, bound.error()).to_string());
+    return {};
   };
   for (const auto& where : config->listen)
-    if (!bind(where, false)) return nullptr;
+    if (auto bound = bind(where, false); !bound) return fail(bound.error());
   if (!p->endpoints.empty()) p->gemini_port = p->endpoints.front().port;
-  if (!config->gopher_listen.empty() && !gopher_host(*config)) {
-    error = "gopher_listen is set but every host has gopher = false";
-    return nullptr;
-  }
+  if (!config->gopher_listen.empty() && !gopher_host(*config))
+    return fail(std::string("gopher_listen is set but every host has gopher = false"));
   if (const host_config* first = gopher_host(*config))
     for (const auto& where : config->gopher_listen)
-      if (!bind(where, true, first->name)) return nullptr;
+      if (auto bound = bind(where, true, first->name); !bound) return fail(bound.error());
   for (const auto& host : config->hosts) {
-    if (!host.gopher_listen.empty() && !host.gopher) {
-      error = host.name + ": gopher_listen is set but gopher = false";
-      return nullptr;
-    }
+    if (!host.gopher_listen.empty() && !host.gopher)
+      return fail(host.name + ": gopher_listen is set but gopher = false");
     for (const auto& where : host.gopher_listen)
-      if (!bind(where, true, host.name)) return nullptr;
+      if (auto bound = bind(where, true, host.name); !bound) return fail(bound.error());
   }
-  auto site = snapshot::build(config, p->gemini_port, error, nullptr, p->hooks);
-  if (!site) return nullptr;
+  auto site = snapshot::build(config, p->gemini_port, nullptr, p->hooks);
+  if (!site) return fail(site.error());
   p->started_with = config;
-  p->state.replace(std::move(site));
+  p->state.replace(std::move(*site));
   return std::unique_ptr<server>(new server(std::move(p)));
 }
 
@@ -511,24 +498,22 @@ std::vector<std::string> needing_restart(const server_config& running, const ser
 
 }  // namespace
 
-bool server::reload(std::shared_ptr<const server_config> config, std::string& error,
-                    std::vector<std::string>* restart_needed) {
+result<void, std::string> server::reload(std::shared_ptr<const server_config> config,
+                                         std::vector<std::string>* restart_needed) {
   auto& p = *impl_;
-  auto site = snapshot::build(config, p.gemini_port, error, p.state.current().get(), p.hooks);
-  if (!site) return false;
+  auto site = snapshot::build(config, p.gemini_port, p.state.current().get(), p.hooks);
+  if (!site) return fail(site.error());
   // Listeners and workers are what start-up made; compare with the first
   // configuration's, which is what is really running.
   auto keys = needing_restart(*p.started_with, *config);
-  if (auto reopened = p.state.log->reopen(config->access_log); !reopened) {
-    error = "cannot open access log " + config->access_log + ": " + reopened.error();
-    return false;
-  }
+  if (auto reopened = p.state.log->reopen(config->access_log); !reopened)
+    return fail("cannot open access log " + config->access_log + ": " + reopened.error());
   p.state.log->set_format(config->access_log_style, config->log_ip);
   p.state.connections->set_caps(config->max_connections, config->max_connections_per_ip);
   for (const auto& key : keys) log_event("reload: " + key + " changed: needs a restart to take effect");
   if (restart_needed) *restart_needed = std::move(keys);
-  p.state.replace(std::move(site));
-  return true;
+  p.state.replace(std::move(*site));
+  return {};
 }
 
 result<void, std::string> server::reopen_log() {

@@ -39,21 +39,16 @@ asio::awaitable<void> drain_and_close(tcp::socket& socket) {
   socket.close(ec);
 }
 
-std::shared_ptr<const snapshot> snapshot::build(std::shared_ptr<const server_config> config,
-                                                std::uint16_t gemini_port, std::string& error,
-                                                const snapshot* previous, const server_hooks& hooks) {
-  if (auto problems = check_on_disk(*config, "config"); !problems.empty()) {
-    error = problems.front().message;
-    return nullptr;
-  }
+result<std::shared_ptr<const snapshot>, std::string> snapshot::build(
+    std::shared_ptr<const server_config> config, std::uint16_t gemini_port, const snapshot* previous,
+    const server_hooks& hooks) {
+  if (auto problems = check_on_disk(*config, "config"); !problems.empty())
+    return fail(problems.front().message);
   auto site = std::make_shared<snapshot>();
   site->config = config;
   site->routes = std::make_unique<router>(*config);
   auto contexts = tls::server_contexts::build(*config);
-  if (!contexts) {
-    error = contexts.error();
-    return nullptr;
-  }
+  if (!contexts) return fail(contexts.error());
   site->contexts = std::move(*contexts);
   site->gopher_host = twinstar::gopher_host(*config);
   site->gemini_port = gemini_port;
@@ -67,7 +62,7 @@ std::shared_ptr<const snapshot> snapshot::build(std::shared_ptr<const server_con
   }
   site->listings =
       std::make_unique<listing_cache>(listing_cache::limits{}, nullptr, hooks.before_listing_build);
-  return site;
+  return std::shared_ptr<const snapshot>(std::move(site));
 }
 
 void log_event(const std::string& line, log_level level) { log_line(log_stream::err, level, line); }

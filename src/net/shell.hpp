@@ -23,6 +23,7 @@
 #include "twinstar/gopher_site.hpp"
 #include "twinstar/limits.hpp"
 #include "twinstar/listing.hpp"
+#include "twinstar/result.hpp"
 #include "twinstar/router.hpp"
 #include "twinstar/server.hpp"
 #include "twinstar/tls.hpp"
@@ -59,13 +60,12 @@ struct snapshot {
   // Generated directory listings, shared by both protocols.
   std::unique_ptr<listing_cache> listings;
 
-  // nullptr and `error` set when a certificate or key cannot be loaded or a
+  // Fails with the reason when a certificate or key cannot be loaded or a
   // root is unusable (check_on_disk). `previous` (on reload) hands its rate
   // limiters' memory (tokens, bans) over to the new ones.
-  static std::shared_ptr<const snapshot> build(std::shared_ptr<const server_config> config,
-                                               std::uint16_t gemini_port, std::string& error,
-                                               const snapshot* previous = nullptr,
-                                               const server_hooks& hooks = {});
+  static result<std::shared_ptr<const snapshot>, std::string> build(
+      std::shared_ptr<const server_config> config, std::uint16_t gemini_port,
+      const snapshot* previous = nullptr, const server_hooks& hooks = {});
 };
 
 // Threads that build answers missing from the answer caches (file reads,

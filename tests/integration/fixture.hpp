@@ -73,9 +73,9 @@ struct running_server {
   }
 
   void start() {
-    std::string error;
-    srv = server::create(config, error, hooks);
-    if (!srv) throw std::runtime_error("server did not start: " + error);
+    auto created = server::create(config, hooks);
+    if (!created) throw std::runtime_error("server did not start: " + created.error());
+    srv = std::move(*created);
     for (const auto& ep : srv->endpoints()) {
       if (ep.protocol == protocol::gemini && !gemini_port) gemini_port = ep.port;
       if (ep.protocol == protocol::gopher && !gopher_port) gopher_port = ep.port;

@@ -128,8 +128,7 @@ TEST_CASE("rate limit: repeated abuse is banned and dropped at accept / also aft
   // Regression: a reload built fresh limiters and so lifted every ban.
   auto next = std::make_shared<server_config>(*srv->config);
   next->hosts[0].gone.push_back("/removed-too.gmi");
-  std::string error;
-  REQUIRE(srv->srv->reload(next, error));
+  REQUIRE(srv->srv->reload(next).ok());
   CHECK_FALSE(client::send_gemini("127.0.0.1", srv->gemini_port, srv->base() + "/\r\n", patient()).ok());
   auto item = client::send_gopher("127.0.0.1", srv->gopher_port, "/\r\n", patient());
   REQUIRE(item.ok());
@@ -193,8 +192,7 @@ TEST_CASE("reload: new connections see the new config / open ones keep theirs") 
 
   auto next = std::make_shared<server_config>(*srv->config);
   next->hosts[0].gone.push_back("/page.gmi");
-  std::string error;
-  REQUIRE(srv->srv->reload(next, error));
+  REQUIRE(srv->srv->reload(next).ok());
   CHECK(srv->get(srv->base() + "/page.gmi\r\n").status == 52);
 
   std::string request = srv->base() + "/page.gmi\r\n";
@@ -207,7 +205,8 @@ TEST_CASE("reload: new connections see the new config / open ones keep theirs") 
   // A reload that cannot load its certificate changes nothing.
   auto broken = std::make_shared<server_config>(*next);
   broken->hosts[0].cert = srv->dir / "missing.crt";
-  CHECK_FALSE(srv->srv->reload(broken, error));
-  CHECK_FALSE(error.empty());
+  const auto refused = srv->srv->reload(broken);
+  REQUIRE_FALSE(refused);
+  CHECK_FALSE(refused.error().empty());
   CHECK(srv->get(srv->base() + "/page.gmi\r\n").status == 52);
 }

@@ -28,10 +28,10 @@ TEST_CASE("reload: a root that does not exist keeps the running configuration / 
   auto typo = std::make_shared<server_config>(*srv->config);
   typo->hosts[0].root = srv->dir / "roott";
   typo->hosts[0].gone.push_back("/page.gmi");
-  std::string error;
-  CHECK_FALSE(srv->srv->reload(typo, error));
-  CHECK(error.find("roott") != std::string::npos);
-  CHECK(error.find("does not exist") != std::string::npos);
+  const auto refused = srv->srv->reload(typo);
+  REQUIRE_FALSE(refused);
+  CHECK(refused.error().find("roott") != std::string::npos);
+  CHECK(refused.error().find("does not exist") != std::string::npos);
   CHECK(srv->get(srv->base() + "/page.gmi\r\n").status == 20);  // the old config, whole
   CHECK(srv->get(srv->base() + "/\r\n").status == 20);
 }

@@ -59,10 +59,10 @@ TEST_CASE("workers: a port in use by another server is an error even with severa
   config->listen = {{"127.0.0.1", first->gemini_port}};
   config->gopher_listen = {};
   for (auto& h : config->hosts) h.gopher_listen = {};
-  std::string error;
-  auto second = server::create(config, error);
-  CHECK(second == nullptr);
-  CHECK(error.find("cannot listen on 127.0.0.1:" + std::to_string(first->gemini_port)) != std::string::npos);
+  auto second = server::create(config);
+  REQUIRE_FALSE(second);
+  CHECK(second.error().find("cannot listen on 127.0.0.1:" + std::to_string(first->gemini_port)) !=
+        std::string::npos);
   // The first server still answers every request itself.
   for (int i = 0; i < 4; ++i) CHECK(first->get(first->base() + "/page.gmi\r\n").status == 20);
 }
