@@ -4,6 +4,7 @@
 #include <algorithm>
 
 #include "twinstar/import/convert.hpp"
+#include "twinstar/import/text_table.hpp"
 #include "twinstar/import/uri.hpp"
 
 namespace twinstar::news::detail {
@@ -29,13 +30,8 @@ std::string clean_preformatted(std::string_view text) {
   return out;
 }
 
-// A cell longer than this is prose, not a value to line up in a column.
-constexpr std::size_t max_table_cell = 40;
-
-std::size_t code_points(std::string_view text) {
-  return static_cast<std::size_t>(std::count_if(
-      text.begin(), text.end(), [](char c) { return (static_cast<unsigned char>(c) & 0xC0) != 0x80; }));
-}
+// colspan beyond this is a layout trick, not columns to keep apart.
+constexpr int max_column_span = 32;
 
 }  // namespace
 
@@ -144,7 +140,10 @@ void gemtext_builder::begin_block(block_kind kind) {
   if (preformatted_) return;
   flush_line();
   if (at_top()) blank();
-  if (kind == block_kind::row && table_depth_ == 1) rows_.emplace_back();
+  if (kind == block_kind::row && table_depth_ == 1) {
+    rows_.emplace_back();
+    header_row_.push_back(true);
+  }
   if (kind == block_kind::list_item && !lists_.empty() && lists_.back().ordered) {
     prefix_ = std::to_string(lists_.back().next++) + ". ";
   }
@@ -167,7 +166,12 @@ void gemtext_builder::begin_container(container_kind kind, int first_number) {
   flush_line();
   if (at_top()) blank();
   containers_.push_back(kind);
-  if (kind == container_kind::table && table_depth_++ == 0) rows_.clear();
+  if (kind == container_kind::table && table_depth_++ == 0) {
+    rows_.clear();
+    header_row_.clear();
+    caption_.clear();
+    table_links_ = links_.size();
+  }
   if (kind == container_kind::ordered_list || kind == container_kind::unordered_list) {
     lists_.push_back({kind == container_kind::ordered_list, first_number});
   }
@@ -188,11 +192,13 @@ void gemtext_builder::end_container() {
   }
 }
 
-void gemtext_builder::begin_cell() {
+void gemtext_builder::begin_cell(bool header, int span) {
   if (preformatted_) return;
   flush_line();
   if (table_depth_ != 1) return;
   in_cell_ = true;
+  cell_header_ = header;
+  cell_span_ = std::clamp(span, 1, max_column_span);
   cell_.clear();
 }
 
@@ -200,49 +206,55 @@ void gemtext_builder::end_cell() {
   if (preformatted_) return;
   flush_line();
   if (table_depth_ != 1) return;
-  if (rows_.empty()) rows_.emplace_back();  // a cell outside any <tr>
+  if (rows_.empty()) {  // a cell outside any <tr>
+    rows_.emplace_back();
+    header_row_.push_back(true);
+  }
   rows_.back().push_back(std::move(cell_));
+  rows_.back().resize(rows_.back().size() + static_cast<std::size_t>(cell_span_ - 1));
+  header_row_.back() = header_row_.back() && cell_header_;
   cell_.clear();
   in_cell_ = false;
 }
 
-void gemtext_builder::end_table() {
-  std::vector<std::vector<std::string>> rows;
-  std::size_t columns = 0;
-  bool short_cells = true;
-  for (std::vector<std::string>& row : rows_) {
-    while (!row.empty() && row.back().empty()) row.pop_back();
-    if (row.empty()) continue;
-    columns = std::max(columns, row.size());
-    for (const std::string& cell : row) short_cells = short_cells && code_points(cell) <= max_table_cell;
-    rows.push_back(std::move(row));
-  }
-  rows_.clear();
-  if (rows.empty()) return;
-  if (columns < 2 || !short_cells) {
-    for (const std::vector<std::string>& row : rows) {
-      std::string text;
-      for (const std::string& cell : row) text += (text.empty() ? "" : " | ") + cell;
-      lines_.push_back({current_kind(), text, ""});
-    }
+void gemtext_builder::table_caption(std::string_view text) {
+  if (preformatted_) return;
+  if (table_depth_ == 1 && !in_cell_) {
+    caption_ += (caption_.empty() ? "" : " ") + normalize_space(text);
     return;
   }
-  std::vector<std::size_t> widths(columns, 0);
-  for (const auto& row : rows) {
-    for (std::size_t i = 0; i < row.size(); ++i) widths[i] = std::max(widths[i], code_points(row[i]));
+  flush_line();
+  line_ += text;
+  flush_line();
+}
+
+void gemtext_builder::end_table() {
+  text_table table;
+  table.caption = std::move(caption_);
+  // Header rows: those at the top whose cells are all headers (a row
+  // without cells neither starts nor ends them).
+  while (table.header_rows < rows_.size() &&
+         (rows_[table.header_rows].empty() || header_row_[table.header_rows])) {
+    ++table.header_rows;
+  }
+  table.rows = std::move(rows_);
+  for (std::size_t i = std::min(table_links_, links_.size()); i < links_.size(); ++i) {
+    queued_urls_.erase(links_[i].url);
+    table.links.push_back({std::move(links_[i].url), std::move(links_[i].label)});
+  }
+  links_.resize(std::min(table_links_, links_.size()));
+  rows_.clear();
+  header_row_.clear();
+  caption_.clear();
+  std::vector<line> lines = format_table(table);
+  if (lines.empty()) return;
+  blank();
+  const line_kind kind = current_kind();  // a table in a quote stays quoted
+  for (line& l : lines) {
+    if (l.kind == line_kind::text && !l.text.empty()) l.kind = kind;
+    lines_.push_back(std::move(l));
   }
   blank();
-  lines_.push_back({line_kind::preformat_toggle, "table", ""});
-  for (const auto& row : rows) {
-    std::string text;
-    for (std::size_t i = 0; i < row.size(); ++i) {
-      if (i > 0) text += " | ";
-      text += row[i];
-      if (i + 1 < row.size()) text.append(widths[i] - code_points(row[i]), ' ');
-    }
-    lines_.push_back({line_kind::preformatted, std::string(trim_right(text)), ""});
-  }
-  lines_.push_back({line_kind::preformat_toggle, "", ""});
 }
 
 void gemtext_builder::paragraph_break() {
@@ -261,6 +273,12 @@ void gemtext_builder::begin_preformatted(std::string_view alt) {
 void gemtext_builder::end_preformatted() {
   if (!preformatted_) return;
   preformatted_ = false;
+  if (table_depth_ > 0) {  // a <pre> in a cell is more of its text
+    if (in_cell_) line_ += preformatted_text_;
+    preformatted_text_.clear();
+    flush_line();
+    return;
+  }
   std::vector<std::string> rows;
   std::string_view rest = preformatted_text_;
   if (rest.starts_with("\r\n")) rest.remove_prefix(2);

@@ -2,6 +2,7 @@
 // Private to the importer: turns a stream of structural events (blocks,
 // containers, inline text, links) from the HTML and Markdown walkers into
 // gemtext lines, with the rules described in twinstar/import/convert.hpp.
+#include <cstddef>
 #include <set>
 #include <string>
 #include <string_view>
@@ -33,11 +34,16 @@ class gemtext_builder {
   void end_block();
   void begin_container(container_kind kind, int first_number = 1);
   void end_container();
-  // Table cells. Tables of two or more columns whose cells are all short
-  // become a ```table block with aligned columns; others a text line per
-  // row, cells joined by " | ". A nested table's cells join its outer cell.
-  void begin_cell();
+  // Table cells, laid out by format_table (twinstar/import/text_table.hpp)
+  // when the outermost table ends; a row whose cells are all headers
+  // (<th>, <thead>, a Markdown header row) at the top of the table is a
+  // header row. A cell spanning columns is followed by empty cells. Blocks,
+  // preformatted text and nested tables inside a cell are flattened into
+  // its text; the cells' links are listed after the table.
+  void begin_cell(bool header = false, int span = 1);
   void end_cell();
+  // The outermost table's <caption> (inside a cell: more of its text).
+  void table_caption(std::string_view text);
   void paragraph_break();  // <hr>
 
   void begin_preformatted(std::string_view alt);
@@ -83,8 +89,13 @@ class gemtext_builder {
   std::string preformatted_text_;
   int table_depth_ = 0;
   bool in_cell_ = false;
+  bool cell_header_ = false;
+  int cell_span_ = 1;
   std::string cell_;
   std::vector<std::vector<std::string>> rows_;
+  std::vector<bool> header_row_;  // per row of rows_: all its cells are headers
+  std::string caption_;
+  std::size_t table_links_ = 0;  // links_ queued before the table began
 
   void end_table();
 };

@@ -147,13 +147,9 @@ class html_walker {
       return container(node, depth, container_kind::ordered_list, first);
     }
     if (tag == "blockquote") return container(node, depth, container_kind::quote);
-    if (tag == "table") return container(node, depth, container_kind::table);
     if (tag == "li") return block(node, depth, block_kind::list_item);
-    if (tag == "tr") return block(node, depth, block_kind::row);
-    if (tag == "td" || tag == "th") {
-      out_.begin_cell();
-      children(node, depth);
-      return out_.end_cell();
+    if (tag == "table" || tag == "caption" || tag == "thead" || tag == "tr" || tag == "td" || tag == "th") {
+      return table_part(node, depth, tag);
     }
     if (tag == "figure") {
       // An image without alt text is described by its figure's caption.
@@ -186,12 +182,49 @@ class html_walker {
     out_.end_container();
   }
 
+  // A data table's parts become cells for format_table; a layout table's
+  // cells (and a cell walked without its table) are ordinary blocks.
+  void table_part(const GumboNode* node, int depth, std::string_view tag) {
+    if (tag == "table") {
+      const bool saved_head = in_table_head_;
+      in_table_head_ = false;
+      data_tables_.push_back(!detail::is_layout_table(node));
+      if (data_tables_.back()) {
+        container(node, depth, container_kind::table);
+      } else {
+        block(node, depth, block_kind::paragraph);
+      }
+      data_tables_.pop_back();
+      in_table_head_ = saved_head;
+      return;
+    }
+    const bool data = !data_tables_.empty() && data_tables_.back();
+    if (tag == "caption") {
+      if (!data) return block(node, depth, block_kind::paragraph);
+      return out_.table_caption(detail::text_of(node));
+    }
+    if (tag == "thead") {
+      const bool saved_head = in_table_head_;
+      in_table_head_ = true;
+      children(node, depth);
+      in_table_head_ = saved_head;
+      return;
+    }
+    if (tag == "tr") return data ? block(node, depth, block_kind::row) : children(node, depth);
+    if (!data) return block(node, depth, block_kind::paragraph);  // td, th
+    out_.begin_cell(tag == "th" || in_table_head_, detail::column_span(node));
+    children(node, depth);
+    out_.end_cell();
+  }
+
   detail::gemtext_builder& out_;
   std::string caption_;  // of the <figure> being walked
   bool caption_used_ = false;
   const detail::content_scorer* scorer_ = nullptr;
   const GumboNode* content_ = nullptr;
   const GumboNode* skipped_ = nullptr;
+  std::vector<bool> data_tables_;  // per open <table>: data, not layout
+  bool in_table_head_ = false;
 };
 
 // Heading1 lines become `##`, except the first one that repeats the title

@@ -1,6 +1,9 @@
 // Read-only helpers on gumbo's tree.
 #include "html_dom.hpp"
 
+#include <algorithm>
+#include <cstddef>
+
 #include "twinstar/import/convert.hpp"
 
 namespace twinstar::news::detail {
@@ -40,6 +43,42 @@ std::string text_of(const GumboNode* node) {
   std::string text;
   for_each_child(node, [&](const GumboNode* child) { collect_text(child, text); });
   return normalize_space(text);
+}
+
+int column_span(const GumboNode* cell) {
+  const std::string_view value = attribute(cell, "colspan");
+  int span = 0;
+  for (char c : value) {
+    if (c < '0' || c > '9') break;
+    span = std::min(span * 10 + (c - '0'), 1000);
+  }
+  return std::max(span, 1);
+}
+
+bool is_layout_table(const GumboNode* table) {
+  const std::string_view role = attribute(table, "role");
+  if (role == "presentation" || role == "none") return true;
+  std::size_t rows = 0;
+  std::size_t columns = 0;
+  auto count_row = [&](const GumboNode* tr) {
+    if (tag_of(tr) != "tr") return;
+    std::size_t cells = 0;
+    for_each_child(tr, [&](const GumboNode* cell) {
+      if (is_one_of(tag_of(cell), {"td", "th"})) cells += static_cast<std::size_t>(column_span(cell));
+    });
+    if (cells > 0) ++rows;
+    columns = std::max(columns, cells);
+  };
+  // gumbo puts every <tr> in a row group, as browsers do; a bare one is
+  // counted too.
+  for_each_child(table, [&](const GumboNode* child) {
+    if (is_one_of(tag_of(child), {"thead", "tbody", "tfoot"})) {
+      for_each_child(child, count_row);
+    } else {
+      count_row(child);
+    }
+  });
+  return rows < 2 || columns < 2;
 }
 
 }  // namespace twinstar::news::detail

@@ -60,4 +60,14 @@ void collect_text(const GumboNode* node, std::string& out, int depth = 0);
 // The text below `node`, whitespace normalised.
 std::string text_of(const GumboNode* node);
 
+// A cell's colspan: 1 when absent or not a number, at most 1000 (HTML's
+// cap).
+int column_span(const GumboNode* cell);
+
+// A <table> that lays out a page rather than holding data: role
+// "presentation" or "none", or a single row or a single column of cells
+// (colspan counted; cells of nested tables not). Its cells are read as
+// ordinary blocks.
+bool is_layout_table(const GumboNode* table);
+
 }  // namespace twinstar::news::detail

@@ -85,6 +85,8 @@ class markdown_walker {
         out_.begin_block(block_kind::row);
         break;
       case MD_BLOCK_TH:
+        out_.begin_cell(true);
+        break;
       case MD_BLOCK_TD:
         out_.begin_cell();
         break;

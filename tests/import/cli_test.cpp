@@ -180,3 +180,35 @@ TEST_CASE("cli: mirror --once: a write failing part-way writes nothing / exit 1"
                      ": cannot write: File too large; nothing written\n");
   CHECK(written_names(into).empty());  // no article, no state file: the next poll fetches again
 }
+
+TEST_CASE("cli: import lays out HTML and Markdown tables as aligned preformatted blocks") {
+  twinstar::test::temp_dir scratch;
+  const auto into = scratch.path() / "news";
+  const auto html = scratch.path() / "prices.html";
+  const auto markdown = scratch.path() / "tea.md";
+  twinstar::test::write_file(
+      html,
+      "<!DOCTYPE html><html><head><title>Fruit Prices</title></head><body><article><h1>Fruit Prices</h1>"
+      "<p>The market's prices this week, for every fruit the stalls had in stock on Monday morning.</p>"
+      "<table><caption>Prices</caption><thead><tr><th>Fruit</th><th>Price</th></tr></thead><tbody>"
+      "<tr><td><b>K\u00E4se</b>\n fruit</td><td><a href=\"https://k.example/\">\u20AC3</a></td></tr>"
+      "<tr><td>Fig</td></tr></tbody></table></article></body></html>");
+  twinstar::test::write_file(markdown,
+                             "# Tea Notes\n\nWhat we drank.\n\n"
+                             "| Tea | *Cups* |\n|:--|--:|\n| **Sencha** | [2](https://s.example/) |\n"
+                             "| Gy\u00F6kuro | |\n");
+  const run_result r =
+      run({"import", html.string(), markdown.string(), "--into", into.string(), "--date", "2000-01-01"},
+          scratch.path());
+  CAPTURE(r.err);
+  REQUIRE(r.status == 0);
+  const std::string page = twinstar::test::read_file(into / "2000-01-01-fruit-prices.gmi");
+  CAPTURE(page);
+  CHECK(page.find(
+            "```Prices\nFruit      | Price\n-----------+------\nK\u00E4se fruit | \u20AC3\nFig        |\n```"
+            "\n\n=> https://k.example/ \u20AC3\n") != std::string::npos);
+  const std::string notes = twinstar::test::read_file(into / "2000-01-01-tea-notes.gmi");
+  CAPTURE(notes);
+  CHECK(notes.find("```\nTea     | Cups\n--------+-----\nSencha  | 2\nGy\u00F6kuro |\n```\n\n"
+                   "=> https://s.example/ 2\n") != std::string::npos);
+}

@@ -66,13 +66,31 @@ const golden fragments[] = {
      "<table><tr><th>Name</th><th>Qty</th></tr><tr><td>apple</td><td></td></tr>"
      "<tr><td><p>kiwi</p></td><td><a "
      "href=\"/k\">12</a></td></tr><tr><td>caf\u00E9</td><td>3</td></tr></table>",
-     "```table\nName  | Qty\napple\nkiwi  | 12\ncaf\u00E9  | 3\n```\n\n=> https://example.com/k 12\n"},
-    {"tables: one column or long prose cells stay text lines",
-     "<table><tr><td>Only one column</td></tr></table><table><tr><td>A cell that holds a whole paragraph of "
-     "prose, far too long to line up in columns with others</td><td>x</td></tr></table>",
-     "Only one column\n\nA cell that holds a whole paragraph of prose, far too long to line up in columns "
-     "with "
-     "others | x\n"},
+     "```\nName  | Qty\n------+----\napple |\nkiwi  | 12\ncaf\u00E9  | 3\n```\n\n=> https://example.com/k "
+     "12\n"},
+    {"tables: one-row and one-column tables are layout: their cells are paragraphs",
+     "<table><tr><td>Only one column</td></tr><tr><td>Second row</td></tr></table><table><tr><td>A cell "
+     "that holds a whole paragraph of prose</td><td>x</td></tr></table>",
+     "Only one column\n\nSecond row\n\nA cell that holds a whole paragraph of prose\n\nx\n"},
+    {"tables: a single-cell layout table keeps its blocks",
+     "<table><tr><td><h2>Head</h2><p>Para <a href=\"/p\">one</a></p><ol><li>Item</li></ol></td></tr></table>",
+     "## Head\n\nPara one\n\n=> https://example.com/p one\n\n* 1. Item\n"},
+    {"tables: role=presentation is layout",
+     "<table role=\"presentation\"><tr><td>a</td><td>b</td></tr><tr><td>c</td><td>d</td></tr></table>",
+     "a\n\nb\n\nc\n\nd\n"},
+    {"tables: caption, <thead>, colspan, <br>, <pre> and a nested table in cells",
+     "<table><caption>Prices <b>2024</b></caption><thead><tr><td>Item</td><td>Price</td></tr></thead><tbody>"
+     "<tr><td>Tea<br>green</td><td><a href=\"/tea\">\u20AC3</a></td></tr><tr><td colspan=\"2\">Sold "
+     "out</td></tr><tr><td>Box</td><td><table><tr><td>a</td><td>b</td></tr><tr><td>c</td><td><pre>d\n "
+     "e</pre></td></tr></table></td></tr></tbody></table><p>After</p>",
+     "```Prices 2024\nItem      | Price\n----------+----------\nTea green | \u20AC3\nSold out  |\n"
+     "Box       | a b c d e\n```\n\n=> https://example.com/tea \u20AC3\n\nAfter\n"},
+    {"tables: too wide for a block: one text line per row",
+     "<table><tr><th>Film</th><th>Year</th><th>About</th></tr><tr><td>Loop</td><td>1993</td><td>A "
+     "weatherman relives the same day over and over again, until he becomes a better man, in a small town "
+     "in Pennsylvania.</td></tr></table>",
+     "Film | Year | About\nLoop | 1993 | A weatherman relives the same day over and over again, until he "
+     "becomes a better man, in a small town in Pennsylvania.\n"},
     {"<br> breaks the line", "<p>Line one<br>Line two</p>", "Line one\nLine two\n"},
     {"Windows-1252 smuggled as C1 controls", "<p>don\xC2\x92t \xC2\x93quote\xC2\x94</p>",
      "don\u2019t \u201Cquote\u201D\n"},

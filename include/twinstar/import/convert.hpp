@@ -8,9 +8,14 @@
 // - lists -> `* ` items (ordered ones numbered "1. ", from start=), nesting
 //   flattened;
 // - block quotes -> `> ` lines; <pre> / code blocks -> ``` blocks, verbatim;
-// - tables of two or more columns with short cells (<= 40 characters) ->
-//   a ```table block, columns aligned and joined by " | "; other tables one
-//   text line per row, cells joined by " | ";
+// - data tables -> a ``` block (alt text: the <caption>), one line per row,
+//   columns padded to the widest cell and joined by " | ", a "---+---" rule
+//   under the header row (<th> cells, <thead>, Markdown's header row),
+//   cells flattened to text (a nested table too), their links listed after
+//   the block; see twinstar/import/text_table.hpp, which also says what a
+//   table too wide for a block (> 100 characters) becomes. HTML tables of
+//   one row or one column, or with role=presentation, are layout: their
+//   cells are read as ordinary blocks;
 // - links and images -> `=> URL label` lines collected after the paragraph
 //   (or list, quote, table) they appear in, resolved against the base URL,
 //   duplicates dropped; images are labelled "Image: ALT", else "Image:
