@@ -33,6 +33,8 @@ cat >"$work/bench.toml" <<CONFIG
 [server]
 listen = ["127.0.0.1:0"]
 max_connections_per_ip = 0
+# Never the bottleneck here: c clients keep at most c scripts running.
+max_cgi = $CONCURRENCY
 
 [server.rate_limit]
 requests_per_second = 0

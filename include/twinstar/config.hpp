@@ -106,6 +106,12 @@ struct titan_rule {
 inline constexpr std::size_t default_max_listing_entries = 1000;
 inline constexpr std::size_t max_max_listing_entries = 100'000;
 
+// [server] max_cgi: each CGI run is a process (and SCGI ones hold an
+// application's connection), so the default leaves room for a small
+// machine; no cap at all is not offered.
+inline constexpr std::size_t default_max_cgi = 16;
+inline constexpr std::size_t max_max_cgi = 4096;
+
 struct host_config {
   std::string name;  // lower-cased
   std::vector<std::string> aliases;
@@ -177,6 +183,9 @@ struct server_config {
   std::size_t min_write_rate = 8 * 1024;
   std::size_t max_connections = 1024;  // open at once, all clients; 0 = no cap
   std::size_t max_connections_per_ip = 32;
+  // CGI programs and SCGI requests running at once, server-wide
+  // (1 to max_max_cgi); past it a dynamic request is answered 41 at once.
+  std::size_t max_cgi = default_max_cgi;
   rate_limit_config rate_limit;  // per client address; per_second 0 = off
   // Where this configuration came from (load_config: the file's name; empty
   // when built in code), so that later checks can say file:line:column.

@@ -43,6 +43,9 @@ enum class errc {
   // a CGI/SCGI program failed (no or bad header, timeout, not reachable) ->
   // 42; over Gopher, a dynamic path refused (programs run for Gemini only)
   cgi_error,
+  // every [server] max_cgi slot is taken -> 41: the server is overloaded,
+  // not this client too fast (44 is the rate limiter's, per client)
+  server_busy,
 };
 
 struct error {

@@ -8,6 +8,7 @@
 #include <string>
 #include <string_view>
 #include <unordered_map>
+#include <utility>
 
 namespace twinstar {
 
@@ -95,6 +96,49 @@ class connection_limits {
   mutable std::mutex mutex_;
   std::size_t total_ = 0;
   std::unordered_map<std::string, std::size_t> per_client_;
+};
+
+// A cap on work running at once: the CGI programs and SCGI requests of a
+// server ([server] max_cgi). try_acquire() never blocks and queues nothing:
+// with every slot taken it returns an empty slot and the caller refuses the
+// request at once. A slot gives itself back when destroyed, so however the
+// work ends (done, timed out, its client gone, an exception, its coroutine
+// destroyed) the count goes down exactly once. Thread-safe; the cap must
+// outlive its slots.
+class running_cap {
+ public:
+  explicit running_cap(std::size_t max) : max_(max) {}
+  running_cap(const running_cap&) = delete;
+  running_cap& operator=(const running_cap&) = delete;
+
+  class slot {
+   public:
+    slot() = default;
+    slot(slot&& other) noexcept : cap_(std::exchange(other.cap_, nullptr)) {}
+    slot& operator=(slot&& other) noexcept;
+    slot(const slot&) = delete;
+    slot& operator=(const slot&) = delete;
+    ~slot() { release(); }
+    explicit operator bool() const { return cap_ != nullptr; }
+    void release();  // early give-back; a second call (and the destructor) does nothing
+
+   private:
+    friend class running_cap;
+    explicit slot(running_cap* cap) : cap_(cap) {}
+    running_cap* cap_ = nullptr;
+  };
+
+  slot try_acquire();
+  // A new cap (a reload): work already running stays counted, and no new
+  // work starts until the count is below the new cap.
+  void set_max(std::size_t max);
+  std::size_t max() const;
+  std::size_t running() const;
+
+ private:
+  mutable std::mutex mutex_;
+  std::size_t max_;
+  std::size_t running_ = 0;
 };
 
 }  // namespace twinstar

@@ -64,6 +64,8 @@ class server {
 
   // Connections currently counted against the caps.
   std::size_t open_connections() const;
+  // CGI programs and SCGI requests counted against [server] max_cgi now.
+  std::size_t running_programs() const;
 
   // Serves until stop(); runs config.workers threads (the caller's included).
   void run();

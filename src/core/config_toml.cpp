@@ -168,7 +168,7 @@ class config_reader : detail::field_reader {
         table,
         {"listen", "gopher_listen", "cert_dir", "access_log", "request_timeout", "shutdown_grace", "workers",
          "handshake_timeout", "write_timeout", "min_write_rate", "max_connections", "max_connections_per_ip",
-         "rate_limit", "access_log_style", "log_ip", "user", "group", "allow_root"},
+         "max_cgi", "rate_limit", "access_log_style", "log_ip", "user", "group", "allow_root"},
         "[server]");
     const toml::node* listen = table.get("listen");
     at_.listen = pos_of(listen ? listen->source() : table.source());
@@ -229,7 +229,7 @@ class config_reader : detail::field_reader {
     if (auto allow = read_bool(table, "allow_root")) out.allow_root = *allow;
   }
 
-  // Hardening: per-phase timeouts, connection caps, the rate limit table.
+  // Hardening: per-phase timeouts, connection and CGI caps, the rate limit table.
   void read_limits(const toml::table& table, server_config& out) {
     if (auto t = read_seconds(table, "handshake_timeout")) out.handshake_timeout = *t;
     if (auto t = read_seconds(table, "write_timeout")) out.write_timeout = *t;
@@ -239,6 +239,8 @@ class config_reader : detail::field_reader {
       out.max_connections = static_cast<std::size_t>(*n);
     if (auto n = read_integer(table, "max_connections_per_ip", 0, 1'000'000))
       out.max_connections_per_ip = static_cast<std::size_t>(*n);
+    if (auto n = read_integer(table, "max_cgi", 1, static_cast<std::int64_t>(max_max_cgi)))
+      out.max_cgi = static_cast<std::size_t>(*n);
     const toml::node* node = table.get("rate_limit");
     if (node == nullptr) return;
     const toml::table* limits = node->as_table();

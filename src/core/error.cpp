@@ -50,6 +50,8 @@ status status_for(errc code) {
       return status::temporary_failure;
     case errc::cgi_error:
       return status::cgi_error;
+    case errc::server_busy:
+      return status::server_unavailable;
   }
   return status::temporary_failure;  // unreachable for valid enumerators
 }
@@ -83,6 +85,8 @@ std::string default_meta(errc code) {
       return "Certificate not valid";
     case status::cgi_error:
       return "CGI error";
+    case status::server_unavailable:
+      return "Server unavailable";
     default:
       return "Temporary failure";
   }
@@ -151,6 +155,8 @@ std::string_view describe(errc code) {
       return "internal error";
     case errc::cgi_error:
       return "CGI error";
+    case errc::server_busy:
+      return "server busy";
   }
   return "unknown error";
 }

@@ -166,6 +166,8 @@ std::string gopher_error_item(const error& e, std::string_view selector) {
       return "Server error";
     case errc::cgi_error:
       return "Refused: " + std::string(selector) + " runs a CGI/SCGI program, served over Gemini only";
+    case errc::server_busy:
+      return "Server busy, retry later";
   }
   return "Server error";
 }

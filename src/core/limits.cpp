@@ -116,6 +116,43 @@ std::size_t connection_limits::open_for(std::string_view client) const {
   return it == per_client_.end() ? 0 : it->second;
 }
 
+running_cap::slot& running_cap::slot::operator=(slot&& other) noexcept {
+  if (this != &other) {
+    release();
+    cap_ = std::exchange(other.cap_, nullptr);
+  }
+  return *this;
+}
+
+void running_cap::slot::release() {
+  if (cap_ == nullptr) return;
+  std::lock_guard lock(cap_->mutex_);
+  --cap_->running_;
+  cap_ = nullptr;
+}
+
+running_cap::slot running_cap::try_acquire() {
+  std::lock_guard lock(mutex_);
+  if (running_ >= max_) return slot();
+  ++running_;
+  return slot(this);
+}
+
+void running_cap::set_max(std::size_t max) {
+  std::lock_guard lock(mutex_);
+  max_ = max;
+}
+
+std::size_t running_cap::max() const {
+  std::lock_guard lock(mutex_);
+  return max_;
+}
+
+std::size_t running_cap::running() const {
+  std::lock_guard lock(mutex_);
+  return running_;
+}
+
 std::string rate_limit_line(const rate_limiter::verdict& verdict, std::string_view client) {
   return "rate limit: " + std::string(client) + (verdict.banned ? " banned for " : " told to wait ") +
          std::to_string(verdict.retry_after.count()) + " s";

@@ -72,6 +72,24 @@ asio::awaitable<gemini_response> decide(const gemini_request& request, const sna
   co_return site.finish(request, lookup.where, *answer);
 }
 
+// Runs a dynamic request's program when a [server] max_cgi slot is free;
+// nullopt, at once, when every slot is taken (nothing queues). The slot lives
+// in this frame: it is held while the program runs (serve_dynamic reaps it
+// before returning) and given back when the frame goes, however the run
+// ends: answered, timed out, cut by a client that went away, an exception,
+// or the connection's coroutine destroyed at shutdown. It is back before the
+// caller sends close_notify, so a client that has read a whole answer can
+// count on its slot being free.
+asio::awaitable<std::optional<dynamic_outcome>> run_within_cap(tls_stream& stream,
+                                                               const dynamic_request& request,
+                                                               session_deadline& deadline,
+                                                               const server_config& config,
+                                                               shared_state& state) {
+  const running_cap::slot slot = state.programs.try_acquire();
+  if (!slot) co_return std::nullopt;
+  co_return co_await serve_dynamic(stream, request, deadline, config);
+}
+
 asio::awaitable<void> exchange(tls_stream& stream, const peer& client, const snapshot& site,
                                shared_state& state, session_deadline& deadline, outcome& out) {
   const server_config& config = *site.config;
@@ -168,14 +186,20 @@ asio::awaitable<void> exchange(tls_stream& stream, const peer& client, const sna
       resp = gemini_failure({errc::request_too_long, "Bad request: request longer than 1024 bytes"});
       break;
   }
-  out.status = gemini::code(resp.code);
   if (dynamic) {  // the program's answer is streamed as it writes it
-    const dynamic_outcome done = co_await serve_dynamic(stream, *dynamic, deadline, config);
-    out.status = done.status;
-    out.bytes += done.bytes;
-    if (done.complete) co_await stream.shutdown();  // else cut: no close_notify
-    co_return;
+    if (const auto done = co_await run_within_cap(stream, *dynamic, deadline, config, state)) {
+      out.status = done->status;
+      out.bytes += done->bytes;
+      if (done->complete) co_await stream.shutdown();  // else cut: no close_notify
+      co_return;
+    }
+    // 41, not 44: the server is overloaded, not this client too fast (44's
+    // meta would tell it to wait as if it were, and feeds no rate limit).
+    log_limited("gemini " + out.host + out.path + ": max_cgi (" + std::to_string(config.max_cgi) +
+                ") programs running: answered 41");
+    resp = gemini_failure({errc::server_busy, "Busy: too many programs running, retry shortly"});
   }
+  out.status = gemini::code(resp.code);
 
   std::string head = gemini::format_header(resp.code, resp.meta);
   std::string_view body = resp.body_view();

@@ -371,6 +371,7 @@ result<std::unique_ptr<server>, std::string> server::create(std::shared_ptr<cons
   p->state.log->set_format(config->access_log_style, config->log_ip);
   p->state.connections =
       std::make_shared<connection_limits>(config->max_connections, config->max_connections_per_ip);
+  p->state.programs.set_max(config->max_cgi);
   // A listener that cannot be bound is an error at its place in the config.
   auto bind = [&](const listen_address& where, bool gopher,
                   const std::string& host = {}) -> result<void, std::string> {
@@ -510,6 +511,7 @@ result<void, std::string> server::reload(std::shared_ptr<const server_config> co
     return fail("cannot open access log " + config->access_log + ": " + reopened.error());
   p.state.log->set_format(config->access_log_style, config->log_ip);
   p.state.connections->set_caps(config->max_connections, config->max_connections_per_ip);
+  p.state.programs.set_max(config->max_cgi);
   for (const auto& key : keys) log_event("reload: " + key + " changed: needs a restart to take effect");
   if (restart_needed) *restart_needed = std::move(keys);
   p.state.replace(std::move(*site));
@@ -524,6 +526,8 @@ result<void, std::string> server::reopen_log() {
 }
 
 std::size_t server::open_connections() const { return impl_->state.connections->open(); }
+
+std::size_t server::running_programs() const { return impl_->state.programs.running(); }
 
 void server::run() {
   auto& p = *impl_;

@@ -112,6 +112,9 @@ struct shared_state {
 
   std::unique_ptr<access_log> log;
   std::shared_ptr<connection_limits> connections;
+  // CGI programs and SCGI requests running now ([server] max_cgi), across
+  // workers and reloads.
+  running_cap programs{default_max_cgi};
   feed::cache feeds;  // generated feed indexes, shared across reloads
   std::atomic<long> active{0};
   build_flights building;

@@ -19,19 +19,16 @@
 #include <sstream>
 #include <thread>
 
-#include "fixture.hpp"
+#include "cgi_fixture.hpp"
 #include "twinstar/tls.hpp"
 
 using namespace twinstar;
 namespace fs = std::filesystem;
 using namespace std::chrono_literals;
+using test::start_cgi_server;
+using test::write_script;
 
 namespace {
-
-void write_script(const fs::path& file, const std::string& body) {
-  test::write_file(file, "#!/bin/sh\n" + body);
-  fs::permissions(file, fs::perms::owner_all, fs::perm_options::replace);
-}
 
 // "KEY=value" lines (the output of `env`) as a map.
 std::map<std::string, std::string> parse_env(const std::string& text) {
@@ -174,27 +171,6 @@ class scgi_app {
   std::atomic<bool> stop_{false};
   std::thread thread_;
 };
-
-struct cgi_site {
-  std::unique_ptr<test::running_server> srv;
-  fs::path dir;  // scratch files the scripts and the test share
-};
-
-cgi_site start_cgi_server(const std::string& tag, std::chrono::milliseconds timeout = 5000ms,
-                          const std::function<void(server_config&, const fs::path&)>& more = {}) {
-  cgi_site site;
-  site.srv = test::start_one_host_server(tag, {{"index.gmi", "# Home\n"}, {"static.gmi", "# Static\n"}},
-                                         [&](server_config& c) {
-                                           auto& h = c.hosts[0];
-                                           site.dir = h.root.parent_path() / "scratch";
-                                           fs::create_directories(site.dir);
-                                           const fs::path bin = h.root / "cgi-bin";
-                                           write_script(bin / "env", "printf '20 text/plain\\r\\n'\nenv\n");
-                                           h.cgi.push_back({"/cgi-bin/", bin, timeout});
-                                           if (more) more(c, site.dir);
-                                         });
-  return site;
-}
 
 }  // namespace
 

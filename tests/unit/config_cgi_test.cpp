@@ -83,3 +83,45 @@ TEST_CASE("config: every [[host.cgi]] and [[host.scgi]] problem is reported at i
     }
   }
 }
+
+TEST_CASE("config: [server] max_cgi has a default and is read") {
+  auto defaulted = parse_config(base, "t.toml", "/base");
+  REQUIRE(defaulted.ok());
+  CHECK(defaulted->max_cgi == default_max_cgi);
+  CHECK(default_max_cgi == 16);
+  for (const auto& [text, expected] :
+       {std::pair{"max_cgi = 1\n", std::size_t{1}}, std::pair{"max_cgi = 4096\n", max_max_cgi}}) {
+    CAPTURE(text);
+    auto parsed = parse_config("[server]\nlisten = [\"127.0.0.1:1965\"]\n" + std::string(text) +
+                                   "[[host]]\nname = \"a\"\nroot = \"r\"\n",
+                               "t.toml", "/base");
+    REQUIRE(parsed.ok());
+    CHECK(parsed->max_cgi == expected);
+  }
+}
+
+TEST_CASE("config: a bad max_cgi is reported at its line and column with the other problems") {
+  struct row {
+    std::string value;
+    std::string expected;
+  };
+  const row rows[] = {
+      {"0", "t.toml:3:11: 'max_cgi' must be between 1 and 4096"},
+      {"-3", "t.toml:3:11: 'max_cgi' must be between 1 and 4096"},
+      {"4097", "t.toml:3:11: 'max_cgi' must be between 1 and 4096"},
+      {"\"16\"", "t.toml:3:11: 'max_cgi' must be an integer"},
+      {"2.5", "t.toml:3:11: 'max_cgi' must be an integer"},
+  };
+  for (const auto& r : rows) {
+    CAPTURE(r.value);
+    auto parsed = parse_config("[server]\nlisten = [\"127.0.0.1:1965\"]\nmax_cgi = " + r.value +
+                                   "\n[[host]]\nname = \"a\"\nroot = \"r\"\n"
+                                   "[[host.cgi]]\npath = \"cgi-bin\"\n",
+                               "t.toml", "/base");
+    REQUIRE_FALSE(parsed.ok());
+    const auto& errors = parsed.error();
+    REQUIRE(errors.size() == 2);  // the bad cap, and the bad CGI path after it
+    CHECK(errors[0].to_string() == r.expected);
+    CHECK(errors[1].to_string().starts_with("t.toml:8:8: CGI 'path'"));
+  }
+}

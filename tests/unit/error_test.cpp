@@ -22,7 +22,7 @@ struct mapping_case {
 };
 
 // Every enumerator, once. The describe() test counts these rows against the
-// last enumerator (internal), so a kind added without a row fails there.
+// last enumerator (server_busy), so a kind added without a row fails there.
 const mapping_case mappings[] = {
     {errc::empty_request, status::bad_request, "Bad request: empty request"},
     {errc::request_too_long, status::bad_request, "Bad request: request longer than 1024 bytes"},
@@ -50,6 +50,7 @@ const mapping_case mappings[] = {
     {errc::certificate_not_valid, status::certificate_not_valid, "Certificate not valid"},
     {errc::internal, status::temporary_failure, "Temporary failure"},
     {errc::cgi_error, status::cgi_error, "CGI error"},
+    {errc::server_busy, status::server_unavailable, "Server unavailable"},
 };
 
 }  // namespace
@@ -80,6 +81,8 @@ TEST_CASE("to_gemini uses the detail unless it could reveal server facts") {
       {errc::unreadable, "open /srv/capsule/x: permission denied", "Not found"},
       {errc::internal, "std::bad_alloc in capsule.cpp", "Temporary failure"},
       {errc::cgi_error, "hello.cgi: no header line", "CGI error"},
+      {errc::server_busy, "Busy: too many programs running, retry shortly",
+       "Busy: too many programs running, retry shortly"},
   };
   for (const auto& c : cases) {
     CAPTURE(c.kind);
@@ -97,7 +100,7 @@ TEST_CASE("describe names every kind distinctly") {
     CHECK(name != "unknown error");
     CHECK(seen.insert(name).second);
   }
-  CHECK(seen.size() == static_cast<std::size_t>(errc::cgi_error) + 1);
+  CHECK(seen.size() == static_cast<std::size_t>(errc::server_busy) + 1);
 }
 
 TEST_CASE("bad requests from parse_url all answer 59") {

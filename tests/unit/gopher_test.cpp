@@ -159,6 +159,7 @@ TEST_CASE("gopher_error_item: one text per error kind") {
       {{errc::slow_down, "7"}, "Slow down: too many requests, retry in 7 seconds"},
       {{errc::certificate_required, {}}, "Refused: /x needs a client certificate (Gemini only)"},
       {{errc::cgi_error, {}}, "Refused: /x runs a CGI/SCGI program, served over Gemini only"},
+      {{errc::server_busy, {}}, "Server busy, retry later"},
   };
   for (const auto& c : cases) {
     CAPTURE(twinstar::describe(c.e.code));

@@ -154,3 +154,45 @@ TEST_CASE("rate_limit_line: one wording for both protocols / a ban says so") {
   REQUIRE(banned.banned);
   CHECK(rate_limit_line(banned, "-") == "rate limit: - banned for 600 s");
 }
+
+TEST_CASE("running_cap: refuses past the cap at once / a slot gives itself back once") {
+  running_cap cap(2);
+  auto a = cap.try_acquire();
+  auto b = cap.try_acquire();
+  CHECK(a);
+  CHECK(b);
+  CHECK(cap.running() == 2);
+  {
+    const auto refused = cap.try_acquire();  // full: an empty slot, nothing waits
+    CHECK_FALSE(refused);
+  }
+  CHECK(cap.running() == 2);  // the empty slot gave nothing back
+  b.release();
+  CHECK(cap.running() == 1);
+  b.release();  // a second release, and b's destructor, do nothing
+  CHECK(cap.running() == 1);
+  {
+    auto c = cap.try_acquire();
+    CHECK(c);
+    CHECK(cap.running() == 2);
+  }  // destroyed: released
+  CHECK(cap.running() == 1);
+  running_cap::slot moved = std::move(a);  // the count moves with the slot
+  CHECK(cap.running() == 1);
+  moved = cap.try_acquire();  // assigning releases what it held
+  CHECK(cap.running() == 1);
+  moved = running_cap::slot();
+  CHECK(cap.running() == 0);
+}
+
+TEST_CASE("running_cap: a lower cap (reload) counts running work and admits below it") {
+  running_cap cap(3);
+  auto a = cap.try_acquire(), b = cap.try_acquire();
+  cap.set_max(1);
+  CHECK(cap.max() == 1);
+  CHECK_FALSE(cap.try_acquire());
+  a.release();
+  CHECK_FALSE(cap.try_acquire());  // still one running: the cap
+  b.release();
+  CHECK(cap.try_acquire());
+}
