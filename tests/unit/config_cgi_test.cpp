@@ -1,5 +1,8 @@
 #include <doctest/doctest.h>
 
+#include <filesystem>
+#include <fstream>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -124,4 +127,45 @@ TEST_CASE("config: a bad max_cgi is reported at its line and column with the oth
     CHECK(errors[0].to_string() == r.expected);
     CHECK(errors[1].to_string().starts_with("t.toml:8:8: CGI 'path'"));
   }
+}
+
+// The bundled twinstar.toml shows [[host.cgi]], [[host.scgi]] and
+// [[host.titan]] commented out; an operator uncomments them. Each example,
+// uncommented, must parse as the comments describe.
+TEST_CASE("config: the commented dynamic and titan examples of the bundled twinstar.toml parse") {
+  std::ifstream in(std::filesystem::path(TWINSTAR_TEST_DATA "/../../twinstar.toml").lexically_normal());
+  REQUIRE(in);
+  std::string text, line;
+  int uncommented = 0;
+  bool inside = false;  // in an example table: "# key = value" lines up to the next blank one
+  while (std::getline(in, line)) {
+    if (line == "# [[host.cgi]]" || line == "# [[host.scgi]]" || line == "# [[host.titan]]") inside = true;
+    if (line.empty()) inside = false;
+    if (inside && line.starts_with("# ")) {
+      line = line.substr(2);
+      ++uncommented;
+    }
+    text += line + '\n';
+  }
+  CHECK(uncommented >= 3 + 6);  // the three headers and their keys
+  auto parsed = parse_config(text, "twinstar.toml", "/etc/twinstar");
+  if (!parsed.ok()) {
+    for (const config_error& e : parsed.error()) MESSAGE(e.to_string());
+  }
+  REQUIRE(parsed.ok());
+  const host_config& host = parsed->hosts.at(0);
+  REQUIRE(host.cgi.size() == 1);
+  CHECK(host.cgi[0].path == "/cgi-bin/");
+  CHECK(host.cgi[0].dir == std::filesystem::path("/etc/twinstar/cgi-bin"));
+  CHECK(host.cgi[0].timeout == std::chrono::milliseconds(10'000));
+  REQUIRE(host.scgi.size() == 1);
+  CHECK(host.scgi[0].path == "/app");
+  CHECK(host.scgi[0].socket == std::filesystem::path("/run/app/scgi.sock"));
+  REQUIRE(host.titan.size() == 1);
+  CHECK(host.titan[0].prefix == "/news/");
+  CHECK(host.titan[0].allowed.size() == 1);
+  CHECK(host.titan[0].token == std::optional<std::string>("change-me"));
+  CHECK(host.titan[0].max_size == default_titan_max_size);
+  CHECK_FALSE(host.titan[0].allow_delete);
+  CHECK(parsed->max_cgi == default_max_cgi);
 }
