@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include <cstdio>
+#include <memory>
 #include <optional>
 #include <thread>
 
@@ -70,6 +71,50 @@ struct silent_socket {
   }
 };
 
+// A program that holds a slot until the test lets it go: /cgi-bin/slow says
+// it runs through one FIFO, then waits for a line on another; the request
+// is made from a thread of its own.
+class held_program {
+ public:
+  explicit held_program(const test::running_server& srv, const fs::path& scratch) {
+    const fs::path started = scratch / "started", release = scratch / "release";
+    REQUIRE(::mkfifo(started.c_str(), 0600) == 0);
+    REQUIRE(::mkfifo(release.c_str(), 0600) == 0);
+    test::write_script(srv.config->hosts[0].root / "cgi-bin" / "slow",
+                       "echo running > '" + started.string() + "'\nread word < '" + release.string() +
+                           "'\nprintf '20 text/plain\\r\\nslow done: %s\\n' \"$word\"\n");
+    // Opened for reading and writing, it never blocks; the script's read
+    // finds a writer at once and gets the line when the test writes it.
+    go_.fd = ::open(release.c_str(), O_RDWR | O_CLOEXEC);
+    REQUIRE(go_.fd >= 0);
+    thread_ = std::thread([this, &srv] {
+      reply_ =
+          client::send_gemini("127.0.0.1", srv.gemini_port, srv.base() + "/cgi-bin/slow\r\n", srv.opts());
+    });
+    running_ = written_within(started, started_.fd);
+  }
+  held_program(const held_program&) = delete;
+  ~held_program() { let_go(); }  // a failed REQUIRE still ends the script and the thread
+  bool running() const { return running_; }
+  // Lets the script answer; its whole reply.
+  client::gemini_result finish() {
+    let_go();
+    return reply_.value_or(client::gemini_result(fail(std::string("no reply"))));
+  }
+
+ private:
+  fd_guard go_, started_;
+  bool running_ = false;
+  std::optional<client::gemini_result> reply_;
+  std::thread thread_;
+
+  void let_go() {
+    if (!thread_.joinable()) return;
+    (void)!::write(go_.fd, "go\n", 3);  // a pipe with room: never short
+    thread_.join();
+  }
+};
+
 }  // namespace
 
 TEST_CASE("cgi cap: with max_cgi = 1 a second program is refused with 41 until the first ends") {
@@ -82,26 +127,9 @@ TEST_CASE("cgi cap: with max_cgi = 1 a second program is refused with 41 until t
   auto& srv = *site.srv;
   REQUIRE(srv.config->max_cgi == 1);
   silent_socket app(app_socket);
-  const fs::path started = site.dir / "started", release = site.dir / "release";
-  REQUIRE(::mkfifo(started.c_str(), 0600) == 0);
-  REQUIRE(::mkfifo(release.c_str(), 0600) == 0);
-  // Says it runs, then waits for the test's word.
-  test::write_script(srv.config->hosts[0].root / "cgi-bin" / "slow",
-                     "echo running > '" + started.string() + "'\nread word < '" + release.string() +
-                         "'\nprintf '20 text/plain\\r\\nslow done: %s\\n' \"$word\"\n");
-  // Opened for reading and writing, it never blocks; the script's read
-  // finds a writer at once and gets the line when the test writes it.
-  fd_guard go{::open(release.c_str(), O_RDWR | O_CLOEXEC)};
-  REQUIRE(go.fd >= 0);
-
-  std::optional<client::gemini_result> first;
-  std::thread slow([&] {
-    first = client::send_gemini("127.0.0.1", srv.gemini_port, srv.base() + "/cgi-bin/slow\r\n", srv.opts());
-  });
-  fd_guard running;
-  const bool is_running = written_within(started, running.fd);
-  CHECK(is_running);
-  if (is_running) {
+  held_program slow(srv, site.dir);
+  CHECK(slow.running());
+  if (slow.running()) {
     CHECK(srv.srv->running_programs() == 1);
     // The cap is taken: another script and an SCGI request are refused at
     // once, and the SCGI application is never asked.
@@ -115,13 +143,11 @@ TEST_CASE("cgi cap: with max_cgi = 1 a second program is refused with 41 until t
     CHECK_FALSE(app.connection_waiting());
     CHECK(srv.srv->running_programs() == 1);  // a refusal takes no slot
   }
-  REQUIRE(::write(go.fd, "go\n", 3) == 3);
-  slow.join();
-  REQUIRE(first.has_value());
-  REQUIRE(first->ok());
-  CHECK(first->value().status == 20);
-  CHECK(first->value().body == "slow done: go\n");
-  CHECK(first->value().close_notify);
+  const auto first = slow.finish();
+  REQUIRE(first.ok());
+  CHECK(first->status == 20);
+  CHECK(first->body == "slow done: go\n");
+  CHECK(first->close_notify);
 
   // The slot is given back before close_notify goes out: the next request
   // runs its program.
@@ -131,6 +157,23 @@ TEST_CASE("cgi cap: with max_cgi = 1 a second program is refused with 41 until t
   CHECK(third.body.find("GATEWAY_INTERFACE=CGI/1.1") != std::string::npos);
   CHECK(srv.srv->running_programs() == 0);
   CHECK(srv.settles_at(0));
+}
+
+TEST_CASE("cgi cap: a reload raises the cap while a program runs") {
+  auto site = test::start_cgi_server("cgi-cap-reload", 10'000ms,
+                                     [](server_config& c, const fs::path&) { c.max_cgi = 1; });
+  auto& srv = *site.srv;
+  held_program slow(srv, site.dir);
+  REQUIRE(slow.running());
+  CHECK(srv.get(srv.base() + "/cgi-bin/env\r\n").status == 41);
+  auto raised = std::make_shared<server_config>(*srv.config);
+  raised->max_cgi = 2;
+  REQUIRE(srv.srv->reload(raised).ok());
+  CHECK(srv.get(srv.base() + "/cgi-bin/env\r\n").status == 20);  // the running one still counts: 1 of 2
+  const auto first = slow.finish();
+  REQUIRE(first.ok());
+  CHECK(first->status == 20);
+  CHECK(srv.srv->running_programs() == 0);
 }
 
 TEST_CASE("cgi cap: a script killed at its timeout gives its slot back") {
