@@ -11,6 +11,7 @@
 #include <thread>
 #include <vector>
 
+#include "cgi_fixture.hpp"
 #include "fixture.hpp"
 
 using namespace std::chrono_literals;
@@ -117,6 +118,21 @@ TEST_CASE("PROXY protocol: the named client is served and logged / v2 Gemini and
   REQUIRE(local.ok());
   CHECK(local->status == 20);
   CHECK(srv->settles_at(0));
+}
+
+TEST_CASE("PROXY protocol: a CGI script sees the named client and the port it connected to") {
+  auto site = test::start_cgi_server(
+      "proxy-cgi", std::chrono::milliseconds(5000),
+      [](server_config& c, const std::filesystem::path&) { c.listen[0].proxy_protocol = proxy_version::v2; });
+  auto& srv = *site.srv;
+  auto r = client::send_gemini("127.0.0.1", srv.gemini_port, srv.base() + "/cgi-bin/env\r\n",
+                               with_preamble(srv, v2_header({192, 0, 2, 7}, 40100, srv.gemini_port)));
+  REQUIRE(r.ok());
+  CHECK(r->status == 20);
+  CAPTURE(r->body);
+  CHECK(r->body.find("REMOTE_ADDR=192.0.2.7\n") != std::string::npos);
+  CHECK(r->body.find("SERVER_PORT=" + std::to_string(srv.gemini_port) + "\n") != std::string::npos);
+  CHECK(r->body.find("REMOTE_ADDR=127.0.0.1") == std::string::npos);
 }
 
 TEST_CASE("PROXY protocol: no header, garbage or the wrong version is refused / no slot leaked") {
