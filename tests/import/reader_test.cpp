@@ -276,5 +276,5 @@ TEST_CASE("reader: real pages give their golden gemtext") {
     CHECK(render_gemtext(imported->front()) == test::read_file(golden));
     ++pages;
   }
-  CHECK(pages >= 5);
+  CHECK(pages >= 6);
 }
