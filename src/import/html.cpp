@@ -69,6 +69,19 @@ std::string image_source(const GumboNode* img) {
 // The mark of a link to its own section ("#", "¶", "§"): no text of its own.
 bool is_anchor_mark(std::string_view text) { return text == "#" || text == "\xC2\xB6" || text == "\xC2\xA7"; }
 
+// The TeX of a formula's fallback image ("{\\displaystyle A^{H}}" -> "A^{H}"),
+// or "" when `img` is not one.
+std::string formula_source(const GumboNode* img) {
+  std::string_view alt = attribute(img, "alt");
+  const bool formula = attribute(img, "class").find("mwe-math-fallback-image") != std::string_view::npos;
+  constexpr std::string_view display = "{\\displaystyle ";
+  if (!alt.starts_with(display)) return formula ? std::string(alt) : std::string();
+  alt.remove_prefix(display.size());
+  if (alt.ends_with('}')) alt.remove_suffix(1);
+  while (!alt.empty() && alt.back() == ' ') alt.remove_suffix(1);
+  return std::string(alt);
+}
+
 class html_walker {
  public:
   explicit html_walker(detail::gemtext_builder& out) : out_(out) {}
@@ -109,6 +122,10 @@ class html_walker {
     if (tag == "br") return out_.line_break();
     if (tag == "hr") return out_.paragraph_break();
     if (tag == "img") {
+      // A formula's picture (MediaWiki: its alt text is the TeX source) is
+      // part of the sentence: its TeX goes inline; a link to a picture of
+      // every symbol would break the text apart.
+      if (const auto tex = formula_source(node); !tex.empty()) return out_.text(" " + tex);
       // 1x1 images are tracking pixels, not pictures.
       if (attribute(node, "width") == "1" && attribute(node, "height") == "1") return;
       const std::string src = image_source(node);

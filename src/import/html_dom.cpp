@@ -8,13 +8,29 @@
 
 namespace twinstar::news::detail {
 
+bool is_hidden(const GumboNode* node) {
+  if (attribute(node, "hidden").data() != nullptr) return true;
+  // Readability's rule: aria-hidden content is for no reader, except a
+  // fallback image (MediaWiki's formulas) that stands in for hidden markup.
+  if (attribute(node, "aria-hidden") == "true" &&
+      attribute(node, "class").find("fallback-image") == std::string_view::npos)
+    return true;
+  // Inline styles only (no CSS is applied): "display: none", "visibility:hidden".
+  std::string style;
+  for (char c : attribute(node, "style"))
+    if (c != ' ' && c != '\t' && c != '\n' && c != '\r')
+      style += static_cast<char>(c >= 'A' && c <= 'Z' ? c + 32 : c);
+  return style.find("display:none") != std::string::npos ||
+         style.find("visibility:hidden") != std::string::npos;
+}
+
 bool is_dropped(const GumboNode* node) {
   const std::string_view tag = tag_of(node);
   return is_one_of(tag, {"script", "style",  "nav",    "noscript", "template", "iframe", "form",
                          "button", "input",  "select", "textarea", "svg",      "canvas", "object",
                          "embed",  "applet", "head",   "title",    "meta",     "link",   "base",
                          "audio",  "video",  "map",    "frameset", "frame",    "dialog"}) ||
-         attribute(node, "role") == "navigation" || attribute(node, "hidden").data() != nullptr;
+         attribute(node, "role") == "navigation" || is_hidden(node);
 }
 
 const GumboNode* find_first(const GumboNode* node, std::string_view tag, int depth) {

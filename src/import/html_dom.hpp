@@ -48,7 +48,11 @@ void for_each_child(const GumboNode* node, F f) {
   for (unsigned i = 0; i < children->length; ++i) f(static_cast<const GumboNode*>(children->data[i]));
 }
 
-// Never content: code, styling, navigation, forms, embedded objects.
+// Hidden from every reader: the hidden attribute, aria-hidden="true" (not on
+// a fallback image), an inline style with display:none or visibility:hidden.
+bool is_hidden(const GumboNode* node);
+// Never content: code, styling, navigation, forms, embedded objects, hidden
+// elements.
 bool is_dropped(const GumboNode* node);
 
 // Depth-first search for the first element with `tag`.

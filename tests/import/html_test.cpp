@@ -32,6 +32,16 @@ const golden fragments[] = {
      "<figure><img src=\"b.jpg\" alt=\"Boats\"><figcaption>Photo: Ann</figcaption></figure>",
      "=> https://example.com/dir/a.jpg Image: The harbour at dawn\n\nPhoto: Ann\n\n"
      "=> https://example.com/dir/b.jpg Image: Boats\n"},
+    {"hidden elements dropped: display:none / visibility:hidden styles / aria-hidden / hidden",
+     "<div style=\"DISPLAY: None\">Short description</div><p>Kept <span "
+     "style=\"visibility:hidden\">gone</span>"
+     "<span aria-hidden=\"true\">icon</span><span hidden>x</span>text.</p><p style=\"color: red\">Shown</p>",
+     "Kept text.\n\nShown\n"},
+    {"a formula's fallback image is its TeX inline / its hidden MathML dropped",
+     "<p>A matrix <span class=\"mwe-math-element\"><span style=\"display: none;\"><math>A</math></span>"
+     "<img src=\"a.svg\" class=\"mwe-math-fallback-image-inline\" aria-hidden=\"true\" "
+     "alt=\"{\\displaystyle A^{\\mathsf {H}}}\"></span>, then.</p>",
+     "A matrix A^{\\mathsf {H}}, then.\n"},
     {"lazy-loaded images: data-src or srcset instead of a placeholder",
      "<p><img src=\"data:image/gif;base64,R0lGOD\" data-src=\"/lazy.jpg\" alt=\"Lazy\">"
      "<img srcset=\"/s-320.jpg 320w, /s-640.jpg 640w\" alt=\"Set\"></p>",

@@ -23,7 +23,10 @@
 //   else "Image"; a lazy-loaded image's data-src / data-original / first
 //   srcset URL stands for its data: placeholder; 1x1 tracking images and
 //   javascript:/data: links dropped;
-// - script, style, nav, forms, embedded objects, comments: dropped entirely.
+// - script, style, nav, forms, embedded objects, comments, and elements hidden
+//   (hidden, aria-hidden="true" but not a fallback image, an inline style's
+//   display:none / visibility:hidden): dropped entirely; a formula's fallback
+//   image (MediaWiki: alt is "{\displaystyle TeX}") is its TeX, inline.
 // Windows-1252 characters smuggled in as C1 controls (U+0080-U+009F) are
 // mapped back ("U+0092" -> "’"); other control characters are dropped.
 #include <cstdint>
