@@ -80,7 +80,7 @@ struct gemini_dynamic {
 // or, when `dynamic` is set, what the program writes.
 struct gemini_response {
   gemini::status code = gemini::status::temporary_failure;
-  std::string meta;
+  std::string meta = {};
   std::shared_ptr<const std::string> body = nullptr;  // shared with the cache when cached
   std::shared_ptr<const open_file> file = nullptr;    // shared: a response is copyable
   // The server's own failure, for its log (the client sees only the status).

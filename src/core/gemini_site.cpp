@@ -84,11 +84,6 @@ std::variant<gemini_response, gemini_lookup> gemini_site::decide_parsed(const ge
     return gemini_failure(*refused);
   if (auto dynamic = cgi::match(*where.host, where.url_path))
     return gemini_response{.code = gemini::status::success,
-                           .meta = {},
-                           .body = nullptr,
-                           .file = nullptr,
-                           .problem = {},
-                           .limited = {},
                            .dynamic = gemini_dynamic{.route = *dynamic,
                                                      .host = where.host,
                                                      .url_path = where.url_path,

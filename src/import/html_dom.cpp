@@ -4,6 +4,7 @@
 #include <algorithm>
 #include <cstddef>
 
+#include "twinstar/ascii.hpp"
 #include "twinstar/import/convert.hpp"
 
 namespace twinstar::news::detail {
@@ -18,8 +19,7 @@ bool is_hidden(const GumboNode* node) {
   // Inline styles only (no CSS is applied): "display: none", "visibility:hidden".
   std::string style;
   for (char c : attribute(node, "style"))
-    if (c != ' ' && c != '\t' && c != '\n' && c != '\r')
-      style += static_cast<char>(c >= 'A' && c <= 'Z' ? c + 32 : c);
+    if (c != ' ' && c != '\t' && c != '\n' && c != '\r') style += ascii_lower(c);
   return style.find("display:none") != std::string::npos ||
          style.find("visibility:hidden") != std::string::npos;
 }

@@ -71,10 +71,10 @@ std::optional<cgi::client_certificate_info> certificate_info(SSL* ssl) {
 cgi::request_info request_info_of(tls_stream& stream, const dynamic_request& r) {
   cgi::request_info info;
   info.url = r.request_line;
-  info.server_name = r.host->name;
+  info.server_name = r.target.host->name;
   info.server_port = r.local_port;
   info.remote_addr = r.client_ip;
-  info.query = r.query;
+  info.query = r.target.query;
   SSL* ssl = stream.native_handle();
   if (ssl != nullptr) {
     info.tls_version = SSL_get_version(ssl);
@@ -286,7 +286,7 @@ std::string timeout_text(std::chrono::milliseconds t) {
 asio::awaitable<dynamic_outcome> serve_cgi(tls_stream& stream, const dynamic_request& r, const cgi_rule& rule,
                                            session_deadline& deadline, const server_config& config) {
   dynamic_outcome done;
-  auto where = cgi::locate_script(rule, r.url_path, is_script);
+  auto where = cgi::locate_script(rule, r.target.url_path, is_script);
   if (!where) {
     co_await answer_failure(stream, done, gemini::status::not_found, "Not found");
     co_return done;
@@ -305,7 +305,7 @@ asio::awaitable<dynamic_outcome> serve_cgi(tls_stream& stream, const dynamic_req
   deadline.set(started + rule.timeout + 2 * cgi::kill_grace + config.write_timeout);
   auto run = spawn_script(where->file, cgi::build_environment(info, server_software), ex);
   if (!run.child) {
-    log_limited("cgi " + r.url_path + ": " + run.error);
+    log_limited("cgi " + r.target.url_path + ": " + run.error);
     co_await answer_failure(stream, done, gemini::status::cgi_error, "CGI error");
     co_return done;
   }
@@ -341,7 +341,7 @@ asio::awaitable<dynamic_outcome> serve_scgi(tls_stream& stream, const dynamic_re
   // SCRIPT_NAME is the mount point, PATH_INFO the rest (RFC 3875 4.1.13).
   const std::string mount = rule.path.ends_with('/') ? rule.path.substr(0, rule.path.size() - 1) : rule.path;
   info.script_name = mount;
-  info.path_info = r.url_path.substr(mount.size());
+  info.path_info = r.target.url_path.substr(mount.size());
   auto ex = co_await asio::this_coro::executor;
   const auto started = clock::now();
   deadline.set(started + rule.timeout + config.write_timeout);
@@ -377,9 +377,9 @@ asio::awaitable<dynamic_outcome> serve_scgi(tls_stream& stream, const dynamic_re
 
 asio::awaitable<dynamic_outcome> serve_dynamic(tls_stream& stream, const dynamic_request& request,
                                                session_deadline& deadline, const server_config& config) {
-  if (request.route.cgi != nullptr)
-    co_return co_await serve_cgi(stream, request, *request.route.cgi, deadline, config);
-  co_return co_await serve_scgi(stream, request, *request.route.scgi, deadline, config);
+  if (request.target.route.cgi != nullptr)
+    co_return co_await serve_cgi(stream, request, *request.target.route.cgi, deadline, config);
+  co_return co_await serve_scgi(stream, request, *request.target.route.scgi, deadline, config);
 }
 
 }  // namespace twinstar::shell

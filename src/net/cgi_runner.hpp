@@ -10,16 +10,15 @@
 #include "shell.hpp"
 #include "tls_stream.hpp"
 #include "twinstar/cgi.hpp"
+#include "twinstar/gemini_site.hpp"
 
 namespace twinstar::shell {
 
-// What the Gemini decision hands over for a dynamic path.
+// What the Gemini decision hands over for a dynamic path, and what the
+// connection adds to it.
 struct dynamic_request {
-  cgi::dynamic_route route;
-  const host_config* host = nullptr;
-  std::string url_path;  // decoded
+  gemini_dynamic target;
   std::string request_line;
-  std::string query;  // raw, "" when none
   std::uint16_t local_port = 0;
   std::string client_ip;
 };

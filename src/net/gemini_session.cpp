@@ -136,14 +136,8 @@ asio::awaitable<void> exchange(tls_stream& stream, const peer& client, const sna
       // listener; its body follows the CRLF. Only this branch knows of it.
       if (titan::is_titan(frame.line)) {
         const std::size_t body_at = frame.line.size() + 2;
-        // Named, not a temporary in the co_await: GCC 12 destroys such temporaries twice.
-        const titan_context tctx{.local_port = local.port(),
-                                 .local_ip = local_ip,
-                                 .client_ip = client.address,
-                                 .cert = cert ? &*cert : nullptr};
-        auto up =
-            co_await receive_titan(stream, frame.line, std::string_view(buf.get() + body_at, have - body_at),
-                                   site, state, deadline, tctx);
+        const std::string_view early(buf.get() + body_at, have - body_at);
+        auto up = co_await receive_titan(stream, request, early, site, state, deadline);
         out.host = std::move(up.host);
         out.path = std::move(up.path);
         if (up.cut) {
@@ -157,11 +151,8 @@ asio::awaitable<void> exchange(tls_stream& stream, const peer& client, const sna
       // --- end Titan
       resp = co_await decide(request, site, state, out);
       if (resp.dynamic)
-        dynamic = dynamic_request{.route = resp.dynamic->route,
-                                  .host = resp.dynamic->host,
-                                  .url_path = resp.dynamic->url_path,
+        dynamic = dynamic_request{.target = std::move(*resp.dynamic),
                                   .request_line = std::string(frame.line),
-                                  .query = resp.dynamic->query,
                                   .local_port = local.port(),
                                   .client_ip = client.address};
       if (!resp.problem.empty())  // what the operator must fix, said once per request (rate-limited)

@@ -74,23 +74,23 @@ titan_result answer(titan_result out, gemini_reply reply) {
 
 }  // namespace
 
-asio::awaitable<titan_result> receive_titan(tls_stream& stream, std::string_view line, std::string_view early,
-                                            const snapshot& site, shared_state& state,
-                                            session_deadline& deadline, const titan_context& ctx) {
+asio::awaitable<titan_result> receive_titan(tls_stream& stream, const gemini_request& request,
+                                            std::string_view early, const snapshot& site, shared_state& state,
+                                            session_deadline& deadline) {
   titan_result out;
-  auto req = titan::parse_request(line);
+  auto req = titan::parse_request(request.line);
   if (!req) co_return answer(std::move(out), req.error());
   out.host = req->target.host;
   out.path = req->target.path;
   const server_config& config = *site.config;
-  if (auto verdict = site.limiter->admit(ctx.client_ip, clock::now()); !verdict.allowed)
+  if (auto verdict = site.limiter->admit(request.client_ip, clock::now()); !verdict.allowed)
     co_return answer(std::move(out),
                      to_gemini({errc::slow_down, std::to_string(verdict.retry_after.count())}));
   const host_config* host = site.routes->find_host(req->target.host);
   if (!host) co_return answer(std::move(out), to_gemini({errc::unknown_host, {}}));
-  if (req->target.port && *req->target.port != ctx.local_port)
+  if (req->target.port && *req->target.port != request.local_port)
     co_return answer(std::move(out), to_gemini({errc::wrong_port, {}}));
-  auto where = titan::authorise(*host, *req, ctx.cert);
+  auto where = titan::authorise(*host, *req, request.cert);
   if (!where) co_return answer(std::move(out), where.error());
   out.path = where->url_path;
   auto located = titan::locate(host->root, *where);
@@ -115,7 +115,7 @@ asio::awaitable<titan_result> receive_titan(tls_stream& stream, std::string_view
       out.problem = "cannot delete " + file.string() + ": " + std::strerror(err);
       co_return answer(std::move(out), {status::temporary_failure, "Cannot delete"});
     }
-    log_event("titan: deleted " + file.string() + " (" + ctx.cert->fingerprint + ")", log_level::info);
+    log_event("titan: deleted " + file.string() + " (" + request.cert->fingerprint + ")", log_level::info);
     const std::string parent = where->url_path.substr(0, where->url_path.rfind('/') + 1);
     co_return answer(std::move(out), {status::redirect_temporary, titan::gemini_url(req->target, parent)});
   }
@@ -168,7 +168,7 @@ asio::awaitable<titan_result> receive_titan(tls_stream& stream, std::string_view
     co_return answer(std::move(out), {status::temporary_failure, "Cannot store the upload"});
   }
   log_event("titan: wrote " + std::to_string(req->size) + " bytes to " + file.string() + " (" +
-                ctx.cert->fingerprint + ")",
+                request.cert->fingerprint + ")",
             log_level::info);
   co_return answer(std::move(out),
                    {status::redirect_temporary, titan::gemini_url(req->target, where->url_path)});

@@ -8,15 +8,9 @@
 #include "tls_stream.hpp"
 #include "twinstar/capsule.hpp"
 #include "twinstar/error.hpp"
+#include "twinstar/gemini_site.hpp"
 
 namespace twinstar::shell {
-
-struct titan_context {
-  std::uint16_t local_port = 0;
-  std::string local_ip;
-  std::string client_ip;
-  const client_certificate* cert = nullptr;
-};
 
 struct titan_result {
   gemini_reply reply{gemini::status::temporary_failure, "Upload failed"};
@@ -25,8 +19,9 @@ struct titan_result {
   bool cut = false;        // the deadline closed the connection: nothing can be answered
 };
 
-// Handles the Titan request `line` whose first body bytes, read along with
-// it, are `early`: decides (titan::parse_request, authorise, locate), then
+// Handles the Titan request (`request.line`, with the connection's ports,
+// client and certificate) whose first body bytes, read along with it, are
+// `early`: decides (titan::parse_request, authorise, locate), then
 // reads exactly `size` bytes within request_timeout + size / min_write_rate
 // into a temporary dot file in the target directory, fsyncs it and renames
 // it over the target (size 0: unlinks the target), and forgets the answer,
@@ -34,8 +29,8 @@ struct titan_result {
 // is written when the upload is refused, and the temporary file is removed
 // when the body falls short. Success is a 30 to the gemini:// URL of the
 // file (of its directory after a delete).
-asio::awaitable<titan_result> receive_titan(tls_stream& stream, std::string_view line, std::string_view early,
-                                            const snapshot& site, shared_state& state,
-                                            session_deadline& deadline, const titan_context& ctx);
+asio::awaitable<titan_result> receive_titan(tls_stream& stream, const gemini_request& request,
+                                            std::string_view early, const snapshot& site, shared_state& state,
+                                            session_deadline& deadline);
 
 }  // namespace twinstar::shell
